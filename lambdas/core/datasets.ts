@@ -1,0 +1,270 @@
+/**
+ * A dataset is one named export definition. The same definition drives the API request, the CSV
+ * header, the S3 layout and the Glue table, so everything about a dataset is derived from here.
+ */
+import { z } from 'zod';
+import {
+  DIMENSIONS,
+  type Dimension,
+  type ExportRequest,
+  type Filters,
+  INTERVAL_MS,
+  type Interval,
+  MAX_DIMENSIONS,
+  METRICS,
+  type Metric,
+  TIME,
+} from './contract.ts';
+
+export const CADENCES = ['hourly', 'daily'] as const;
+export type Cadence = (typeof CADENCES)[number];
+
+export const CADENCE_MS: Record<Cadence, number> = { hourly: TIME.HOUR, daily: TIME.DAY };
+
+export interface DatasetDefinition {
+  /** Lower snake case; also the Glue table name and the S3 folder. */
+  readonly name: string;
+  readonly description: string;
+  readonly interval: Interval;
+  readonly metrics: readonly Metric[];
+  readonly dimensions: readonly Dimension[];
+  readonly filters?: Filters;
+  /** How often a window is closed and written: one object per hour or per UTC day. */
+  readonly cadence: Cadence;
+}
+
+const DATASET_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+
+function distinct(values: readonly string[]): boolean {
+  return new Set(values).size === values.length;
+}
+
+export const datasetSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(DATASET_NAME, 'must be lower snake case: a letter, then letters, digits or _ (at most 63)'),
+    description: z.string().default(''),
+    interval: z.enum(Object.keys(INTERVAL_MS) as [Interval, ...Interval[]]),
+    metrics: z
+      .array(z.enum(METRICS))
+      .min(1, 'must list at least one metric')
+      .refine(distinct, 'must not list a metric twice'),
+    dimensions: z
+      .array(z.enum(DIMENSIONS))
+      .max(MAX_DIMENSIONS, `allows at most ${MAX_DIMENSIONS} dimensions (an API limit)`)
+      .refine(distinct, 'must not list a dimension twice')
+      .default([]),
+    filters: z
+      .partialRecord(z.enum(DIMENSIONS), z.array(z.string()).min(1, 'each filter needs at least one value'))
+      .optional(),
+    cadence: z.enum(CADENCES),
+  })
+  .superRefine((dataset, ctx) => {
+    const bucket = INTERVAL_MS[dataset.interval];
+    if (CADENCE_MS[dataset.cadence] % bucket !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['interval'],
+        message: `a ${dataset.cadence} dataset needs an interval that divides ${dataset.cadence === 'hourly' ? 'an hour' : 'a day'}; ${dataset.interval} does not`,
+      });
+    }
+  });
+
+export const datasetListSchema = z
+  .array(datasetSchema)
+  .min(1, 'must define at least one dataset')
+  .refine((list) => distinct(list.map((d) => d.name)), 'dataset names must be unique');
+
+export class DatasetDefinitionError extends Error {
+  override readonly name = 'DatasetDefinitionError';
+}
+
+/** Parses and checks dataset definitions, naming the dataset and field of the first error. */
+export function parseDatasets(input: unknown, source = 'datasets'): DatasetDefinition[] {
+  const result = datasetListSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const [index, ...rest] = issue.path;
+    const list = Array.isArray(input) ? input : [];
+    const named =
+      typeof index === 'number' && typeof list[index]?.name === 'string'
+        ? `${source}[${index}] (${list[index].name})`
+        : typeof index === 'number'
+          ? `${source}[${index}]`
+          : source;
+    const field = rest.length > 0 ? `.${rest.join('.')}` : '';
+    return `${named}${field}: ${issue.message}`;
+  });
+  throw new DatasetDefinitionError(`Invalid dataset definition: ${problems.join('; ')}`);
+}
+
+const ALL_METRICS: readonly Metric[] = METRICS;
+
+/** The datasets a new deployment writes, chosen for an ops or business team. */
+export const DEFAULT_DATASETS: readonly DatasetDefinition[] = parseDatasets([
+  {
+    name: 'totals_1m',
+    description: 'All five metrics per minute, no split: incident forensics and fine-grained trends.',
+    interval: '1m',
+    metrics: ALL_METRICS,
+    cadence: 'hourly',
+  },
+  {
+    name: 'by_country_1h',
+    description: 'Hourly metrics per viewer country.',
+    interval: '1h',
+    metrics: ALL_METRICS,
+    dimensions: ['country.code'],
+    cadence: 'hourly',
+  },
+  {
+    name: 'by_browser_os_1h',
+    description: 'Hourly metrics per browser and operating system: where P2P works and where it does not.',
+    interval: '1h',
+    metrics: ALL_METRICS,
+    dimensions: ['browser.name', 'os.name'],
+    cadence: 'hourly',
+  },
+  {
+    name: 'by_country_isp_1h',
+    description: 'Hourly metrics per country and ISP: offload by network.',
+    interval: '1h',
+    metrics: ALL_METRICS,
+    dimensions: ['country.code', 'isp.name'],
+    cadence: 'hourly',
+  },
+  {
+    name: 'by_page_1d',
+    description: 'Daily metrics per page URL: which content drives traffic and offload.',
+    interval: '1d',
+    metrics: ALL_METRICS,
+    dimensions: ['session.page'],
+    cadence: 'daily',
+  },
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Columns: the CSV header and the Glue table schema.
+
+export type ColumnType = 'bigint' | 'double' | 'string';
+
+export interface Column {
+  /** Athena-safe column name (`country_code`, not `country.code`). */
+  readonly name: string;
+  readonly type: ColumnType;
+  /** The field of the API row this column comes from. */
+  readonly source: 'timestamp' | Dimension | Metric;
+}
+
+/** Metrics that are whole numbers (bytes, milliseconds); `sessions` is an average. */
+const METRIC_TYPES: Record<Metric, ColumnType> = {
+  http: 'bigint',
+  p2p: 'bigint',
+  played: 'bigint',
+  rebuffered: 'bigint',
+  sessions: 'double',
+};
+
+export function columnName(field: string): string {
+  return field.replace(/[^a-z0-9]+/gi, '_').toLowerCase();
+}
+
+/** The CSV columns, in order: timestamp (epoch ms), the dimensions, then the metrics. */
+export function columnsOf(dataset: DatasetDefinition): Column[] {
+  return [
+    { name: 'timestamp', type: 'bigint', source: 'timestamp' },
+    ...dataset.dimensions.map((d): Column => ({ name: columnName(d), type: 'string', source: d })),
+    ...dataset.metrics.map((m): Column => ({ name: columnName(m), type: METRIC_TYPES[m], source: m })),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Windows and the S3 layout.
+
+export interface PartitionKey {
+  readonly name: 'dt' | 'hour';
+  readonly type: 'string';
+}
+
+export function partitionKeysOf(dataset: DatasetDefinition): PartitionKey[] {
+  return dataset.cadence === 'hourly'
+    ? [
+        { name: 'dt', type: 'string' },
+        { name: 'hour', type: 'string' },
+      ]
+    : [{ name: 'dt', type: 'string' }];
+}
+
+/** A window is one cadence period of one dataset: the unit that is fetched and written whole. */
+export interface Window {
+  readonly dataset: DatasetDefinition;
+  /** Inclusive start, epoch ms, aligned to the cadence in UTC. */
+  readonly start: number;
+  /** Exclusive end. */
+  readonly end: number;
+}
+
+export function windowAt(dataset: DatasetDefinition, start: number): Window {
+  const length = CADENCE_MS[dataset.cadence];
+  if (start % length !== 0) {
+    throw new RangeError(
+      `window start ${new Date(start).toISOString()} is not aligned to ${dataset.cadence}`,
+    );
+  }
+  return { dataset, start, end: start + length };
+}
+
+/** The Hive partition values of a window, taken from its UTC start. */
+export function partitionValuesOf(window: Window): Record<string, string> {
+  const iso = new Date(window.start).toISOString();
+  const dt = iso.slice(0, 10);
+  return window.dataset.cadence === 'hourly' ? { dt, hour: iso.slice(11, 13) } : { dt };
+}
+
+function joinPrefix(prefix: string, rest: string): string {
+  const trimmed = prefix.replace(/^\/+|\/+$/g, '');
+  return trimmed === '' ? rest : `${trimmed}/${rest}`;
+}
+
+/** Folder of a dataset's table in the lake: `<prefix>/<dataset>/`. */
+export function tablePrefix(prefix: string, dataset: DatasetDefinition): string {
+  return `${joinPrefix(prefix, dataset.name)}/`;
+}
+
+/** Deterministic object key of a window; a re-run writes the same key. */
+export function objectKey(prefix: string, window: Window): string {
+  const values = partitionValuesOf(window);
+  const folders = partitionKeysOf(window.dataset)
+    .map((key) => `${key.name}=${values[key.name]}`)
+    .join('/');
+  const stamp = window.dataset.cadence === 'hourly' ? `${values.dt}T${values.hour}` : values.dt;
+  return `${tablePrefix(prefix, window.dataset)}${folders}/${window.dataset.name}_${stamp}.csv.gz`;
+}
+
+/**
+ * The Athena `storage.location.template` for a dataset, with `${key}` placeholders that match
+ * `objectKey`'s folders exactly.
+ */
+export function storageLocationTemplate(
+  bucketUrl: string,
+  prefix: string,
+  dataset: DatasetDefinition,
+): string {
+  const folders = partitionKeysOf(dataset)
+    .map((key) => `${key.name}=\${${key.name}}`)
+    .join('/');
+  return `${bucketUrl.replace(/\/+$/, '')}/${tablePrefix(prefix, dataset)}${folders}/`;
+}
+
+/** The API request that fetches [from, to) of a dataset. */
+export function exportRequestFor(dataset: DatasetDefinition, from: number, to: number): ExportRequest {
+  return {
+    from,
+    to,
+    interval: dataset.interval,
+    metrics: dataset.metrics,
+    ...(dataset.dimensions.length > 0 ? { dimensions: dataset.dimensions } : {}),
+    ...(dataset.filters ? { filters: dataset.filters } : {}),
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Starts a real moto_server (S3, SES, SESv2, Secrets Manager on one endpoint) on a free port, so
+ * integration tests use the real SDK clients over HTTP.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+
+export interface RunningMoto {
+  readonly endpoint: string;
+  /** Client settings that point a real SDK v3 client at this moto. */
+  readonly clientConfig: {
+    endpoint: string;
+    region: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+    forcePathStyle: true;
+  };
+  reset(): Promise<void>;
+  /** Everything moto recorded, including sent SES messages under `ses`. */
+  data(): Promise<MotoData>;
+  stop(): Promise<void>;
+}
+
+export interface MotoSentMessage {
+  readonly Source?: string;
+  readonly Destinations?: unknown;
+  readonly Subject?: string;
+  readonly Body?: string;
+  readonly RawData?: string;
+  readonly Region?: string;
+}
+
+export interface MotoData {
+  readonly ses?: { readonly sent_emails?: readonly MotoSentMessage[] };
+  readonly [service: string]: unknown;
+}
+
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') {
+        reject(new Error('could not read a free port'));
+        return;
+      }
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited early with code ${child.exitCode}`);
+    try {
+      const response = await fetch(`${endpoint}/moto-api/data.json`);
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms`);
+}
+
+export async function startMoto(options: { region?: string } = {}): Promise<RunningMoto> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  try {
+    await waitUntilReady(endpoint, child, 30_000);
+  } catch (error: unknown) {
+    child.kill('SIGKILL');
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`${reason}\n${stderr}`);
+  }
+  const region = options.region ?? 'us-east-1';
+  return {
+    endpoint,
+    clientConfig: {
+      endpoint,
+      region,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      forcePathStyle: true,
+    },
+    async reset() {
+      await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+    },
+    async data() {
+      const response = await fetch(`${endpoint}/moto-api/data.json`);
+      return (await response.json()) as MotoData;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
