@@ -1,0 +1,609 @@
+/**
+ * The commands of `peer5-reporter`. Each one parses its flags, builds its runtime, calls the same
+ * core functions the Lambdas call, and returns an exit code. Results go to stdout (text, or JSON
+ * with --json); progress and notes go to stderr, so stdout stays clean for scripts.
+ */
+import { TIME } from '../../lambdas/core/contract.ts';
+import { CADENCES, type Cadence, type DatasetDefinition } from '../../lambdas/core/datasets.ts';
+import { describePlan, planBackfill, planRun, type RunPlan } from '../../lambdas/core/lake/plan.ts';
+import { executePlan, type RunProgress, type RunResult } from '../../lambdas/core/lake/run.ts';
+import { readLakeState } from '../../lambdas/core/lake/state.ts';
+import { formatBytes, formatPercent } from '../../lambdas/core/report/format.ts';
+import { type RunReportResult, runReport } from '../../lambdas/core/report/run.ts';
+import { simulatorCommand } from '../../simulator/command.ts';
+import {
+  API_FLAGS,
+  COMMON_FLAGS,
+  EXIT,
+  type FlagTable,
+  type FlagValues,
+  flagHelp,
+  LAKE_FLAGS,
+  MAIL_FLAGS,
+  parseFlags,
+  type ResolvedOptions,
+  resolveOptions,
+  stringFlag,
+  timeFlag,
+  UsageError,
+} from './options.ts';
+import { createProgress } from './progress.ts';
+import { queryLocalLake } from './query.ts';
+import {
+  type ApiConnection,
+  connectApi,
+  connectLake,
+  connectMailer,
+  type LakeConnection,
+  selectDatasets,
+  TOKEN_VARIABLE,
+} from './runtime.ts';
+
+export interface CommandIo {
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+  readonly cwd: string;
+}
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly flags: FlagTable;
+  run(argv: readonly string[], io: CommandIo): Promise<number>;
+}
+
+const BACKFILL_FLAGS = {
+  from: { type: 'string', value: 'DATE', help: 'first day (or ISO moment) to fetch, inclusive' },
+  to: { type: 'string', value: 'DATE', help: 'end of the range, exclusive' },
+  force: { type: 'boolean', help: 'fetch windows that are already final, too' },
+  'max-requests-per-minute': {
+    type: 'string',
+    value: 'N',
+    help: 'pace API requests to stay under the rate limit (default 30)',
+  },
+} as const satisfies FlagTable;
+
+const DEFAULT_BACKFILL_PACE = 30;
+
+const RUN_FLAGS = { ...COMMON_FLAGS, ...API_FLAGS, ...LAKE_FLAGS } satisfies FlagTable;
+const REPORT_FLAGS = {
+  ...COMMON_FLAGS,
+  ...API_FLAGS,
+  ...MAIL_FLAGS,
+  date: { type: 'string', value: 'YYYY-MM-DD', help: 'the report day (default: yesterday in the time zone)' },
+} satisfies FlagTable;
+
+// -------------------------------------------------------------------------------------------------
+// Shared pieces.
+
+function print(io: CommandIo, values: FlagValues, json: unknown, text: () => string): void {
+  io.stdout.write(values.json ? `${JSON.stringify(json, null, 2)}\n` : `${text()}\n`);
+}
+
+function note(io: CommandIo, values: FlagValues, line: string): void {
+  // Human notes go to stderr; with --json stdout carries only the JSON document.
+  if (!values.json || io.stderr !== io.stdout) io.stderr.write(`${line}\n`);
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+function exitCodeOf(result: RunResult): number {
+  if (result.failed.length > 0) return EXIT.failed;
+  if (result.gaps.length > 0) return EXIT.gaps;
+  return EXIT.ok;
+}
+
+function pad(cells: readonly string[], widths: readonly number[]): string {
+  return cells
+    .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+    .join('  ')
+    .trimEnd();
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((_, index) =>
+    Math.max(...[header, ...rows].map((row) => (row[index] ?? '').length)),
+  );
+  return [pad(header, widths), ...rows.map((row) => pad(row, widths))].join('\n');
+}
+
+/** Per-dataset totals of a run, for the summary table. */
+function runTable(result: RunResult): string {
+  const byDataset = new Map<string, { windows: number; provisional: number; rows: number; bytes: number }>();
+  for (const window of result.windows) {
+    const entry = byDataset.get(window.dataset) ?? { windows: 0, provisional: 0, rows: 0, bytes: 0 };
+    entry.windows += 1;
+    entry.provisional += window.final ? 0 : 1;
+    entry.rows += window.rows;
+    entry.bytes += window.bytes;
+    byDataset.set(window.dataset, entry);
+  }
+  const rows = [...byDataset].map(([name, entry]) => [
+    name,
+    String(entry.windows),
+    String(entry.provisional),
+    entry.rows.toLocaleString('en-US'),
+    formatBytes(entry.bytes),
+  ]);
+  return table(['dataset', 'windows', 'provisional', 'rows', 'stored'], rows);
+}
+
+function runLines(result: RunResult, lake: LakeConnection): string[] {
+  const lines = [
+    `Wrote ${result.windows.length} windows (${result.rows.toLocaleString('en-US')} rows, ${formatBytes(result.bytes)}) to ${lake.location} in ${result.requests} API requests.`,
+  ];
+  if (result.windows.length > 0) lines.push('', runTable(result));
+  for (const gap of result.gaps) {
+    lines.push(
+      `GAP ${gap.dataset} [${iso(gap.start)}, ${iso(gap.end)}): ${gap.windows} windows (${gap.reason})`,
+    );
+  }
+  for (const failed of result.failed) {
+    lines.push(
+      `FAILED ${failed.dataset} ${iso(failed.start)}: ${failed.error.name}: ${failed.error.message}`,
+    );
+  }
+  if (result.deferred > 0)
+    lines.push(`Deferred ${result.deferred} windows to the next run: ${result.stopReason}`);
+  return lines;
+}
+
+function runJson(result: RunResult, lake: LakeConnection) {
+  return {
+    lake: lake.location,
+    windows: result.windows.map((window) => ({ ...window, start: iso(window.start), end: iso(window.end) })),
+    gaps: result.gaps.map((gap) => ({ ...gap, start: iso(gap.start), end: iso(gap.end) })),
+    failed: result.failed.map((failed) => ({ ...failed, start: iso(failed.start), end: iso(failed.end) })),
+    deferred: result.deferred,
+    stopReason: result.stopReason,
+    requests: result.requests,
+    rows: result.rows,
+    bytes: result.bytes,
+  };
+}
+
+function reportLines(report: RunReportResult): string[] {
+  const { summary } = report;
+  const lines = [`Report: ${report.subject}`];
+  if (summary.hasTraffic) {
+    lines.push(
+      `  delivered ${formatBytes(summary.day.delivered)}, offload ${formatPercent(summary.day.offload)}, rebuffer ratio ${formatPercent(summary.day.rebufferRatio, 2)}${summary.rebufferBand ? ` (${summary.rebufferBand})` : ''}`,
+    );
+  }
+  return lines;
+}
+
+function reportJson(report: RunReportResult) {
+  const { summary } = report;
+  return {
+    subject: report.subject,
+    date: summary.date,
+    timeZone: summary.timeZone,
+    hasTraffic: summary.hasTraffic,
+    day: summary.day,
+    vsPreviousDay: summary.vsPreviousDay,
+    messageId: report.messageId ?? null,
+    paths: report.paths ?? [],
+  };
+}
+
+interface Runtime {
+  readonly options: ResolvedOptions;
+  readonly api: ApiConnection;
+  readonly now: number;
+}
+
+async function withRuntime<T>(
+  values: FlagValues,
+  flags: FlagTable,
+  io: CommandIo,
+  extra: { embedded?: boolean; maxRequestsPerMinute?: number },
+  body: (runtime: Runtime) => Promise<T>,
+): Promise<T> {
+  const options = resolveOptions(values, flags, io.cwd);
+  const nowFlag = timeFlag(values, 'now');
+  const api = await connectApi({
+    settings: options.settings,
+    useSecret: stringFlag(values, 'token-secret') !== undefined,
+    apiUrlGiven: stringFlag(values, 'api-url') !== undefined,
+    now: nowFlag,
+    ...extra,
+  });
+  note(io, values, `Using ${api.description}${nowFlag === undefined ? '' : `, as of ${iso(nowFlag)}`}.`);
+  try {
+    return await body({ options, api, now: nowFlag ?? Date.now() });
+  } finally {
+    await api.close();
+  }
+}
+
+/** A terminal run has no deadline of its own; this stands in for one (a timer must fit 32 bits). */
+const LONG_RUN_MS = 7 * TIME.DAY;
+
+/** SIGINT stops a long run after the window in progress; a second SIGINT exits at once. */
+function stopOnInterrupt(io: CommandIo): { readonly clock: () => number; dispose(): void } {
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    io.stderr.write(
+      '\nInterrupted: finishing the window in progress, then stopping (Ctrl-C again to quit now).\n',
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    // Once interrupted the run's clock jumps past its deadline, so it starts no new window.
+    clock: () => (interrupted ? Date.now() + 2 * LONG_RUN_MS : Date.now()),
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+function positiveInteger(values: FlagValues, name: string, fallback: number): number {
+  const text = stringFlag(values, name);
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1) {
+    throw new UsageError(`--${name} must be a whole number of at least 1; got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+function requireTime(values: FlagValues, name: string): number {
+  const value = timeFlag(values, name);
+  if (value === undefined) throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function backfillRange(values: FlagValues): { from: number; to: number } {
+  const from = requireTime(values, 'from');
+  const to = requireTime(values, 'to');
+  if (from >= to) throw new UsageError('--to must be after --from (the range is [from, to))');
+  return { from, to };
+}
+
+function cadenceOf(positionals: readonly string[], command: string): Cadence {
+  const [cadence, ...rest] = positionals;
+  if (rest.length > 0) throw new UsageError(`${command}: unexpected argument "${rest[0]}"`);
+  if (cadence === undefined || !(CADENCES as readonly string[]).includes(cadence)) {
+    throw new UsageError(`${command} needs what to run: ${CADENCES.join(' or ')}`);
+  }
+  return cadence as Cadence;
+}
+
+function datasetsOf(options: ResolvedOptions, values: FlagValues, cadence?: Cadence): DatasetDefinition[] {
+  const selected = selectDatasets(options.settings.datasets, stringFlag(values, 'datasets'));
+  return cadence === undefined ? selected : selected.filter((dataset) => dataset.cadence === cadence);
+}
+
+function noPositionals(positionals: readonly string[], command: string): void {
+  if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument "${positionals[0]}"`);
+}
+
+async function executeWithProgress(
+  plan: RunPlan,
+  runtime: Runtime,
+  lake: LakeConnection,
+  datasets: readonly DatasetDefinition[],
+  io: CommandIo,
+  values: FlagValues,
+): Promise<RunResult> {
+  const progress = createProgress(io.stderr);
+  const interrupt = stopOnInterrupt(io);
+  try {
+    return await executePlan(plan, {
+      source: runtime.api.client,
+      sink: lake.sink,
+      prefix: lake.prefix,
+      datasets,
+      now: runtime.now,
+      deadline: Date.now() + LONG_RUN_MS,
+      clock: interrupt.clock,
+      onProgress: (update: RunProgress) =>
+        values.json ||
+        progress.update({
+          windowsDone: update.windowsDone,
+          windowsTotal: update.windowsPlanned,
+          rows: update.rowsTotal,
+        }),
+    });
+  } finally {
+    interrupt.dispose();
+    if (!values.json) progress.finish();
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+// The commands.
+
+const start: Command = {
+  name: 'start',
+  summary: 'run the whole product locally: simulator, lake, report (what `npm start` runs)',
+  usage: 'peer5-reporter start [--now ISO] [--lake DIR] [--outbox DIR] [--time-zone ZONE] [--json]',
+  flags: {
+    ...COMMON_FLAGS,
+    lake: LAKE_FLAGS.lake,
+    outbox: MAIL_FLAGS.outbox,
+    'time-zone': MAIL_FLAGS['time-zone'],
+  },
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, this.flags);
+    noPositionals(positionals, 'start');
+    return await withRuntime(values, this.flags, io, { embedded: true }, async (runtime) => {
+      const { options, now } = runtime;
+      const lake = connectLake(options.lake);
+      const dayEnd = Math.floor(now / TIME.DAY) * TIME.DAY;
+      const dayStart = dayEnd - TIME.DAY;
+      note(io, values, `Exporting ${iso(dayStart).slice(0, 10)} (UTC) into ${lake.location} ...`);
+      const datasets = options.settings.datasets;
+      const state = await readLakeState(lake.sink, lake.prefix, datasets, now, {
+        settleMs: options.settings.settleHours * TIME.HOUR,
+        from: dayStart,
+      });
+      const plan = planBackfill({
+        datasets,
+        now,
+        lake: state,
+        from: dayStart,
+        to: dayEnd,
+        settleMs: options.settings.settleHours * TIME.HOUR,
+      });
+      const result = await executeWithProgress(plan, runtime, lake, datasets, io, values);
+      note(io, values, 'Writing the daily report ...');
+      const { mailer, location } = connectMailer(options.mail);
+      const report = await runReport({
+        source: runtime.api.client,
+        mailer,
+        now,
+        timeZone: options.settings.timeZone,
+        from: options.settings.sender,
+        to: options.settings.recipients,
+        topN: options.settings.reportTopN,
+      });
+      const preview = report.paths?.find((file) => file.endsWith('.html'));
+      const eml = report.paths?.find((file) => file.endsWith('.eml'));
+      print(io, values, { ...runJson(result, lake), report: reportJson(report), outbox: location }, () =>
+        [
+          ...runLines(result, lake),
+          '',
+          ...reportLines(report),
+          '',
+          'Open:',
+          `  report preview  ${preview ?? '(none)'}`,
+          `  email (.eml)    ${eml ?? '(none)'}`,
+          `  lake            ${lake.location}`,
+          '',
+          'Next: npx peer5-reporter query "SELECT country_code, sum(p2p) * 1.0 / sum(http + p2p) AS offload',
+          '      FROM by_country_1h GROUP BY 1 ORDER BY sum(http + p2p) DESC LIMIT 5"',
+        ].join('\n'),
+      );
+      return exitCodeOf(result);
+    });
+  },
+};
+
+const run: Command = {
+  name: 'run',
+  summary: 'run the hourly or daily export, as the Lambda does',
+  usage: 'peer5-reporter run hourly|daily [--now ISO] [--lake URL] [--datasets A,B] [--json]',
+  flags: RUN_FLAGS,
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, this.flags);
+    const cadence = cadenceOf(positionals, 'run');
+    return await withRuntime(values, this.flags, io, {}, async (runtime) => {
+      const { options, now } = runtime;
+      const lake = connectLake(options.lake);
+      const datasets = datasetsOf(options, values, cadence);
+      const settleMs = options.settings.settleHours * TIME.HOUR;
+      const state = await readLakeState(lake.sink, lake.prefix, datasets, now, { settleMs });
+      const plan = planRun({ datasets, now, lake: state, settleMs });
+      const result = await executeWithProgress(plan, runtime, lake, datasets, io, values);
+      print(io, values, runJson(result, lake), () => runLines(result, lake).join('\n'));
+      return exitCodeOf(result);
+    });
+  },
+};
+
+const report: Command = {
+  name: 'report',
+  summary: 'compute the daily report and send it (SES) or write it to an outbox folder',
+  usage:
+    'peer5-reporter report [--date YYYY-MM-DD] [--ses-from ADDRESS --to ADDRESS | --outbox DIR] [--json]',
+  flags: REPORT_FLAGS,
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, this.flags);
+    noPositionals(positionals, 'report');
+    const date = stringFlag(values, 'date');
+    if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) {
+      throw new UsageError(`--date must be a day in YYYY-MM-DD form; got ${JSON.stringify(date)}`);
+    }
+    return await withRuntime(values, this.flags, io, {}, async (runtime) => {
+      const { options, now } = runtime;
+      const { mailer, location } = connectMailer(options.mail);
+      const result = await runReport({
+        source: runtime.api.client,
+        mailer,
+        now,
+        ...(date === undefined ? {} : { date }),
+        timeZone: options.settings.timeZone,
+        from: options.settings.sender,
+        to: options.settings.recipients,
+        topN: options.settings.reportTopN,
+      });
+      print(io, values, { ...reportJson(result), delivery: location }, () =>
+        [
+          ...reportLines(result),
+          ...(result.paths ?? []).map((file) => `  wrote ${file}`),
+          ...(result.messageId ? [`  sent through ${location}, message id ${result.messageId}`] : []),
+        ].join('\n'),
+      );
+      return EXIT.ok;
+    });
+  },
+};
+
+const backfill: Command = {
+  name: 'backfill',
+  summary: 'fetch a date range into the lake, with progress; resumes where it stopped',
+  usage: 'peer5-reporter backfill --from DATE --to DATE [--datasets A,B] [--force] [--lake URL] [--json]',
+  flags: { ...RUN_FLAGS, ...BACKFILL_FLAGS },
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, this.flags);
+    noPositionals(positionals, 'backfill');
+    const { from, to } = backfillRange(values);
+    const pace = positiveInteger(values, 'max-requests-per-minute', DEFAULT_BACKFILL_PACE);
+    return await withRuntime(values, this.flags, io, { maxRequestsPerMinute: pace }, async (runtime) => {
+      const { options, now } = runtime;
+      const lake = connectLake(options.lake);
+      const datasets = datasetsOf(options, values);
+      const settleMs = options.settings.settleHours * TIME.HOUR;
+      const state = await readLakeState(lake.sink, lake.prefix, datasets, now, { settleMs, from });
+      const plan = planBackfill({
+        datasets,
+        now,
+        lake: state,
+        from,
+        to,
+        settleMs,
+        force: values.force === true,
+      });
+      note(io, values, describePlan(plan)[0] ?? '');
+      const result = await executeWithProgress(plan, runtime, lake, datasets, io, values);
+      print(io, values, runJson(result, lake), () => runLines(result, lake).join('\n'));
+      if (result.deferred > 0 && result.failed.length === 0) {
+        note(io, values, 'Run the same command again to resume: finished windows are skipped.');
+        return EXIT.failed;
+      }
+      return exitCodeOf(result);
+    });
+  },
+};
+
+const plan: Command = {
+  name: 'plan',
+  summary: 'show which windows and API requests a run or backfill would make, without fetching',
+  usage:
+    'peer5-reporter plan hourly|daily|backfill [--from DATE --to DATE] [--now ISO] [--lake URL] [--json]',
+  flags: {
+    ...COMMON_FLAGS,
+    ...LAKE_FLAGS,
+    from: BACKFILL_FLAGS.from,
+    to: BACKFILL_FLAGS.to,
+    force: BACKFILL_FLAGS.force,
+  },
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, this.flags);
+    const [what, ...rest] = positionals;
+    if (rest.length > 0) throw new UsageError(`plan: unexpected argument "${rest[0]}"`);
+    if (what !== 'backfill' && what !== 'hourly' && what !== 'daily') {
+      throw new UsageError('plan needs what to plan: hourly, daily or backfill');
+    }
+    const options = resolveOptions(values, this.flags, io.cwd);
+    const now = timeFlag(values, 'now') ?? Date.now();
+    const lake = connectLake(options.lake);
+    const settleMs = options.settings.settleHours * TIME.HOUR;
+    let runPlan: RunPlan;
+    if (what === 'backfill') {
+      const { from, to } = backfillRange(values);
+      const datasets = datasetsOf(options, values);
+      const state = await readLakeState(lake.sink, lake.prefix, datasets, now, { settleMs, from });
+      runPlan = planBackfill({
+        datasets,
+        now,
+        lake: state,
+        from,
+        to,
+        settleMs,
+        force: values.force === true,
+      });
+    } else {
+      const datasets = datasetsOf(options, values, what);
+      const state = await readLakeState(lake.sink, lake.prefix, datasets, now, { settleMs });
+      runPlan = planRun({ datasets, now, lake: state, settleMs });
+    }
+    const json = {
+      now: iso(runPlan.now),
+      windows: runPlan.windows,
+      requests: runPlan.requests,
+      fetches: runPlan.fetches.map((fetch) => ({
+        dataset: fetch.dataset.name,
+        from: iso(fetch.from),
+        to: iso(fetch.to),
+        windows: fetch.windows.length,
+        requests: fetch.requests,
+        reasons: fetch.windows.map((window) => window.reason),
+      })),
+      gaps: runPlan.gaps.map((gap) => ({ ...gap, start: iso(gap.start), end: iso(gap.end) })),
+    };
+    print(io, values, json, () => describePlan(runPlan).join('\n'));
+    return runPlan.gaps.length > 0 ? EXIT.gaps : EXIT.ok;
+  },
+};
+
+const query: Command = {
+  name: 'query',
+  summary: 'run SQL over the local lake with the Athena table and column names',
+  usage: 'peer5-reporter query "SQL" [--lake DIR] [--json]',
+  flags: { ...COMMON_FLAGS, lake: LAKE_FLAGS.lake },
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, this.flags);
+    const [sql, ...rest] = positionals;
+    if (sql === undefined || sql.trim() === '') throw new UsageError('query needs the SQL to run, in quotes');
+    if (rest.length > 0)
+      throw new UsageError('query takes one SQL argument: put the whole statement in quotes');
+    const options = resolveOptions(values, this.flags, io.cwd);
+    if (options.lake.kind !== 'local') {
+      throw new UsageError('--lake: query runs over a local folder; query an S3 lake with Athena');
+    }
+    const result = await queryLocalLake({
+      sql,
+      lakeRoot: options.lake.root,
+      prefix: options.lake.prefix,
+      database: options.settings.databaseName,
+      datasets: options.settings.datasets,
+    });
+    print(io, values, result.rows, () =>
+      table(
+        result.columns,
+        result.rows.map((row) => result.columns.map((column) => String(row[column] ?? ''))),
+      ),
+    );
+    return EXIT.ok;
+  },
+};
+
+const simulator: Command = {
+  name: 'simulator',
+  summary: 'serve the Peer5 API simulator on a port',
+  usage: 'peer5-reporter simulator [--port N] [--seed N] [--now ISO] [--segments N] [--rate-limit N]',
+  flags: {},
+  async run(argv) {
+    return await simulatorCommand([...argv]);
+  },
+};
+
+export const COMMANDS: readonly Command[] = [start, run, report, backfill, plan, query, simulator];
+
+export function commandHelp(command: Command): string {
+  const flags = Object.keys(command.flags).length > 0 ? `\n\nOptions:\n${flagHelp(command.flags)}` : '';
+  return `Usage: ${command.usage}\n\n${command.summary}.${flags}`;
+}
+
+export function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  return [
+    'Usage: peer5-reporter <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    '',
+    `With no ${TOKEN_VARIABLE} and no --token-secret, commands run against the embedded simulator.`,
+    'Exit codes: 0 ok, 1 failed, 2 bad usage, 3 finished with gaps.',
+    'Run "peer5-reporter <command> --help" for its options.',
+  ].join('\n');
+}

@@ -1,0 +1,239 @@
+/**
+ * Flags, the config file and the settings schema meet here. Every flag that stands for a setting
+ * maps onto the same schema the CDK app reads from `cdk.json`, so a value is validated once, with
+ * the same message, wherever it comes from.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { parseSettings, type SettingName, type Settings, SettingsError } from '../../lambdas/core/config.ts';
+import { parseLakeUrl } from '../../lambdas/core/lake/sink.ts';
+
+/** Exit codes a script can rely on. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, gaps: 3 } as const;
+
+/** Bad input on the command line or in the config file: exit code 2, message names the flag. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const CONFIG_FILE = 'peer5-reporter.config.json';
+export const LOCAL_LAKE = path.join('local', 'lake');
+export const LOCAL_OUTBOX = path.join('local', 'outbox');
+
+/** Placeholders for a local run, where the report goes to a folder and nobody's address is needed. */
+const LOCAL_SENDER = 'Peer5 Reporter <reports@example.com>';
+const LOCAL_RECIPIENT = 'ops@example.com';
+
+type OptionSpec = NonNullable<ParseArgsConfig['options']>[string];
+
+export interface FlagSpec {
+  readonly type: 'string' | 'boolean';
+  readonly multiple?: boolean;
+  /** One line for --help. */
+  readonly help: string;
+  readonly value?: string;
+  /** The setting the flag sets, if any. */
+  readonly setting?: SettingName;
+}
+
+/** Flags every command that runs the pipeline understands. */
+export const COMMON_FLAGS = {
+  config: { type: 'string', value: 'FILE', help: `settings file (default ./${CONFIG_FILE} when present)` },
+  now: { type: 'string', value: 'ISO', help: 'act as if it were this moment, e.g. 2026-11-25T08:00:00Z' },
+  json: { type: 'boolean', help: 'print the result as JSON on stdout' },
+  help: { type: 'boolean', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const API_FLAGS = {
+  'api-url': { type: 'string', value: 'URL', help: 'Peer5 API base URL', setting: 'apiBaseUrl' },
+  'token-secret': {
+    type: 'string',
+    value: 'NAME',
+    help: 'read the API token from this Secrets Manager secret (or set PEER5_TOKEN)',
+    setting: 'secretName',
+  },
+} as const satisfies Record<string, FlagSpec>;
+
+export const LAKE_FLAGS = {
+  lake: { type: 'string', value: 'URL', help: `s3://bucket/prefix or a folder (default ./${LOCAL_LAKE})` },
+  datasets: { type: 'string', value: 'A,B', help: 'only these datasets (names, comma-separated)' },
+  'settle-hours': {
+    type: 'string',
+    value: 'N',
+    help: 'hours during which a window is still refetched',
+    setting: 'settleHours',
+  },
+} as const satisfies Record<string, FlagSpec>;
+
+export const MAIL_FLAGS = {
+  'ses-from': {
+    type: 'string',
+    value: 'ADDRESS',
+    help: 'send through SES from this address',
+    setting: 'sender',
+  },
+  to: {
+    type: 'string',
+    multiple: true,
+    value: 'ADDRESS',
+    help: 'a recipient (repeatable)',
+    setting: 'recipients',
+  },
+  outbox: { type: 'string', value: 'DIR', help: `write the email to a folder (default ./${LOCAL_OUTBOX})` },
+  'time-zone': {
+    type: 'string',
+    value: 'ZONE',
+    help: 'IANA time zone of the report day',
+    setting: 'timeZone',
+  },
+} as const satisfies Record<string, FlagSpec>;
+
+export type FlagTable = Record<string, FlagSpec>;
+export type FlagValues = Record<string, string | boolean | string[] | undefined>;
+
+export interface ParsedFlags {
+  readonly values: FlagValues;
+  readonly positionals: readonly string[];
+}
+
+export function parseFlags(argv: readonly string[], flags: FlagTable): ParsedFlags {
+  const options: Record<string, OptionSpec> = {};
+  for (const [name, spec] of Object.entries(flags)) {
+    options[name] = spec.multiple ? { type: spec.type, multiple: true } : { type: spec.type };
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as FlagValues, positionals };
+  } catch (error: unknown) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, ''));
+  }
+}
+
+export function flagHelp(flags: FlagTable): string {
+  const rows = Object.entries(flags).map(([name, spec]) => {
+    const left = `--${name}${spec.value ? ` ${spec.value}` : ''}`;
+    return `  ${left.padEnd(24)} ${spec.help}`;
+  });
+  return rows.join('\n');
+}
+
+export function stringFlag(values: FlagValues, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** A `--flag ISO` value as epoch ms; a date alone means its midnight UTC. */
+export function timeFlag(values: FlagValues, name: string): number | undefined {
+  const text = stringFlag(values, name);
+  if (text === undefined) return undefined;
+  const ms = ISO_TIME.test(text) ? Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw new UsageError(
+      `--${name} must be an ISO 8601 date (2026-11-25) or date-time with Z or an offset (2026-11-25T08:00:00Z); got ${JSON.stringify(text)}`,
+    );
+  }
+  return ms;
+}
+
+function readConfigFile(values: FlagValues, cwd: string): Record<string, unknown> {
+  const explicit = stringFlag(values, 'config');
+  const file = path.resolve(cwd, explicit ?? CONFIG_FILE);
+  if (!existsSync(file)) {
+    if (explicit !== undefined) throw new UsageError(`--config: file ${file} does not exist`);
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error: unknown) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`--config: ${file} is not valid JSON (${reason})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(`--config: ${file} must hold a JSON object of settings`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export type MailTarget = { readonly kind: 'ses' } | { readonly kind: 'outbox'; readonly dir: string };
+
+export type LakeTarget =
+  | { readonly kind: 's3'; readonly bucket: string; readonly prefix: string }
+  | { readonly kind: 'local'; readonly root: string; readonly prefix: string };
+
+export interface ResolvedOptions {
+  readonly settings: Settings;
+  readonly mail: MailTarget;
+  readonly lake: LakeTarget;
+}
+
+/**
+ * Settings from the config file, overridden by flags, checked by the shared schema. A flag's
+ * error names the flag; a file's names the setting.
+ */
+export function resolveOptions(values: FlagValues, flags: FlagTable, cwd = process.cwd()): ResolvedOptions {
+  const input: Record<string, unknown> = readConfigFile(values, cwd);
+  const flagOfSetting = new Map<string, string>();
+  for (const [name, spec] of Object.entries(flags)) {
+    if (spec.setting === undefined) continue;
+    flagOfSetting.set(spec.setting, name);
+    const value = values[name];
+    if (value === undefined) continue;
+    input[spec.setting] =
+      spec.setting === 'settleHours' || spec.setting === 'reportTopN'
+        ? /^\d+$/.test(String(value))
+          ? Number(value)
+          : value
+        : value;
+  }
+
+  const outboxFlag = stringFlag(values, 'outbox');
+  const useSes = stringFlag(values, 'ses-from') !== undefined;
+  if (useSes && outboxFlag !== undefined) throw new UsageError('--ses-from and --outbox exclude each other');
+  const mail: MailTarget = useSes
+    ? { kind: 'ses' }
+    : { kind: 'outbox', dir: path.resolve(cwd, outboxFlag ?? LOCAL_OUTBOX) };
+  if (mail.kind === 'outbox') {
+    input.sender ??= LOCAL_SENDER;
+    input.recipients ??= [LOCAL_RECIPIENT];
+  } else if (input.recipients === undefined) {
+    throw new UsageError('--ses-from needs at least one --to address (or "recipients" in the config file)');
+  }
+
+  let settings: Settings;
+  try {
+    settings = parseSettings(input);
+  } catch (error: unknown) {
+    if (!(error instanceof SettingsError)) throw error;
+    const lines = error.problems.map((problem) => {
+      const root = problem.setting.split(/[.[]/)[0] ?? problem.setting;
+      const flag = flagOfSetting.get(root);
+      return flag !== undefined && values[flag] !== undefined
+        ? `--${flag}: ${problem.message}`
+        : `setting "${problem.setting}": ${problem.message}`;
+    });
+    throw new UsageError(lines.join('\n'));
+  }
+
+  const lakeText = stringFlag(values, 'lake') ?? LOCAL_LAKE;
+  let lake: LakeTarget;
+  try {
+    const location = parseLakeUrl(lakeText, cwd);
+    lake =
+      location.kind === 's3'
+        ? { kind: 's3', bucket: location.bucket, prefix: location.prefix || settings.prefix }
+        : { kind: 'local', root: location.root, prefix: '' };
+  } catch (error: unknown) {
+    throw new UsageError(`--lake: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { settings, mail, lake };
+}

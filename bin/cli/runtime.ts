@@ -1,0 +1,162 @@
+/**
+ * Builds what a command runs against: the API (a real token, or the embedded simulator), the lake
+ * (a folder or S3) and the mailer (a folder or SES). The SDK clients are the standard ones, so
+ * profiles, regions and `AWS_ENDPOINT_URL` work as everywhere else.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESClient } from '@aws-sdk/client-ses';
+import { ExportClient } from '../../lambdas/core/client/index.ts';
+import type { Settings } from '../../lambdas/core/config.ts';
+import type { DatasetDefinition } from '../../lambdas/core/datasets.ts';
+import { LocalLakeSink } from '../../lambdas/core/lake/local-sink.ts';
+import { S3LakeSink } from '../../lambdas/core/lake/s3-sink.ts';
+import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
+import type { Mailer } from '../../lambdas/core/report/mailer.ts';
+import { OutboxMailer } from '../../lambdas/core/report/outbox-mailer.ts';
+import { SesMailer } from '../../lambdas/core/report/ses-mailer.ts';
+import type { TokenProvider } from '../../lambdas/core/source.ts';
+import { tokenOfSecret } from '../../lambdas/core/token.ts';
+import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
+import { type LakeTarget, type MailTarget, UsageError } from './options.ts';
+
+export const TOKEN_VARIABLE = 'PEER5_TOKEN';
+
+export interface ApiConnection {
+  readonly client: ExportClient;
+  /** Where the data comes from, for the user: the API's URL or "embedded simulator". */
+  readonly description: string;
+  readonly simulator: RunningSimulator | null;
+  close(): Promise<void>;
+}
+
+/** Local emulators (moto, LocalStack) answer S3 on one host, without bucket sub-domains. */
+function usesEndpointOverride(): boolean {
+  return Boolean(process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3);
+}
+
+function secretsManagerToken(secretName: string): TokenProvider {
+  const secrets = new SecretsManagerClient({});
+  let cached: Promise<string> | undefined;
+  return async ({ refresh }) => {
+    if (refresh || cached === undefined) {
+      cached = secrets
+        .send(new GetSecretValueCommand({ SecretId: secretName }))
+        .then((response) => tokenOfSecret(response.SecretString ?? '', secretName));
+      // A failed read is not cached: the next request tries again.
+      cached.catch(() => {
+        cached = undefined;
+      });
+    }
+    return await cached;
+  };
+}
+
+export interface ApiOptions {
+  readonly settings: Settings;
+  /** Whether --token-secret was given: read the token from Secrets Manager. */
+  readonly useSecret: boolean;
+  /** Whether --api-url was given. */
+  readonly apiUrlGiven: boolean;
+  /** The moment the run acts as of; the embedded simulator's clock is frozen there. */
+  readonly now: number | undefined;
+  /** Paces requests for long work, to stay under the API's per-minute limit. */
+  readonly maxRequestsPerMinute?: number;
+  /** Forces the embedded simulator even when a token is set (the `start` command). */
+  readonly embedded?: boolean;
+}
+
+/** Spaces requests so no more than `perMinute` start in any minute. */
+export function pacedFetch(perMinute: number, base: typeof fetch = fetch): typeof fetch {
+  const spacingMs = 60_000 / perMinute;
+  let nextSlot = 0;
+  return async (input, init) => {
+    const now = Date.now();
+    const slot = Math.max(now, nextSlot);
+    nextSlot = slot + spacingMs;
+    if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
+    return await base(input, init);
+  };
+}
+
+/**
+ * The API a command talks to. With a token (PEER5_TOKEN or --token-secret) it is the real API at
+ * `apiBaseUrl`; without one it is the embedded simulator, so everything works with no account.
+ */
+export async function connectApi(options: ApiOptions): Promise<ApiConnection> {
+  const envToken = process.env[TOKEN_VARIABLE]?.trim();
+  const now = options.now;
+  const clientClock = now === undefined ? {} : { now: () => now };
+  const pacing = options.maxRequestsPerMinute ? { fetch: pacedFetch(options.maxRequestsPerMinute) } : {};
+  if (!options.embedded && (options.useSecret || envToken)) {
+    const token: TokenProvider = options.useSecret
+      ? secretsManagerToken(options.settings.secretName)
+      : async () => envToken as string;
+    const client = new ExportClient({
+      baseUrl: options.settings.apiBaseUrl,
+      token,
+      ...clientClock,
+      ...pacing,
+    });
+    return { client, description: options.settings.apiBaseUrl, simulator: null, close: async () => {} };
+  }
+  if (options.apiUrlGiven && !options.embedded) {
+    throw new UsageError(`--api-url needs a token: set ${TOKEN_VARIABLE} or pass --token-secret NAME`);
+  }
+  const simulator = await startSimulator(now === undefined ? {} : { now });
+  const client = new ExportClient({
+    baseUrl: simulator.url,
+    token: async () => 'demo-token',
+    ...clientClock,
+    ...pacing,
+  });
+  return {
+    client,
+    description: `embedded simulator (${simulator.url})`,
+    simulator,
+    close: () => simulator.close(),
+  };
+}
+
+export interface LakeConnection {
+  readonly sink: LakeSink;
+  readonly prefix: string;
+  /** Where the lake is, for the user. */
+  readonly location: string;
+}
+
+export function connectLake(target: LakeTarget): LakeConnection {
+  if (target.kind === 'local') {
+    return { sink: new LocalLakeSink({ root: target.root }), prefix: target.prefix, location: target.root };
+  }
+  const s3 = new S3Client(usesEndpointOverride() ? { forcePathStyle: true } : {});
+  const location = `s3://${target.bucket}/${target.prefix}`;
+  return { sink: new S3LakeSink({ s3, bucket: target.bucket }), prefix: target.prefix, location };
+}
+
+export function connectMailer(target: MailTarget): { mailer: Mailer; location: string } {
+  if (target.kind === 'outbox')
+    return { mailer: new OutboxMailer({ dir: target.dir }), location: target.dir };
+  return { mailer: new SesMailer({ ses: new SESClient({}) }), location: 'Amazon SES' };
+}
+
+/** The datasets a command works on: all configured ones, or those named by --datasets. */
+export function selectDatasets(
+  all: readonly DatasetDefinition[],
+  names: string | undefined,
+): DatasetDefinition[] {
+  if (names === undefined) return [...all];
+  const wanted = names
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  if (wanted.length === 0) throw new UsageError('--datasets must name at least one dataset');
+  const known = new Map(all.map((dataset) => [dataset.name, dataset]));
+  return wanted.map((name) => {
+    const dataset = known.get(name);
+    if (dataset === undefined) {
+      throw new UsageError(`--datasets: unknown dataset "${name}"; known: ${[...known.keys()].join(', ')}`);
+    }
+    return dataset;
+  });
+}
