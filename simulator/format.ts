@@ -1,0 +1,76 @@
+/**
+ * The API's two response formats, written row by row so a response never has to exist whole.
+ */
+import type { ExportFormat, Metric } from '../lambdas/core/contract.ts';
+import { COUNTERS_PER_GROUP, type ExportPlan, metricValue } from './model.ts';
+
+export const CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
+  json: 'application/json; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+};
+
+export interface RowEncoder {
+  readonly contentType: string;
+  /** Text before the first row. */
+  readonly opening: string;
+  /** One row; `first` is true for the first row of the response. */
+  row(timestamp: number, group: number, sums: Float64Array, lengthMs: number, first: boolean): string;
+  /** Text after the last row. */
+  readonly closing: string;
+}
+
+/** A CSV string field: always quoted, any double quote doubled; an unknown value is empty. */
+export function csvField(value: string | null): string {
+  return value === null ? '' : `"${value.replaceAll('"', '""')}"`;
+}
+
+function jsonEncoder(plan: ExportPlan, metrics: readonly Metric[]): RowEncoder {
+  // Each group's dimension fragment is built once, not once per row.
+  const groupFragments = plan.groups.map((values) =>
+    plan.dimensions
+      .map((d, index) => `,${JSON.stringify(d)}:${JSON.stringify(values[index] ?? null)}`)
+      .join(''),
+  );
+  const metricKeys = metrics.map((metric) => `,${JSON.stringify(metric)}:`);
+  return {
+    contentType: CONTENT_TYPES.json,
+    opening: '{"error":false,"data":[',
+    row(timestamp, group, sums, lengthMs, first) {
+      const base = group * COUNTERS_PER_GROUP;
+      let line = `${first ? '' : ','}{"timestamp":${timestamp}${groupFragments[group] ?? ''}`;
+      for (let index = 0; index < metrics.length; index++) {
+        const metric = metrics[index] as Metric;
+        line += `${metricKeys[index]}${metricValue(metric, sums, base, lengthMs)}`;
+      }
+      return `${line}}`;
+    },
+    closing: ']}',
+  };
+}
+
+function csvEncoder(plan: ExportPlan, metrics: readonly Metric[]): RowEncoder {
+  const header = ['timestamp', ...plan.dimensions, ...metrics].map(csvField).join(',');
+  const groupFragments = plan.groups.map((values) =>
+    plan.dimensions.map((_, index) => `,${csvField(values[index] ?? null)}`).join(''),
+  );
+  return {
+    contentType: CONTENT_TYPES.csv,
+    opening: `${header}\n`,
+    row(timestamp, group, sums, lengthMs) {
+      const base = group * COUNTERS_PER_GROUP;
+      let line = `${timestamp}${groupFragments[group] ?? ''}`;
+      for (const metric of metrics) line += `,${metricValue(metric, sums, base, lengthMs)}`;
+      return `${line}\n`;
+    },
+    closing: '',
+  };
+}
+
+export function encoderFor(format: ExportFormat, plan: ExportPlan, metrics: readonly Metric[]): RowEncoder {
+  return format === 'csv' ? csvEncoder(plan, metrics) : jsonEncoder(plan, metrics);
+}
+
+/** The body of every error response, whatever format was asked for. */
+export function errorBody(message: string): string {
+  return JSON.stringify({ error: true, message });
+}
