@@ -15,23 +15,35 @@ export interface RunningMoto {
     forcePathStyle: true;
   };
   reset(): Promise<void>;
-  /** Everything moto recorded, including sent SES messages under `ses`. */
+  /** Everything moto recorded; read sent mail with `sentRawMessages`. */
   data(): Promise<MotoData>;
   stop(): Promise<void>;
 }
 
-export interface MotoSentMessage {
-  readonly Source?: string;
-  readonly Destinations?: unknown;
-  readonly Subject?: string;
-  readonly Body?: string;
-  readonly RawData?: string;
-  readonly Region?: string;
+/** One raw message as the installed moto records it under `ses.RawMessage`. */
+interface MotoRawMessage {
+  readonly raw_data?: string;
+  readonly source?: string;
 }
 
 export interface MotoData {
-  readonly ses?: { readonly sent_emails?: readonly MotoSentMessage[] };
+  readonly ses?: {
+    readonly RawMessage?: readonly MotoRawMessage[];
+    /** Older moto releases listed messages here instead. */
+    readonly sent_emails?: readonly { readonly RawData?: string }[];
+  };
   readonly [service: string]: unknown;
+}
+
+/** The raw MIME of every message sent through moto's SES, oldest first, from either layout. */
+export function sentRawMessages(data: MotoData): string[] {
+  const legacy = (data.ses?.sent_emails ?? []).flatMap((message) =>
+    message.RawData ? [message.RawData] : [],
+  );
+  const current = (data.ses?.RawMessage ?? []).flatMap((message) =>
+    message.raw_data ? [message.raw_data] : [],
+  );
+  return [...legacy, ...current];
 }
 
 export async function freePort(): Promise<number> {

@@ -1,0 +1,37 @@
+/**
+ * Sends the report through SES (v1 SendRawEmail, which takes the MIME message as built). The
+ * client is the caller's, so the handler owns its configuration and its lifetime.
+ */
+import { type SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
+import { emailAddressOf } from './config.ts';
+import { deliveryErrorFrom } from './delivery-error.ts';
+import type { ReportEmail } from './email.ts';
+import type { Mailer, MailerReceipt } from './mailer.ts';
+
+export interface SesMailerOptions {
+  readonly ses: SESClient;
+  /** An SES configuration set, for event publishing (bounces, deliveries). */
+  readonly configurationSetName?: string;
+}
+
+export class SesMailer implements Mailer {
+  constructor(private readonly options: SesMailerOptions) {}
+
+  async send(email: ReportEmail): Promise<MailerReceipt> {
+    const { ses, configurationSetName } = this.options;
+    const region = await ses.config.region().catch(() => undefined);
+    try {
+      const response = await ses.send(
+        new SendRawEmailCommand({
+          Source: email.from,
+          Destinations: email.to.map((recipient) => emailAddressOf(recipient) ?? recipient),
+          RawMessage: { Data: email.raw },
+          ...(configurationSetName ? { ConfigurationSetName: configurationSetName } : {}),
+        }),
+      );
+      return response.MessageId ? { messageId: response.MessageId } : {};
+    } catch (error: unknown) {
+      throw deliveryErrorFrom(error, { from: email.from, to: email.to, ...(region ? { region } : {}) });
+    }
+  }
+}

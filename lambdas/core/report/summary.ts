@@ -1,0 +1,360 @@
+/**
+ * The daily report as numbers: pure functions from gathered totals to the figures every part of the
+ * email shows. Ratios are null, never NaN, when their denominator is zero (a day with no traffic).
+ */
+import { TIME } from '../contract.ts';
+import type { BucketTotals, ReportData, SegmentTotals } from './gather.ts';
+import { type ReportApproximation, SEGMENT_DIMENSIONS, type SegmentDimension } from './plan.ts';
+import { formatUtcOffset, type LocalDayWindow, localClock, zoneOffsetMs } from './time.ts';
+
+export const DEFAULT_TOP_N = 5;
+
+/** A segment must carry at least this share of the day's bytes to be listed as an offload drop. */
+export const MIN_DROP_SHARE = 0.01;
+
+export type RebufferBand = 'good' | 'acceptable' | 'concerning';
+
+/** Rebuffer ratio bands: under 1% good, 1-3% acceptable, over 3% concerning. */
+export const REBUFFER_BANDS: readonly { readonly band: RebufferBand; readonly upTo: number }[] = [
+  { band: 'good', upTo: 0.01 },
+  { band: 'acceptable', upTo: 0.03 },
+  { band: 'concerning', upTo: Number.POSITIVE_INFINITY },
+];
+
+export function rebufferBandOf(ratio: number | null): RebufferBand | null {
+  if (ratio === null) return null;
+  const [good, acceptable] = REBUFFER_BANDS;
+  if (good && ratio < good.upTo) return 'good';
+  if (acceptable && ratio <= acceptable.upTo) return 'acceptable';
+  return 'concerning';
+}
+
+/** p2p / (http + p2p), or null without traffic. */
+export function offloadOf(http: number, p2p: number): number | null {
+  const delivered = http + p2p;
+  return delivered > 0 ? p2p / delivered : null;
+}
+
+/** rebuffered / (played + rebuffered), or null when nothing played. */
+export function rebufferRatioOf(played: number, rebuffered: number): number | null {
+  const watched = played + rebuffered;
+  return watched > 0 ? rebuffered / watched : null;
+}
+
+export interface Figures {
+  readonly http: number;
+  readonly p2p: number;
+  readonly delivered: number;
+  readonly offload: number | null;
+  readonly played: number;
+  readonly rebuffered: number;
+  readonly rebufferRatio: number | null;
+  /** Time-weighted mean of the API's per-bucket averages; never a sum. */
+  readonly averageSessions: number;
+}
+
+export interface DayFigures extends Figures {
+  readonly date: string;
+}
+
+/** Per-day means of the volumes, and pooled ratios over the whole period. */
+export interface TrailingFigures extends Figures {
+  readonly days: number;
+  readonly firstDate: string;
+  readonly lastDate: string;
+}
+
+export interface HourFigures {
+  /** The true local hour's first instant. */
+  readonly start: number;
+  /** Local `HH:MM`; twice the same on the day clocks go back, so see `utcOffset`. */
+  readonly label: string;
+  readonly utcOffset: string;
+  readonly http: number;
+  readonly p2p: number;
+  readonly delivered: number;
+  readonly offload: number | null;
+}
+
+export interface Change {
+  readonly current: number | null;
+  readonly baseline: number | null;
+  /** Percentage points for ratios, percent for volumes; null when there is nothing to compare. */
+  readonly change: number | null;
+  readonly unit: 'pts' | 'percent';
+}
+
+export interface Comparison {
+  readonly offload: Change;
+  readonly delivered: Change;
+  readonly rebufferRatio: Change;
+  readonly averageSessions: Change;
+}
+
+export interface SegmentFigures {
+  readonly value: string | null;
+  readonly http: number;
+  readonly p2p: number;
+  readonly delivered: number;
+  /** Share of the dimension's bytes for the day. */
+  readonly share: number;
+  readonly offload: number | null;
+  readonly previousDelivered: number;
+  readonly previousOffload: number | null;
+  /** Offload change vs the previous day, in percentage points. */
+  readonly offloadChange: number | null;
+}
+
+export interface SegmentBreakdown {
+  readonly dimension: SegmentDimension;
+  readonly delivered: number;
+  /** Every value with traffic on the report day, most bytes first. */
+  readonly rows: readonly SegmentFigures[];
+  readonly top: readonly SegmentFigures[];
+}
+
+export interface OffloadDrop extends SegmentFigures {
+  readonly dimension: SegmentDimension;
+}
+
+export interface ReportSummary {
+  readonly date: string;
+  readonly timeZone: string;
+  /** The true local day, [from, to) in ms. */
+  readonly from: number;
+  readonly to: number;
+  /** 24, or 23 / 25 on DST days. */
+  readonly hoursInDay: number;
+  /** Set when the zone's midnight could not be matched exactly (:45 zones). */
+  readonly approximation: ReportApproximation | null;
+  readonly hasTraffic: boolean;
+  readonly day: DayFigures;
+  readonly previousDay: DayFigures | null;
+  readonly trailing: TrailingFigures | null;
+  readonly rebufferBand: RebufferBand | null;
+  readonly hours: readonly HourFigures[];
+  readonly peakHour: HourFigures | null;
+  readonly vsPreviousDay: Comparison | null;
+  readonly vsTrailingAverage: Comparison | null;
+  readonly segments: readonly SegmentBreakdown[];
+  readonly offloadDrops: readonly OffloadDrop[];
+  readonly topN: number;
+}
+
+interface Sums {
+  http: number;
+  p2p: number;
+  played: number;
+  rebuffered: number;
+  /** Sessions times bucket length: the integral of concurrent sessions over time. */
+  sessionMs: number;
+}
+
+function emptySums(): Sums {
+  return { http: 0, p2p: 0, played: 0, rebuffered: 0, sessionMs: 0 };
+}
+
+function figuresOf(sums: Sums, durationMs: number, days = 1): Figures {
+  const http = sums.http / days;
+  const p2p = sums.p2p / days;
+  return {
+    http,
+    p2p,
+    delivered: http + p2p,
+    offload: offloadOf(sums.http, sums.p2p),
+    played: sums.played / days,
+    rebuffered: sums.rebuffered / days,
+    rebufferRatio: rebufferRatioOf(sums.played, sums.rebuffered),
+    averageSessions: durationMs > 0 ? sums.sessionMs / durationMs : 0,
+  };
+}
+
+function pointsChange(current: number | null, baseline: number | null): Change {
+  const change = current !== null && baseline !== null ? (current - baseline) * 100 : null;
+  return { current, baseline, change, unit: 'pts' };
+}
+
+function percentChange(current: number, baseline: number): Change {
+  const change = baseline > 0 ? ((current - baseline) / baseline) * 100 : null;
+  return { current, baseline, change, unit: 'percent' };
+}
+
+export function compareFigures(current: Figures, baseline: Figures): Comparison {
+  return {
+    offload: pointsChange(current.offload, baseline.offload),
+    delivered: percentChange(current.delivered, baseline.delivered),
+    rebufferRatio: pointsChange(current.rebufferRatio, baseline.rebufferRatio),
+    averageSessions: percentChange(current.averageSessions, baseline.averageSessions),
+  };
+}
+
+function bySizeThenValue(a: SegmentFigures, b: SegmentFigures): number {
+  if (b.delivered !== a.delivered) return b.delivered - a.delivered;
+  if (a.value === b.value) return 0;
+  if (a.value === null) return 1;
+  if (b.value === null) return -1;
+  return a.value < b.value ? -1 : 1;
+}
+
+export function segmentBreakdown(
+  dimension: SegmentDimension,
+  current: readonly SegmentTotals[],
+  previous: readonly SegmentTotals[],
+  topN: number,
+): SegmentBreakdown {
+  const previousByValue = new Map(previous.map((entry) => [entry.value, entry]));
+  const delivered = current.reduce((sum, entry) => sum + entry.http + entry.p2p, 0);
+  const rows = current
+    .filter((entry) => entry.http + entry.p2p > 0)
+    .map((entry): SegmentFigures => {
+      const before = previousByValue.get(entry.value);
+      const offload = offloadOf(entry.http, entry.p2p);
+      const previousOffload = before ? offloadOf(before.http, before.p2p) : null;
+      return {
+        value: entry.value,
+        http: entry.http,
+        p2p: entry.p2p,
+        delivered: entry.http + entry.p2p,
+        share: delivered > 0 ? (entry.http + entry.p2p) / delivered : 0,
+        offload,
+        previousDelivered: before ? before.http + before.p2p : 0,
+        previousOffload,
+        offloadChange: pointsChange(offload, previousOffload).change,
+      };
+    })
+    .sort(bySizeThenValue);
+  return { dimension, delivered, rows, top: rows.slice(0, topN) };
+}
+
+/** Segments big enough to matter whose offload fell the most since the previous day. */
+export function offloadDrops(breakdowns: readonly SegmentBreakdown[], topN: number): OffloadDrop[] {
+  return breakdowns
+    .flatMap((breakdown) =>
+      breakdown.rows
+        .filter(
+          (row) =>
+            row.share >= MIN_DROP_SHARE &&
+            row.previousDelivered > 0 &&
+            row.offloadChange !== null &&
+            row.offloadChange < 0,
+        )
+        .map((row): OffloadDrop => ({ ...row, dimension: breakdown.dimension })),
+    )
+    .sort((a, b) => (a.offloadChange ?? 0) - (b.offloadChange ?? 0) || bySizeThenValue(a, b))
+    .slice(0, topN);
+}
+
+function windowIndexOf(windows: readonly LocalDayWindow[], t: number): number {
+  return windows.findIndex((window) => t >= window.from && t < window.to);
+}
+
+function addBucket(sums: Sums, bucket: BucketTotals, bucketMs: number): void {
+  sums.http += bucket.http;
+  sums.p2p += bucket.p2p;
+  sums.played += bucket.played;
+  sums.rebuffered += bucket.rebuffered;
+  sums.sessionMs += bucket.sessions * bucketMs;
+}
+
+function hoursOf(data: ReportData, reportWindow: LocalDayWindow, trueDay: LocalDayWindow): HourFigures[] {
+  const { timeZone } = data.plan;
+  const count = Math.ceil((reportWindow.to - reportWindow.from) / TIME.HOUR);
+  const bins = Array.from({ length: count }, () => ({ http: 0, p2p: 0 }));
+  for (const bucket of data.buckets) {
+    if (bucket.timestamp < reportWindow.from || bucket.timestamp >= reportWindow.to) continue;
+    const bin = bins[Math.floor((bucket.timestamp - reportWindow.from) / TIME.HOUR)];
+    if (bin === undefined) continue;
+    bin.http += bucket.http;
+    bin.p2p += bucket.p2p;
+  }
+  return bins.map((bin, index) => {
+    // Labels come from the true local hours even when the data boundaries were rounded.
+    const start = trueDay.from + index * TIME.HOUR;
+    return {
+      start,
+      label: localClock(start, timeZone),
+      utcOffset: formatUtcOffset(zoneOffsetMs(start, timeZone)),
+      http: bin.http,
+      p2p: bin.p2p,
+      delivered: bin.http + bin.p2p,
+      offload: offloadOf(bin.http, bin.p2p),
+    };
+  });
+}
+
+export interface SummaryOptions {
+  readonly topN?: number;
+}
+
+export function summarizeReport(data: ReportData, options: SummaryOptions = {}): ReportSummary {
+  const topN = options.topN ?? DEFAULT_TOP_N;
+  const { plan } = data;
+  const { windows } = plan;
+  const bucketMs = plan.trendBucketMs;
+
+  const sums = windows.map(() => emptySums());
+  for (const bucket of data.buckets) {
+    const target = sums[windowIndexOf(windows, bucket.timestamp)];
+    if (target) addBucket(target, bucket, bucketMs);
+  }
+  const dayAt = (index: number): DayFigures => {
+    const window = windows[index] as LocalDayWindow;
+    return { date: window.date, ...figuresOf(sums[index] as Sums, window.to - window.from) };
+  };
+  const last = windows.length - 1;
+  const day = dayAt(last);
+  const previousDay = last >= 1 ? dayAt(last - 1) : null;
+
+  let trailing: TrailingFigures | null = null;
+  if (last >= 1) {
+    const trailingSums = emptySums();
+    let durationMs = 0;
+    for (let index = 0; index < last; index += 1) {
+      const daySums = sums[index] as Sums;
+      trailingSums.http += daySums.http;
+      trailingSums.p2p += daySums.p2p;
+      trailingSums.played += daySums.played;
+      trailingSums.rebuffered += daySums.rebuffered;
+      trailingSums.sessionMs += daySums.sessionMs;
+      const window = windows[index] as LocalDayWindow;
+      durationMs += window.to - window.from;
+    }
+    trailing = {
+      days: last,
+      firstDate: (windows[0] as LocalDayWindow).date,
+      lastDate: (windows[last - 1] as LocalDayWindow).date,
+      ...figuresOf(trailingSums, durationMs, last),
+    };
+  }
+
+  const trueDay = plan.days.at(-1) as LocalDayWindow;
+  const hours = hoursOf(data, windows[last] as LocalDayWindow, trueDay);
+  const peakHour = hours.reduce<HourFigures | null>(
+    (best, hour) => (hour.delivered > 0 && (best === null || hour.delivered > best.delivered) ? hour : best),
+    null,
+  );
+  const segments = SEGMENT_DIMENSIONS.map((dimension) =>
+    segmentBreakdown(dimension, data.segments[dimension].current, data.segments[dimension].previous, topN),
+  );
+
+  return {
+    date: plan.date,
+    timeZone: plan.timeZone,
+    from: trueDay.from,
+    to: trueDay.to,
+    hoursInDay: (trueDay.to - trueDay.from) / TIME.HOUR,
+    approximation: plan.approximation,
+    hasTraffic: day.delivered > 0,
+    day,
+    previousDay,
+    trailing,
+    rebufferBand: rebufferBandOf(day.rebufferRatio),
+    hours,
+    peakHour,
+    vsPreviousDay: previousDay ? compareFigures(day, previousDay) : null,
+    vsTrailingAverage: trailing ? compareFigures(day, trailing) : null,
+    segments,
+    offloadDrops: offloadDrops(segments, topN),
+    topN,
+  };
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { reportSubject } from '../../lambdas/core/report/email.ts';
+import { escapeHtml, html, renderReportHtml } from '../../lambdas/core/report/html.ts';
+import { segmentLabel } from '../../lambdas/core/report/labels.ts';
+import { summarizeReport } from '../../lambdas/core/report/summary.ts';
+import { renderReportText } from '../../lambdas/core/report/text.ts';
+import { fixtureData, ZERO_BUCKET } from './support/fixtures.ts';
+
+const SCRIPT = '<script>alert("p2p")</script>';
+
+const data = fixtureData({
+  date: '2026-11-25',
+  timeZone: 'Europe/Berlin',
+  now: Date.UTC(2026, 10, 26, 6),
+  bucket: (_timestamp, dayIndex) =>
+    dayIndex === 7
+      ? { http: 3 * 2 ** 30, p2p: 5 * 2 ** 30, played: 9_950_000, rebuffered: 50_000, sessions: 1200 }
+      : { http: 4 * 2 ** 30, p2p: 4 * 2 ** 30, played: 9_900_000, rebuffered: 100_000, sessions: 1100 },
+  segments: {
+    'isp.name': {
+      current: [
+        { value: SCRIPT, http: 2 ** 40, p2p: 2 ** 40 },
+        { value: 'Line\r\nBcc: victim@example.com', http: 2 ** 30, p2p: 0 },
+        { value: null, http: 2 ** 20, p2p: 2 ** 20 },
+      ],
+      previous: [{ value: SCRIPT, http: 2 ** 40, p2p: 3 * 2 ** 40 }],
+    },
+    'country.code': {
+      current: [
+        { value: 'BR', http: 2 ** 40, p2p: 2 ** 40 },
+        { value: "'><img src=x onerror=alert(1)>", http: 2 ** 30, p2p: 0 },
+      ],
+      previous: [],
+    },
+  },
+});
+const summary = summarizeReport(data);
+const subject = reportSubject(summary);
+const markup = renderReportHtml(summary, { subject, chartSrc: 'cid:offload-chart@peer5-reporter' });
+const text = renderReportText(summary);
+
+describe('the HTML part', () => {
+  it('escapes every value that came from the API', () => {
+    expect(markup).not.toMatch(/<script/i);
+    expect(markup).not.toContain('<img src=x');
+    expect(markup).toContain('&lt;script&gt;alert(&quot;p2p&quot;)&lt;/script&gt;');
+  });
+
+  it('escapes interpolations in the template tag but keeps its own markup', () => {
+    const value = '<b>&"\'';
+    expect(html`<td title="${value}">${value}</td>`.markup).toBe(
+      '<td title="&lt;b&gt;&amp;&quot;&#39;">&lt;b&gt;&amp;&quot;&#39;</td>',
+    );
+    expect(html`<p>${html`<b>safe</b>`}</p>`.markup).toBe('<p><b>safe</b></p>');
+    expect(escapeHtml('a & b')).toBe('a &amp; b');
+  });
+
+  it('uses tables and inline styles only, with no external assets', () => {
+    expect(markup).not.toMatch(/<style|<link|<script|<svg/i);
+    expect(markup).not.toMatch(/src="https?:|url\(/i);
+    expect(markup).toContain('max-width:600px');
+    expect(markup).toContain('role="presentation"');
+    expect(markup).toContain('src="cid:offload-chart@peer5-reporter"');
+  });
+
+  it('shows the headline: offload, delivered and rebuffer ratio with its band', () => {
+    expect(markup).toContain('62.5%');
+    expect(markup).toContain('192.0 GiB');
+    expect(markup).toContain('0.50%');
+    expect(markup).toContain('Good');
+    expect(markup).toContain('+12.5 pts');
+    expect(markup).toContain('Brazil (BR)');
+    expect(markup).toContain('Unknown');
+  });
+});
+
+describe('the plain-text part', () => {
+  it('carries the same figures', () => {
+    expect(text).toContain('Offload           62.5%   +12.5 pts vs previous day, +12.5 pts vs 7-day average');
+    expect(text).toContain('Delivered         192.0 GiB');
+    expect(text).toContain('Rebuffer ratio    0.50% (good)');
+    expect(text).toContain('Average sessions  1,200.0');
+  });
+
+  it('keeps a value with line breaks on one line', () => {
+    expect(text).toContain('Line Bcc: victim@example.com');
+    expect(text).not.toMatch(/\r/);
+    expect(segmentLabel('isp.name', 'a\nb').text).toBe('a b');
+  });
+
+  it('shows the offload drop of a large segment', () => {
+    expect(text).toMatch(/ISP: <script>alert\("p2p"\)<\/script>: 75\.0% -> 50\.0% \(-25\.0 pts\)/);
+  });
+});
+
+describe('the subject', () => {
+  it('has the date, the offload and the change in points', () => {
+    expect(subject).toBe('Peer5 daily report 2026-11-25: offload 62.5% (+12.5 pts)');
+  });
+
+  it('leaves the change out when there is no previous day to compare with', () => {
+    const withoutPrevious = { ...summary, vsPreviousDay: null, previousDay: null };
+    expect(reportSubject(withoutPrevious)).toBe('Peer5 daily report 2026-11-25: offload 62.5%');
+  });
+
+  it('says no traffic on a day without any', () => {
+    const quiet = summarizeReport(
+      fixtureData({
+        date: '2026-11-25',
+        timeZone: 'UTC',
+        now: Date.UTC(2026, 10, 26, 6),
+        bucket: () => ZERO_BUCKET,
+      }),
+    );
+    expect(reportSubject(quiet)).toBe('Peer5 daily report 2026-11-25: no traffic');
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * Hand-built report inputs: every trend bucket of a plan filled by a function, and segment totals
+ * given as plain lists, so a test knows every number that goes in.
+ */
+import type { BucketTotals, ReportData, SegmentTotals } from '../../../lambdas/core/report/gather.ts';
+import { planReport, SEGMENT_DIMENSIONS, type SegmentDimension } from '../../../lambdas/core/report/plan.ts';
+
+export interface FixtureOptions {
+  readonly date: string;
+  readonly timeZone: string;
+  readonly now: number;
+  /** Metrics of the bucket starting at `timestamp`; `dayIndex` 7 is the report day, 6 the day before. */
+  readonly bucket: (timestamp: number, dayIndex: number) => Omit<BucketTotals, 'timestamp'>;
+  readonly segments?: Partial<
+    Record<SegmentDimension, { current: readonly SegmentTotals[]; previous: readonly SegmentTotals[] }>
+  >;
+}
+
+export function fixtureData(options: FixtureOptions): ReportData {
+  const plan = planReport({ date: options.date, timeZone: options.timeZone, now: options.now });
+  const buckets: BucketTotals[] = [];
+  const offset = 8 - plan.windows.length;
+  for (let t = plan.trendQuery.from; t < plan.trendQuery.to; t += plan.trendBucketMs) {
+    const dayIndex = plan.windows.findIndex((window) => t >= window.from && t < window.to) + offset;
+    buckets.push({ timestamp: t, ...options.bucket(t, dayIndex) });
+  }
+  const segments = Object.fromEntries(
+    SEGMENT_DIMENSIONS.map((dimension) => [
+      dimension,
+      options.segments?.[dimension] ?? { current: [], previous: [] },
+    ]),
+  ) as ReportData['segments'];
+  return { plan, buckets, segments };
+}
+
+export const ZERO_BUCKET = { http: 0, p2p: 0, played: 0, rebuffered: 0, sessions: 0 } as const;
+
+/** Walks any value and returns the paths of numbers that are NaN or infinite. */
+export function nonFiniteNumbers(value: unknown, path = '$'): string[] {
+  if (typeof value === 'number') return Number.isFinite(value) ? [] : [path];
+  if (Array.isArray(value))
+    return value.flatMap((item, index) => nonFiniteNumbers(item, `${path}[${index}]`));
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).flatMap(([key, item]) => nonFiniteNumbers(item, `${path}.${key}`));
+  }
+  return [];
+}
