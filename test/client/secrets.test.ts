@@ -1,0 +1,232 @@
+/**
+ * The API token must never leave the client inside an error, its cause or an event: every error
+ * type is provoked with a distinctive token, against the simulator and against a hostile server
+ * that echoes the token back in every message it can.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DeadlineExceededError,
+  ExportAbortedError,
+  ExportApiError,
+  ExportAuthError,
+  ExportBodyError,
+  ExportClient,
+  type ExportClientEvent,
+  type ExportClientOptions,
+  ExportConnectionError,
+  ExportHttpError,
+  ExportRateLimitError,
+  ExportRequestInvalidError,
+  ExportRowError,
+  ExportServerError,
+  ExportTimeoutError,
+  ExportTruncatedError,
+  LookBackError,
+} from '../../lambdas/core/client/index.ts';
+import { type ExportRequest, TIME } from '../../lambdas/core/contract.ts';
+import { type RunningSimulator, type SimulatorFault, startSimulator } from '../../simulator/index.ts';
+import { expectNoSecret, failure } from './helpers.ts';
+
+const SECRET = 'tok-SECRET-4f9c2e1d7b';
+const OTHER_SECRET = 'tok-SECRET-refreshed-88a1';
+const NOW = Date.UTC(2025, 5, 15, 12, 30);
+const REQUEST: ExportRequest = {
+  interval: '1h',
+  from: Date.UTC(2025, 5, 15, 6),
+  to: Date.UTC(2025, 5, 15, 12),
+  metrics: ['http', 'p2p'],
+  dimensions: ['country.code'],
+};
+
+const events: ExportClientEvent[] = [];
+const errors = new Map<string, Error>();
+
+function remember(error: Error): Error {
+  errors.set(error.name, error);
+  return error;
+}
+
+let sim: RunningSimulator;
+
+beforeAll(async () => {
+  sim = await startSimulator({ now: NOW, segments: 100, tokens: [SECRET] });
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+afterEach(async () => {
+  sim.setClock(NOW);
+  await fetch(new URL('/_sim/faults', sim.url), { method: 'DELETE' });
+});
+
+function client(options: Partial<ExportClientOptions> = {}): ExportClient {
+  return new ExportClient({
+    baseUrl: sim.url,
+    token: async () => SECRET,
+    now: () => sim.now(),
+    maxAttempts: 1,
+    requestTimeoutMs: 1_000,
+    baseDelayMs: 1,
+    maxDelayMs: 2,
+    onEvent: (event) => events.push(event),
+    ...options,
+  });
+}
+
+describe('the API token against the simulator', () => {
+  const faults: [SimulatorFault, new (...args: never[]) => Error][] = [
+    [{ status: 429 }, ExportRateLimitError],
+    [{ status: 503 }, ExportServerError],
+    [{ kind: 'delay', ms: 5_000 }, ExportTimeoutError],
+    [{ kind: 'truncate' }, ExportTruncatedError],
+    [{ kind: 'reset' }, ExportConnectionError],
+    [{ kind: 'error-body' }, ExportBodyError],
+    [{ kind: 'html' }, ExportBodyError],
+  ];
+  for (const [fault, type] of faults) {
+    it(`stays out of the ${type.name} for ${JSON.stringify(fault)}`, async () => {
+      sim.queueFaults([fault]);
+      const error = remember(await failure(client().stream(REQUEST)));
+      expect(error).toBeInstanceOf(type);
+      expectNoSecret(error, SECRET);
+    });
+  }
+
+  it('stays out of a 400, a 404, a refused refresh, the deadline and an abort', async () => {
+    sim.setClock(NOW + 20 * TIME.DAY);
+    const invalid = remember(await failure(client({ now: () => NOW }).stream(REQUEST)));
+    expect(invalid).toBeInstanceOf(ExportRequestInvalidError);
+    sim.setClock(NOW);
+
+    const missing = remember(await failure(client({ baseUrl: `${sim.url}/nowhere` }).stream(REQUEST)));
+    expect(missing).toBeInstanceOf(ExportHttpError);
+
+    const auth = remember(
+      await failure(
+        client({ token: async ({ refresh }) => (refresh ? OTHER_SECRET : `${SECRET}-old`) }).stream(REQUEST),
+      ),
+    );
+    expect(auth).toBeInstanceOf(ExportAuthError);
+    expectNoSecret(auth, OTHER_SECRET);
+
+    sim.queueFaults([{ kind: 'delay', ms: 5_000 }]);
+    const deadline = remember(
+      await failure(client({ requestTimeoutMs: 10_000, deadline: Date.now() + 100 }).stream(REQUEST)),
+    );
+    expect(deadline).toBeInstanceOf(DeadlineExceededError);
+
+    sim.queueFaults([{ kind: 'delay', ms: 5_000 }]);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const aborted = remember(
+      await failure(client({ requestTimeoutMs: 10_000 }).stream(REQUEST, { signal: controller.signal })),
+    );
+    expect(aborted).toBeInstanceOf(ExportAbortedError);
+
+    const lookBack = remember(
+      await failure(
+        client().rows({ ...REQUEST, interval: '1m', from: NOW - 30 * TIME.DAY - 30 * TIME.MINUTE }),
+      ),
+    );
+    expect(lookBack).toBeInstanceOf(LookBackError);
+
+    const clientSide = remember(await failure(client().stream({ ...REQUEST, metrics: [] })));
+    expect(clientSide).toBeInstanceOf(ExportRequestInvalidError);
+
+    for (const error of [invalid, missing, auth, deadline, aborted, lookBack, clientSide]) {
+      expectNoSecret(error, SECRET);
+    }
+  });
+});
+
+/** A server that answers every request with the token it was sent, in every place it can. */
+function hostile(answer: (token: string) => Response | Promise<Response>): typeof fetch {
+  return async (_input, init) => {
+    const headers = new Headers(init?.headers);
+    return answer(headers.get('x-auth-token') ?? '');
+  };
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}
+
+describe('the API token against a server that echoes it back', () => {
+  const cases: [string, typeof fetch, new (...args: never[]) => Error][] = [
+    [
+      'a 400',
+      hostile((t) => json(400, { error: true, message: `"from" is bad for token ${t}` })),
+      ExportRequestInvalidError,
+    ],
+    ['a 401', hostile((t) => json(401, { error: true, message: `token ${t} is unknown` })), ExportAuthError],
+    ['a 429', hostile((t) => json(429, { error: true, message: `slow down, ${t}` })), ExportRateLimitError],
+    ['a 500', hostile((t) => new Response(`crash while serving ${t}`, { status: 500 })), ExportServerError],
+    ['a 404', hostile((t) => json(404, { error: true, message: `no ${t} here` })), ExportHttpError],
+    ['a 200 error body', hostile((t) => json(200, { error: true, message: `bad ${t}` })), ExportBodyError],
+    [
+      'a CSV header holding the token',
+      hostile((t) => new Response(`"timestamp","${t}","http","p2p"\n`, { status: 200 })),
+      ExportRowError,
+    ],
+    [
+      'a network failure quoting the token',
+      async (_input, init) => {
+        const token = new Headers(init?.headers).get('x-auth-token');
+        const cause = Object.assign(new Error(`socket hang up sending ${token}`), { code: 'ECONNRESET' });
+        throw new TypeError(`fetch failed for header value ${token}`, { cause });
+      },
+      ExportConnectionError,
+    ],
+  ];
+  for (const [name, fetchImpl, type] of cases) {
+    it(`keeps the token out of the ${type.name} for ${name}`, async () => {
+      const error = remember(
+        await failure(
+          new ExportClient({
+            baseUrl: 'http://hostile.invalid/v1',
+            token: async () => `  ${SECRET}\n`,
+            now: () => NOW,
+            maxAttempts: 1,
+            onEvent: (event) => events.push(event),
+            fetch: fetchImpl,
+          }).stream(REQUEST),
+        ),
+      );
+      expect(error).toBeInstanceOf(type);
+      expect(error.message).toContain('[redacted]');
+      expectNoSecret(error, SECRET);
+    });
+  }
+});
+
+describe('the API token across everything the client emitted', () => {
+  it('appears in no event, and every error type was provoked', () => {
+    expect(events.length).toBeGreaterThan(20);
+    for (const event of events) expectNoSecret(event, SECRET);
+    expect([...errors.keys()].sort()).toEqual(
+      [
+        DeadlineExceededError,
+        ExportAbortedError,
+        ExportAuthError,
+        ExportBodyError,
+        ExportConnectionError,
+        ExportHttpError,
+        ExportRateLimitError,
+        ExportRequestInvalidError,
+        ExportRowError,
+        ExportServerError,
+        ExportTimeoutError,
+        ExportTruncatedError,
+        LookBackError,
+      ]
+        .map((type) => type.name)
+        .sort(),
+    );
+    for (const error of errors.values()) expect(error).toBeInstanceOf(ExportApiError);
+  });
+});
