@@ -281,6 +281,36 @@ function datasetsOf(options: ResolvedOptions, values: FlagValues, cadence?: Cade
   return cadence === undefined ? selected : selected.filter((dataset) => dataset.cadence === cadence);
 }
 
+/** What to plan: a scheduled run of one cadence, or a backfill of a range. */
+type Work =
+  | { readonly kind: 'scheduled'; readonly cadence: Cadence }
+  | { readonly kind: 'backfill'; readonly from: number; readonly to: number; readonly force: boolean };
+
+interface PlannedWork {
+  readonly plan: RunPlan;
+  readonly datasets: DatasetDefinition[];
+}
+
+/** Reads the lake and plans the work, exactly as a Lambda run or a backfill would. */
+async function planWork(
+  work: Work,
+  options: ResolvedOptions,
+  values: FlagValues,
+  lake: LakeConnection,
+  now: number,
+): Promise<PlannedWork> {
+  const settleMs = options.settings.settleHours * TIME.HOUR;
+  if (work.kind === 'scheduled') {
+    const datasets = datasetsOf(options, values, work.cadence);
+    const state = await readLakeState(lake.sink, lake.prefix, datasets, now, { settleMs });
+    return { datasets, plan: planRun({ datasets, now, lake: state, settleMs }) };
+  }
+  const datasets = datasetsOf(options, values);
+  const { from, to, force } = work;
+  const state = await readLakeState(lake.sink, lake.prefix, datasets, now, { settleMs, from });
+  return { datasets, plan: planBackfill({ datasets, now, lake: state, from, to, settleMs, force }) };
+}
+
 function noPositionals(positionals: readonly string[], command: string): void {
   if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument "${positionals[0]}"`);
 }
@@ -340,19 +370,13 @@ const start: Command = {
       const dayEnd = Math.floor(now / TIME.DAY) * TIME.DAY;
       const dayStart = dayEnd - TIME.DAY;
       note(io, values, `Exporting ${iso(dayStart).slice(0, 10)} (UTC) into ${lake.location} ...`);
-      const datasets = options.settings.datasets;
-      const state = await readLakeState(lake.sink, lake.prefix, datasets, now, {
-        settleMs: options.settings.settleHours * TIME.HOUR,
-        from: dayStart,
-      });
-      const plan = planBackfill({
-        datasets,
+      const { plan, datasets } = await planWork(
+        { kind: 'backfill', from: dayStart, to: dayEnd, force: false },
+        options,
+        values,
+        lake,
         now,
-        lake: state,
-        from: dayStart,
-        to: dayEnd,
-        settleMs: options.settings.settleHours * TIME.HOUR,
-      });
+      );
       const result = await executeWithProgress(plan, runtime, lake, datasets, io, values);
       note(io, values, 'Writing the daily report ...');
       const { mailer, location } = connectMailer(options.mail);
@@ -398,10 +422,7 @@ const run: Command = {
     return await withRuntime(values, this.flags, io, {}, async (runtime) => {
       const { options, now } = runtime;
       const lake = connectLake(options.lake);
-      const datasets = datasetsOf(options, values, cadence);
-      const settleMs = options.settings.settleHours * TIME.HOUR;
-      const state = await readLakeState(lake.sink, lake.prefix, datasets, now, { settleMs });
-      const plan = planRun({ datasets, now, lake: state, settleMs });
+      const { plan, datasets } = await planWork({ kind: 'scheduled', cadence }, options, values, lake, now);
       const result = await executeWithProgress(plan, runtime, lake, datasets, io, values);
       print(io, values, runJson(result, lake), () => runLines(result, lake).join('\n'));
       return exitCodeOf(result);
@@ -460,18 +481,8 @@ const backfill: Command = {
     return await withRuntime(values, this.flags, io, { maxRequestsPerMinute: pace }, async (runtime) => {
       const { options, now } = runtime;
       const lake = connectLake(options.lake);
-      const datasets = datasetsOf(options, values);
-      const settleMs = options.settings.settleHours * TIME.HOUR;
-      const state = await readLakeState(lake.sink, lake.prefix, datasets, now, { settleMs, from });
-      const plan = planBackfill({
-        datasets,
-        now,
-        lake: state,
-        from,
-        to,
-        settleMs,
-        force: values.force === true,
-      });
+      const work = { kind: 'backfill', from, to, force: values.force === true } as const;
+      const { plan, datasets } = await planWork(work, options, values, lake, now);
       note(io, values, describePlan(plan)[0] ?? '');
       const result = await executeWithProgress(plan, runtime, lake, datasets, io, values);
       print(io, values, runJson(result, lake), () => runLines(result, lake).join('\n'));
@@ -506,26 +517,11 @@ const plan: Command = {
     const options = resolveOptions(values, this.flags, io.cwd);
     const now = timeFlag(values, 'now') ?? Date.now();
     const lake = connectLake(options.lake);
-    const settleMs = options.settings.settleHours * TIME.HOUR;
-    let runPlan: RunPlan;
-    if (what === 'backfill') {
-      const { from, to } = backfillRange(values);
-      const datasets = datasetsOf(options, values);
-      const state = await readLakeState(lake.sink, lake.prefix, datasets, now, { settleMs, from });
-      runPlan = planBackfill({
-        datasets,
-        now,
-        lake: state,
-        from,
-        to,
-        settleMs,
-        force: values.force === true,
-      });
-    } else {
-      const datasets = datasetsOf(options, values, what);
-      const state = await readLakeState(lake.sink, lake.prefix, datasets, now, { settleMs });
-      runPlan = planRun({ datasets, now, lake: state, settleMs });
-    }
+    const work: Work =
+      what === 'backfill'
+        ? { kind: 'backfill', ...backfillRange(values), force: values.force === true }
+        : { kind: 'scheduled', cadence: what };
+    const { plan: runPlan } = await planWork(work, options, values, lake, now);
     const json = {
       now: iso(runPlan.now),
       windows: runPlan.windows,

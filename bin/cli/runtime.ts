@@ -16,7 +16,7 @@ import type { Mailer } from '../../lambdas/core/report/mailer.ts';
 import { OutboxMailer } from '../../lambdas/core/report/outbox-mailer.ts';
 import { SesMailer } from '../../lambdas/core/report/ses-mailer.ts';
 import type { TokenProvider } from '../../lambdas/core/source.ts';
-import { tokenOfSecret } from '../../lambdas/core/token.ts';
+import { ApiTokenError, tokenOfSecret } from '../../lambdas/core/token.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
 import { type LakeTarget, type MailTarget, UsageError } from './options.ts';
 
@@ -40,9 +40,15 @@ function secretsManagerToken(secretName: string): TokenProvider {
   let cached: Promise<string> | undefined;
   return async ({ refresh }) => {
     if (refresh || cached === undefined) {
-      cached = secrets
-        .send(new GetSecretValueCommand({ SecretId: secretName }))
-        .then((response) => tokenOfSecret(response.SecretString ?? '', secretName));
+      cached = secrets.send(new GetSecretValueCommand({ SecretId: secretName })).then(
+        (response) => tokenOfSecret(response.SecretString ?? '', secretName),
+        (error: unknown) => {
+          const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+          throw new ApiTokenError(
+            `could not read the API token from Secrets Manager secret "${secretName}": ${reason}`,
+          );
+        },
+      );
       // A failed read is not cached: the next request tries again.
       cached.catch(() => {
         cached = undefined;

@@ -1,0 +1,117 @@
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESClient, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
+import { simpleParser } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
+import { type RunningMoto, sentRawMessages, startMoto } from '../support/moto.ts';
+import { runCli } from './run-cli.ts';
+
+const NOW = '2026-11-20T06:30:00Z';
+
+describe('peer5-reporter against AWS services (moto) and a token from Secrets Manager', () => {
+  let moto: RunningMoto;
+  let simulator: RunningSimulator;
+  let awsEnv: Record<string, string>;
+
+  beforeAll(async () => {
+    [moto, simulator] = await Promise.all([
+      startMoto(),
+      startSimulator({ now: Date.parse(NOW), segments: 200 }),
+    ]);
+    awsEnv = {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_REGION: moto.clientConfig.region,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+    };
+    await new S3Client(moto.clientConfig).send(new CreateBucketCommand({ Bucket: 'analytics-lake' }));
+    await new SecretsManagerClient(moto.clientConfig).send(
+      new CreateSecretCommand({ Name: 'peer5/token', SecretString: JSON.stringify({ token: 'demo-token' }) }),
+    );
+    await new SESClient(moto.clientConfig).send(
+      new VerifyEmailIdentityCommand({ EmailAddress: 'reports@example.com' }),
+    );
+  });
+
+  afterAll(async () => {
+    await Promise.all([moto.stop(), simulator.close()]);
+  });
+
+  it('runs the daily export into an S3 lake with the token read from a secret', async () => {
+    const result = await runCli(
+      [
+        'run',
+        'daily',
+        '--now',
+        NOW,
+        '--lake',
+        's3://analytics-lake/peer5',
+        '--api-url',
+        simulator.url,
+        '--token-secret',
+        'peer5/token',
+        '--json',
+      ],
+      { env: awsEnv },
+    );
+    expect(result.stderr).not.toContain('demo-token');
+    expect(result.code).toBe(0);
+    const listed = await new S3Client(moto.clientConfig).send(
+      new ListObjectsV2Command({ Bucket: 'analytics-lake', Prefix: 'peer5/by_page_1d/' }),
+    );
+    const keys = (listed.Contents ?? []).map((object) => object.Key);
+    expect(keys).toContain('peer5/by_page_1d/dt=2026-11-19/by_page_1d_2026-11-19.csv.gz');
+  });
+
+  it('fails with exit code 1 and names the secret when it does not exist', async () => {
+    const result = await runCli(
+      [
+        'run',
+        'daily',
+        '--now',
+        NOW,
+        '--lake',
+        's3://analytics-lake/elsewhere',
+        '--api-url',
+        simulator.url,
+        '--token-secret',
+        'missing/secret',
+      ],
+      { env: awsEnv },
+    );
+    expect(result.code).toBe(1);
+    expect(`${result.stdout}${result.stderr}`).toContain('missing/secret');
+  });
+
+  it('sends the report through SES to the given recipients', async () => {
+    const result = await runCli(
+      [
+        'report',
+        '--now',
+        NOW,
+        '--api-url',
+        simulator.url,
+        '--ses-from',
+        'reports@example.com',
+        '--to',
+        'ops@example.com',
+        '--to',
+        'cfo@example.com',
+        '--json',
+      ],
+      { env: { ...awsEnv, PEER5_TOKEN: 'demo-token' } },
+    );
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout) as { subject: string; messageId: string };
+    expect(output.messageId).toBeTruthy();
+    const raw = sentRawMessages(await moto.data());
+    expect(raw).toHaveLength(1);
+    const mail = await simpleParser(raw[0] ?? '');
+    expect(mail.subject).toBe(output.subject);
+    expect(mail.to && !Array.isArray(mail.to) ? mail.to.value.map((a) => a.address) : []).toEqual([
+      'ops@example.com',
+      'cfo@example.com',
+    ]);
+  });
+});

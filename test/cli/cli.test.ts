@@ -1,0 +1,288 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
+import { collect, runCli, spawnCli } from './run-cli.ts';
+
+/** A fixed moment, so every run sees the same simulated data. */
+const NOW = '2026-11-20T06:30:00Z';
+
+async function filesUnder(dir: string): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)));
+}
+
+describe('the peer5-reporter command line', () => {
+  let work: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'peer5-cli-'));
+  });
+
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('lists its commands and exit codes with --help', async () => {
+    const result = await runCli(['--help']);
+    expect(result.code).toBe(0);
+    for (const command of ['start', 'run', 'report', 'backfill', 'plan', 'query', 'simulator']) {
+      expect(result.stdout).toContain(`  ${command}`);
+    }
+    expect(result.stdout).toContain('0 ok, 1 failed, 2 bad usage, 3 finished with gaps');
+  });
+
+  it('prints usage for every command with --help', async () => {
+    const commands = ['start', 'run', 'report', 'backfill', 'plan', 'query', 'simulator'];
+    const results = await Promise.all(commands.map((command) => runCli([command, '--help'])));
+    commands.forEach((command, index) => {
+      expect(results[index]?.code, command).toBe(0);
+      expect(results[index]?.stdout, command).toMatch(new RegExp(`Usage: peer5-reporter ${command}`));
+    });
+  });
+
+  it('rejects an unknown command with exit code 2', async () => {
+    const result = await runCli(['frobnicate']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it('rejects bad flags with exit code 2 and a message that names the flag and the rule', async () => {
+    const cases: { args: string[]; says: RegExp }[] = [
+      { args: ['start', '--colour'], says: /Unknown option '--colour'/ },
+      { args: ['run', 'weekly'], says: /run needs what to run: hourly or daily/ },
+      { args: ['run', 'hourly', '--settle-hours', '0'], says: /--settle-hours: must be at least 1/ },
+      {
+        args: ['run', 'hourly', '--lake', 'ftp://host/x'],
+        says: /--lake: .*only s3:\/\/ URLs and local folders/,
+      },
+      { args: ['run', 'hourly', '--datasets', 'nope'], says: /--datasets: unknown dataset "nope"/ },
+      { args: ['report', '--date', '25-11-2026'], says: /--date must be a day in YYYY-MM-DD form/ },
+      { args: ['report', '--time-zone', 'Mars/Base'], says: /--time-zone: must be an IANA time zone/ },
+      {
+        args: ['report', '--ses-from', 'not-an-address', '--to', 'a@example.com'],
+        says: /--ses-from: must be an email/,
+      },
+      { args: ['report', '--ses-from', 'a@example.com'], says: /--ses-from needs at least one --to/ },
+      {
+        args: ['backfill', '--from', '2026-13-01', '--to', '2026-11-20'],
+        says: /--from must be an ISO 8601 date/,
+      },
+      { args: ['backfill', '--from', '2026-11-20', '--to', '2026-11-19'], says: /--to must be after --from/ },
+      { args: ['backfill', '--to', '2026-11-19'], says: /--from is required/ },
+      {
+        args: ['backfill', '--from', '2026-11-18', '--to', '2026-11-19', '--max-requests-per-minute', 'x'],
+        says: /--max-requests-per-minute must be a whole number/,
+      },
+      { args: ['plan'], says: /plan needs what to plan: hourly, daily or backfill/ },
+      { args: ['query'], says: /query needs the SQL to run/ },
+      { args: ['run', 'daily', '--now', 'yesterday'], says: /--now must be an ISO 8601 date/ },
+      { args: ['run', 'daily', '--api-url', 'https://api.example.com/v1'], says: /--api-url needs a token/ },
+      { args: ['simulator', '--port', 'abc'], says: /--port/ },
+    ];
+    const results = await Promise.all(cases.map(({ args }) => runCli(args)));
+    cases.forEach(({ args, says }, index) => {
+      expect(results[index]?.code, args.join(' ')).toBe(2);
+      expect(results[index]?.stderr, args.join(' ')).toMatch(says);
+    });
+  });
+
+  it('reads settings from a config file and names a bad setting in it', async () => {
+    const dir = path.join(work, 'config');
+    await runCli(['--help']);
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'peer5-reporter.config.json'), JSON.stringify({ settleHours: 99 }));
+    const result = await runCli(['plan', 'hourly', '--now', NOW], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('setting "settleHours": must be at most 48');
+  });
+
+  describe('on a local lake', () => {
+    let lake: string;
+    let outbox: string;
+
+    beforeAll(async () => {
+      lake = path.join(work, 'lake');
+      outbox = path.join(work, 'outbox');
+    });
+
+    it('start exports yesterday, writes the report and prints JSON with --json', async () => {
+      const result = await runCli(['start', '--now', NOW, '--lake', lake, '--outbox', outbox, '--json']);
+      expect(result.stderr).toContain('embedded simulator');
+      expect(result.code).toBe(0);
+      const output = JSON.parse(result.stdout) as {
+        windows: { dataset: string; start: string; final: boolean; rows: number }[];
+        gaps: unknown[];
+        report: { subject: string; date: string; paths: string[] };
+      };
+      const hourly = DEFAULT_DATASETS.filter((dataset) => dataset.cadence === 'hourly').length;
+      const daily = DEFAULT_DATASETS.length - hourly;
+      expect(output.windows).toHaveLength(hourly * 24 + daily);
+      expect(output.windows.every((window) => window.start.startsWith('2026-11-19'))).toBe(true);
+      expect(output.gaps).toEqual([]);
+      expect(output.report.date).toBe('2026-11-19');
+      expect(output.report.subject).toMatch(/^Peer5 daily report 2026-11-19: offload \d+\.\d%/);
+      for (const file of output.report.paths) expect(existsSync(file)).toBe(true);
+      const preview = output.report.paths.find((file) => file.endsWith('.html')) ?? '';
+      expect(await readFile(preview, 'utf8')).toContain('data:image/png;base64,');
+      const files = await filesUnder(lake);
+      expect(files).toContain('totals_1m/dt=2026-11-19/hour=00/totals_1m_2026-11-19T00.csv.gz');
+      expect(files).toContain('by_page_1d/dt=2026-11-19/by_page_1d_2026-11-19.csv.gz');
+    });
+
+    it('start run a second time skips the windows that are already final', async () => {
+      const result = await runCli(['start', '--now', NOW, '--lake', lake, '--outbox', outbox, '--json']);
+      expect(result.code).toBe(0);
+      expect((JSON.parse(result.stdout) as { windows: unknown[] }).windows).toEqual([]);
+    });
+
+    it('query runs SQL over the local lake with the Glue table and column names', async () => {
+      const sql =
+        "SELECT count(*) AS buckets, count(DISTINCT hour) AS hours FROM peer5_reporter.totals_1m WHERE dt = '2026-11-19'";
+      const result = await runCli(['query', sql, '--lake', lake, '--json']);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual([{ buckets: 1440, hours: 24 }]);
+
+      const table = await runCli([
+        'query',
+        'SELECT country_code, sum(http + p2p) AS delivered FROM by_country_1h GROUP BY 1 ORDER BY 2 DESC LIMIT 3',
+        '--lake',
+        lake,
+      ]);
+      expect(table.code).toBe(0);
+      expect(table.stdout.split('\n')[0]).toMatch(/^country_code\s+delivered$/);
+      expect(table.stdout.trim().split('\n')).toHaveLength(4);
+    });
+
+    it('plan shows what an hourly run would fetch without fetching it', async () => {
+      const before = await filesUnder(lake);
+      const result = await runCli(['plan', 'hourly', '--now', NOW, '--lake', lake, '--json']);
+      expect(result.code).toBe(0);
+      const plan = JSON.parse(result.stdout) as {
+        windows: number;
+        requests: number;
+        fetches: { dataset: string }[];
+      };
+      expect(plan.windows).toBeGreaterThan(0);
+      expect(plan.requests).toBeGreaterThan(0);
+      expect(new Set(plan.fetches.map((fetch) => fetch.dataset))).toEqual(
+        new Set(DEFAULT_DATASETS.filter((d) => d.cadence === 'hourly').map((d) => d.name)),
+      );
+      expect(await filesUnder(lake)).toEqual(before);
+
+      const text = await runCli(['plan', 'hourly', '--now', NOW, '--lake', lake]);
+      expect(text.stdout).toMatch(/^Plan at 2026-11-20T06:30Z: \d+ windows/);
+    });
+
+    it('run hourly writes only its own cadence and a re-run refetches only young windows', async () => {
+      const lakeDir = path.join(work, 'hourly-lake');
+      const args = [
+        'run',
+        'hourly',
+        '--now',
+        NOW,
+        '--lake',
+        lakeDir,
+        '--datasets',
+        'totals_1m,by_page_1d',
+        '--json',
+      ];
+      const first = await runCli(args);
+      expect(first.code).toBe(0);
+      const written = (JSON.parse(first.stdout) as { windows: { dataset: string; final: boolean }[] })
+        .windows;
+      expect(new Set(written.map((window) => window.dataset))).toEqual(new Set(['totals_1m']));
+      // 1m data reaches back 7 days, so a first run catches up a week of hours.
+      expect(written.length).toBeGreaterThan(24 * 6);
+
+      const second = await runCli(args);
+      expect(second.code).toBe(0);
+      const again = (JSON.parse(second.stdout) as { windows: { final: boolean }[] }).windows;
+      expect(again.length).toBeGreaterThan(0);
+      expect(again.length).toBeLessThan(12);
+      const keys = (await filesUnder(lakeDir)).filter((file) => file.endsWith('.csv.gz'));
+      expect(new Set(keys).size).toBe(keys.length);
+    });
+
+    it('exits 3 and names the gap when windows fell out of the API look-back', async () => {
+      const lakeDir = path.join(work, 'gap-lake');
+      const first = await runCli([
+        'run',
+        'hourly',
+        '--now',
+        NOW,
+        '--lake',
+        lakeDir,
+        '--datasets',
+        'totals_1m',
+        '--json',
+      ]);
+      expect(first.code).toBe(0);
+      const later = await runCli([
+        'run',
+        'hourly',
+        '--now',
+        '2026-11-30T06:30:00Z',
+        '--lake',
+        lakeDir,
+        '--datasets',
+        'totals_1m',
+      ]);
+      expect(later.code).toBe(3);
+      expect(later.stdout).toMatch(
+        /GAP totals_1m \[2026-11-20T06:00:00Z, 2026-11-23T\d\d:00:00Z\): \d+ windows \(beyond-look-back\)/,
+      );
+    });
+
+    it('report writes the email for a given day to the outbox', async () => {
+      const dir = path.join(work, 'report-outbox');
+      const result = await runCli([
+        'report',
+        '--date',
+        '2026-11-18',
+        '--now',
+        NOW,
+        '--outbox',
+        dir,
+        '--time-zone',
+        'Europe/Berlin',
+        '--json',
+      ]);
+      expect(result.code).toBe(0);
+      const output = JSON.parse(result.stdout) as { subject: string; timeZone: string; paths: string[] };
+      expect(output.subject).toMatch(/^Peer5 daily report 2026-11-18: offload/);
+      expect(output.timeZone).toBe('Europe/Berlin');
+      expect((await readdir(dir)).sort()).toEqual(output.paths.map((file) => path.basename(file)).sort());
+    });
+  });
+
+  it('serves the simulator until interrupted', async () => {
+    const child = spawnCli(['simulator', '--port', '0', '--now', NOW]);
+    let stdout = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /(http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(stdout);
+        if (match?.[1]) resolve(match[1]);
+      });
+      child.once('exit', () => reject(new Error(`simulator exited early: ${stdout}`)));
+    });
+    const from = Date.parse('2026-11-19T00:00:00Z');
+    const response = await fetch(`${url}/export?format=csv`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-auth-token': 'demo-token' },
+      body: JSON.stringify({ from, to: from + 3_600_000, interval: '1h', metrics: ['http', 'p2p'] }),
+    });
+    expect(response.status).toBe(200);
+    expect((await response.text()).split('\n')[0]).toBe('"timestamp","http","p2p"');
+    const done = collect(child);
+    child.kill('SIGINT');
+    expect((await done).code).toBe(0);
+  });
+});

@@ -1,0 +1,33 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../bin/cli/commands.ts';
+import { README_PATH, withGeneratedSections } from '../../bin/cli/readme-sections.ts';
+import { REPO_ROOT } from './run-cli.ts';
+
+describe('the README', () => {
+  it('opens with the two commands a new user runs', async () => {
+    const readme = await readFile(README_PATH, 'utf8');
+    const quickStart = readme.slice(0, readme.indexOf('\n## ', readme.indexOf('## Quick start') + 1));
+    expect(quickStart).toContain('npm ci && npm start');
+    expect(quickStart).toContain('npm test');
+    const pkg = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.start).toMatch(/ start$/);
+    const ci = await readFile(path.join(REPO_ROOT, '.ci', 'run'), 'utf8');
+    expect(ci).toContain('npm test');
+    expect(ci).toContain('npm start');
+  });
+
+  it('has reference tables that match the settings schema and the dataset definitions', async () => {
+    const readme = await readFile(README_PATH, 'utf8');
+    // When this fails, run `npm run docs` and commit the README.
+    expect(readme).toBe(withGeneratedSections(readme));
+  });
+
+  it('documents every command of the command line', async () => {
+    const readme = await readFile(README_PATH, 'utf8');
+    for (const command of COMMANDS) expect(readme).toContain(`| \`${command.name}`);
+  });
+});
