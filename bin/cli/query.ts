@@ -54,10 +54,20 @@ export function viewSql(
   const columnSpec = columns
     .map((c) => `${sqlString(c.name)}: ${sqlString(DUCKDB_TYPES[c.type])}`)
     .join(', ');
+  // The lake writer doubles every backslash in text for OpenCSVSerDe, which reads `\\` as `\`;
+  // DuckDB's reader keeps both, so the view undoes the doubling to show what Athena shows.
+  const selected = [
+    ...columns.map((c) =>
+      c.type === 'string'
+        ? `replace(${sqlIdentifier(c.name)}, '\\\\', '\\') AS ${sqlIdentifier(c.name)}`
+        : sqlIdentifier(c.name),
+    ),
+    ...partitions.map((p) => sqlIdentifier(p.name)),
+  ];
   const hiveTypes = partitions.map((p) => `${sqlString(p.name)}: 'VARCHAR'`).join(', ');
   return [
-    `CREATE OR REPLACE VIEW ${table} AS SELECT * FROM read_csv(${sqlString(glob)},`,
-    `header = true, quote = '"', escape = '"', hive_partitioning = true,`,
+    `CREATE OR REPLACE VIEW ${table} AS SELECT ${selected.join(', ')} FROM read_csv(${sqlString(glob)},`,
+    `header = true, quote = '"', escape = '"', allow_quoted_nulls = false, hive_partitioning = true,`,
     `hive_types = {${hiveTypes}}, columns = {${columnSpec}})`,
   ].join(' ');
 }

@@ -227,6 +227,11 @@ function joinPrefix(prefix: string, rest: string): string {
   return trimmed === '' ? rest : `${trimmed}/${rest}`;
 }
 
+/** A key (or folder) under the lake prefix, joined the same way as every table's keys. */
+export function lakeKey(prefix: string, rest: string): string {
+  return joinPrefix(prefix, rest);
+}
+
 /** Folder of a dataset's table in the lake: `<prefix>/<dataset>/`. */
 export function tablePrefix(prefix: string, dataset: DatasetDefinition): string {
   return `${joinPrefix(prefix, dataset.name)}/`;

@@ -1,0 +1,36 @@
+/** What the bench runner and its per-case child processes share. */
+import { type DatasetDefinition, parseDatasets } from '../lambdas/core/datasets.ts';
+
+export const BENCH_TOKEN = 'demo-token';
+
+/** One minute buckets split by two high-cardinality dimensions: the heaviest export a lake writes. */
+export const BENCH_DATASET: DatasetDefinition = parseDatasets([
+  {
+    name: 'bench_city_page_1m',
+    interval: '1m',
+    metrics: ['http', 'p2p', 'played', 'rebuffered', 'sessions'],
+    dimensions: ['city.name', 'session.page'],
+    cadence: 'hourly',
+  },
+])[0] as DatasetDefinition;
+
+export interface CaseSettings {
+  readonly kind: 'pipeline' | 'gzip' | 'naive';
+  readonly baseUrl: string;
+  readonly now: number;
+  readonly from: number;
+  readonly to: number;
+  /** Folder the case writes into. */
+  readonly root: string;
+  /** gzip case: the CSV to compress, and how many rows it holds. */
+  readonly csvFile: string;
+  readonly rows: number;
+}
+
+export interface CaseResult {
+  readonly rows: number;
+  readonly seconds: number;
+  /** Compressed bytes written. */
+  readonly outputBytes: number;
+  readonly maxRssMb: number;
+}

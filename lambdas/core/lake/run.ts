@@ -1,0 +1,524 @@
+/**
+ * Runs a plan: one query per run of consecutive windows, its sorted row stream routed into one
+ * window writer at a time as timestamps cross window boundaries, so memory stays flat however
+ * long the run. Every window is written whole or not at all, and a window that fails is left as it
+ * was (absent or provisional) for the next run to fetch again.
+ *
+ * Provisional windows carry a zero-byte marker (see keys.ts). Order of operations, chosen so that a
+ * crash or an overlapping run can only ever cause an extra fetch, never a stale window:
+ *   provisional write: put marker -> put object -> put marker again (a settled writer racing us
+ *                      may have deleted the first one);
+ *   settled rewrite:   put object -> delete marker -> check the object is still ours; if another
+ *                      run replaced it meanwhile (perhaps with provisional numbers), put the marker
+ *                      back.
+ */
+import type { ExportRow } from '../contract.ts';
+import { CADENCE_MS, type DatasetDefinition, exportRequestFor } from '../datasets.ts';
+import type { ExportSource } from '../source.ts';
+import { LakeCsvEncoder } from './csv.ts';
+import { provisionalMarkerKey } from './keys.ts';
+import {
+  type Gap,
+  type PlannedFetch,
+  type PlannedWindow,
+  type PlanOptions,
+  planBackfill,
+  planRun,
+  type RunPlan,
+} from './plan.ts';
+import type { LakeSink } from './sink.ts';
+import { readLakeState } from './state.ts';
+import { WindowWriter, type WindowWriterOptions } from './writer.ts';
+
+export interface LakeEvent {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly event:
+    | 'run-planned'
+    | 'gap'
+    | 'window-written'
+    | 'window-retry'
+    | 'window-failed'
+    | 'run-stopped'
+    | 'run-finished';
+  readonly message: string;
+  readonly [field: string]: unknown;
+}
+
+export interface RunProgress {
+  readonly dataset: string;
+  readonly start: number;
+  readonly end: number;
+  readonly final: boolean;
+  readonly rows: number;
+  readonly windowsDone: number;
+  readonly windowsPlanned: number;
+  readonly rowsTotal: number;
+  readonly bytesTotal: number;
+}
+
+export interface RunSettings {
+  readonly source: ExportSource;
+  readonly sink: LakeSink;
+  /** Lake prefix inside the sink ('' for the root). */
+  readonly prefix: string;
+  readonly datasets: readonly DatasetDefinition[];
+  /** The time the run plans for: which windows are complete and which have settled. */
+  readonly now: number;
+  /** Wall-clock time (per `clock`) by which the run must have stopped. */
+  readonly deadline?: number;
+  /** Wall clock for the deadline; Date.now by default. */
+  readonly clock?: () => number;
+  /**
+   * No new window starts when less than this (or the slowest window so far, if longer) is left
+   * before the deadline. 10 s by default.
+   */
+  readonly reserveMs?: number;
+  /** Attempts per window when the failure is retryable (a cut-off body, say). 2 by default. */
+  readonly windowAttempts?: number;
+  /** After this many windows in a row have failed, the run stops and defers the rest. 3 by default. */
+  readonly maxConsecutiveFailures?: number;
+  readonly writer?: WindowWriterOptions;
+  readonly onProgress?: (progress: RunProgress) => void;
+  readonly log?: (event: LakeEvent) => void;
+}
+
+export interface RunExportInput extends RunSettings, PlanOptions {}
+
+export interface RunBackfillInput extends RunSettings {
+  readonly from: number;
+  readonly to: number;
+  readonly force?: boolean;
+  readonly settleMs?: number;
+  readonly lookBackMarginMs?: number;
+}
+
+export interface WrittenWindow {
+  readonly dataset: string;
+  readonly start: number;
+  readonly end: number;
+  readonly key: string;
+  readonly rows: number;
+  readonly bytes: number;
+  /** Written settled; false means provisional (marked, and fetched again by later runs). */
+  readonly final: boolean;
+}
+
+export interface FailedWindow {
+  readonly dataset: string;
+  readonly start: number;
+  readonly end: number;
+  readonly key: string;
+  readonly error: { readonly name: string; readonly message: string };
+}
+
+export interface DeferredWindow {
+  readonly dataset: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface RunResult {
+  readonly plan: RunPlan;
+  readonly windows: readonly WrittenWindow[];
+  /** Windows the lake lacks and this run could not fetch: callers must log these loudly. */
+  readonly gaps: readonly Gap[];
+  readonly failed: readonly FailedWindow[];
+  /** Planned windows left for the next run (deadline, or the run stopped after repeated failures). */
+  readonly deferred: number;
+  readonly deferredWindows: readonly DeferredWindow[];
+  /** Why the run stopped before the end of its plan, or null. */
+  readonly stopReason: string | null;
+  /** Queries sent to the source (one per run of consecutive windows, plus retries). */
+  readonly queries: number;
+  /** API requests, as counted by the source's `stats.requests` when it has one; else `queries`. */
+  readonly requests: number;
+  readonly rows: number;
+  /** Bytes stored (compressed). */
+  readonly bytes: number;
+}
+
+/** The source sent a row the lake cannot place: out of order or outside the query. */
+export class LakeSourceOrderError extends Error {
+  override readonly name = 'LakeSourceOrderError';
+}
+
+/** The run's deadline passed while a window was being written; the window is deferred, not failed. */
+export class LakeDeadlineError extends Error {
+  override readonly name = 'LakeDeadlineError';
+}
+
+const EMPTY = new Uint8Array(0);
+
+function describeError(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { name: 'Error', message: String(error) };
+}
+
+function isRetryable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;
+}
+
+function requestCount(source: ExportSource): number | undefined {
+  const stats = (source as { stats?: { requests?: unknown } }).stats;
+  return typeof stats?.requests === 'number' ? stats.requests : undefined;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+interface ActiveWindow {
+  readonly dataset: DatasetDefinition;
+  readonly window: PlannedWindow;
+  readonly writer: WindowWriter;
+  readonly startedAt: number;
+}
+
+interface StreamOutcome {
+  /** Index of the first window not written. */
+  readonly next: number;
+  readonly failure?: { readonly index: number; readonly error: unknown };
+}
+
+class PlanExecution {
+  private readonly clock: () => number;
+  private readonly reserveMs: number;
+  private readonly windowAttempts: number;
+  private readonly maxConsecutiveFailures: number;
+  private readonly encoders = new Map<string, LakeCsvEncoder>();
+  private readonly abort = new AbortController();
+  private readonly written: WrittenWindow[] = [];
+  private readonly failed: FailedWindow[] = [];
+  private readonly deferredWindows: DeferredWindow[] = [];
+  private stopReason: string | null = null;
+  private deadlinePassed = false;
+  private consecutiveFailures = 0;
+  private slowestWindowMs = 0;
+  private queries = 0;
+  private rows = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly plan: RunPlan,
+    private readonly settings: RunSettings,
+  ) {
+    this.clock = settings.clock ?? Date.now;
+    this.reserveMs = settings.reserveMs ?? 10_000;
+    this.windowAttempts = Math.max(1, settings.windowAttempts ?? 2);
+    this.maxConsecutiveFailures = Math.max(1, settings.maxConsecutiveFailures ?? 3);
+  }
+
+  async execute(): Promise<RunResult> {
+    const { plan } = this;
+    const requestsBefore = requestCount(this.settings.source);
+    this.log({
+      level: 'info',
+      event: 'run-planned',
+      message: `planned ${plan.windows} windows in ${plan.fetches.length} queries (about ${plan.requests} API requests)`,
+      windows: plan.windows,
+      queries: plan.fetches.length,
+      requests: plan.requests,
+    });
+    for (const gap of plan.gaps) {
+      this.log({
+        level: 'error',
+        event: 'gap',
+        message: `${gap.dataset}: ${gap.windows} window(s) from ${iso(gap.start)} to ${iso(gap.end)} are ${gap.reason} and will not be fetched`,
+        ...gap,
+      });
+    }
+    const timer = this.armDeadline();
+    try {
+      for (const fetch of plan.fetches) await this.runFetch(fetch);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    const requestsAfter = requestCount(this.settings.source);
+    const result: RunResult = {
+      plan,
+      windows: this.written,
+      gaps: plan.gaps,
+      failed: this.failed,
+      deferred: this.deferredWindows.length,
+      deferredWindows: this.deferredWindows,
+      stopReason: this.stopReason,
+      queries: this.queries,
+      requests:
+        requestsBefore !== undefined && requestsAfter !== undefined
+          ? requestsAfter - requestsBefore
+          : this.queries,
+      rows: this.rows,
+      bytes: this.bytes,
+    };
+    this.log({
+      level: result.failed.length > 0 || result.gaps.length > 0 ? 'warn' : 'info',
+      event: 'run-finished',
+      message: `wrote ${result.windows.length} windows (${result.rows} rows, ${result.bytes} bytes); ${result.failed.length} failed, ${result.deferred} deferred, ${result.gaps.length} gaps`,
+      written: result.windows.length,
+      failed: result.failed.length,
+      deferred: result.deferred,
+      gaps: result.gaps.length,
+      rows: result.rows,
+      bytes: result.bytes,
+      requests: result.requests,
+    });
+    return result;
+  }
+
+  private log(event: LakeEvent): void {
+    this.settings.log?.(event);
+  }
+
+  /** A hard stop at the deadline, for a request or upload that hangs past it. */
+  private armDeadline(): ReturnType<typeof setTimeout> | undefined {
+    const { deadline } = this.settings;
+    if (deadline === undefined) return undefined;
+    const timer = setTimeout(
+      () => {
+        this.deadlinePassed = true;
+        this.abort.abort(new LakeDeadlineError(`the run's deadline ${iso(deadline)} passed`));
+      },
+      Math.max(0, deadline - this.clock()),
+    );
+    timer.unref?.();
+    return timer;
+  }
+
+  private timeIsShort(): boolean {
+    const { deadline } = this.settings;
+    if (this.deadlinePassed) return true;
+    return (
+      deadline !== undefined && this.clock() + Math.max(this.reserveMs, this.slowestWindowMs) >= deadline
+    );
+  }
+
+  private stop(reason: string): void {
+    if (this.stopReason !== null) return;
+    this.stopReason = reason;
+    this.log({ level: 'warn', event: 'run-stopped', message: reason });
+  }
+
+  private defer(fetch: PlannedFetch, from: number): void {
+    for (const window of fetch.windows.slice(from)) {
+      this.deferredWindows.push({ dataset: fetch.dataset.name, start: window.start, end: window.end });
+    }
+  }
+
+  private encoderOf(dataset: DatasetDefinition): LakeCsvEncoder {
+    let encoder = this.encoders.get(dataset.name);
+    if (!encoder) {
+      encoder = new LakeCsvEncoder(dataset);
+      this.encoders.set(dataset.name, encoder);
+    }
+    return encoder;
+  }
+
+  private async runFetch(fetch: PlannedFetch): Promise<void> {
+    const attempts = new Map<number, number>();
+    let index = 0;
+    while (index < fetch.windows.length) {
+      if (this.stopReason === null && this.timeIsShort()) {
+        this.stop(
+          `stopped before the deadline ${iso(this.settings.deadline ?? 0)}; the rest is left for the next run`,
+        );
+      }
+      if (this.stopReason !== null) {
+        this.defer(fetch, index);
+        return;
+      }
+      const outcome = await this.streamFrom(fetch, index);
+      index = outcome.next;
+      if (!outcome.failure) continue;
+      const { index: failedIndex, error } = outcome.failure;
+      const window = fetch.windows[failedIndex] as PlannedWindow;
+      if (this.deadlinePassed) {
+        this.stop(
+          `the deadline ${iso(this.settings.deadline ?? 0)} passed while writing; the rest is left for the next run`,
+        );
+        continue;
+      }
+      const tried = (attempts.get(failedIndex) ?? 0) + 1;
+      attempts.set(failedIndex, tried);
+      const described = describeError(error);
+      if (isRetryable(error) && tried < this.windowAttempts) {
+        this.log({
+          level: 'warn',
+          event: 'window-retry',
+          message: `${fetch.dataset.name} ${iso(window.start)}: ${described.name}: ${described.message}; fetching the window again`,
+          dataset: fetch.dataset.name,
+          start: window.start,
+          error: described,
+        });
+        index = failedIndex;
+        continue;
+      }
+      this.failed.push({
+        dataset: fetch.dataset.name,
+        start: window.start,
+        end: window.end,
+        key: window.key,
+        error: described,
+      });
+      this.log({
+        level: 'error',
+        event: 'window-failed',
+        message: `${fetch.dataset.name} ${iso(window.start)} was not written (${described.name}: ${described.message}); the next run fetches it again`,
+        dataset: fetch.dataset.name,
+        start: window.start,
+        error: described,
+      });
+      this.consecutiveFailures += 1;
+      if (this.consecutiveFailures >= this.maxConsecutiveFailures) {
+        this.stop(
+          `stopped after ${this.consecutiveFailures} windows in a row failed; the last error was ${described.name}: ${described.message}`,
+        );
+      }
+      index = failedIndex + 1;
+    }
+  }
+
+  /** Queries the source from window `from` to the end of the fetch and writes windows as rows arrive. */
+  private async streamFrom(fetch: PlannedFetch, from: number): Promise<StreamOutcome> {
+    const { dataset, windows } = fetch;
+    const first = windows[from] as PlannedWindow;
+    const cadenceMs = CADENCE_MS[dataset.cadence];
+    let current = from;
+    let active: ActiveWindow | null = null;
+    this.queries += 1;
+    try {
+      active = await this.open(dataset, first);
+      const rows: AsyncIterable<ExportRow> = this.settings.source.rows(
+        exportRequestFor(dataset, first.start, fetch.to),
+        {
+          signal: this.abort.signal,
+        },
+      );
+      let previous = Number.NEGATIVE_INFINITY;
+      for await (const row of rows) {
+        if (row.timestamp < previous) {
+          throw new LakeSourceOrderError(
+            `${dataset.name}: the source sent a row at ${iso(row.timestamp)} after one at ${iso(previous)}; rows must be sorted by timestamp`,
+          );
+        }
+        previous = row.timestamp;
+        if (row.timestamp >= active.window.end) {
+          const target = from + Math.floor((row.timestamp - first.start) / cadenceMs);
+          if (target >= windows.length) {
+            throw new LakeSourceOrderError(
+              `${dataset.name}: the source sent a row at ${iso(row.timestamp)}, after the end of the query (${iso(fetch.to)})`,
+            );
+          }
+          while (current < target) {
+            await this.close(active);
+            active = null;
+            current += 1;
+            // Leaving the loop ends the source's iterator, which cancels its request.
+            if (this.timeIsShort()) return { next: current };
+            active = await this.open(dataset, windows[current] as PlannedWindow);
+          }
+        } else if (row.timestamp < first.start) {
+          throw new LakeSourceOrderError(
+            `${dataset.name}: the source sent a row at ${iso(row.timestamp)}, before the start of the query (${iso(first.start)})`,
+          );
+        }
+        const pause = active.writer.write(row);
+        if (pause) await pause;
+      }
+      // The stream ended cleanly: the windows it sent nothing for had no traffic.
+      await this.close(active);
+      active = null;
+      current += 1;
+      while (current < windows.length) {
+        if (this.timeIsShort()) return { next: current };
+        active = await this.open(dataset, windows[current] as PlannedWindow);
+        await this.close(active);
+        active = null;
+        current += 1;
+      }
+      return { next: current };
+    } catch (error: unknown) {
+      if (active) await active.writer.abort(error instanceof Error ? error : new Error(String(error)));
+      return { next: current, failure: { index: current, error } };
+    }
+  }
+
+  private async open(dataset: DatasetDefinition, window: PlannedWindow): Promise<ActiveWindow> {
+    if (!window.final)
+      await this.settings.sink.put(provisionalMarkerKey(this.plan.prefix, dataset, window.start), EMPTY);
+    return {
+      dataset,
+      window,
+      writer: new WindowWriter(this.settings.sink, window.key, this.encoderOf(dataset), this.settings.writer),
+      startedAt: this.clock(),
+    };
+  }
+
+  private async close(active: ActiveWindow): Promise<void> {
+    const { dataset, window, writer } = active;
+    const { sink } = this.settings;
+    const stored = await writer.finish();
+    const marker = provisionalMarkerKey(this.plan.prefix, dataset, window.start);
+    if (!window.final) {
+      await sink.put(marker, EMPTY);
+    } else if (window.hadMarker) {
+      await sink.delete(marker);
+      const now = await sink.head(window.key);
+      if (now?.version !== stored.version) await sink.put(marker, EMPTY);
+    }
+    this.slowestWindowMs = Math.max(this.slowestWindowMs, this.clock() - active.startedAt);
+    this.consecutiveFailures = 0;
+    this.rows += stored.rows;
+    this.bytes += stored.bytes;
+    const written: WrittenWindow = {
+      dataset: dataset.name,
+      start: window.start,
+      end: window.end,
+      key: window.key,
+      rows: stored.rows,
+      bytes: stored.bytes,
+      final: window.final,
+    };
+    this.written.push(written);
+    this.log({
+      level: 'info',
+      event: 'window-written',
+      message: `${dataset.name} ${iso(window.start)}: ${stored.rows} rows, ${stored.bytes} bytes, ${window.final ? 'settled' : 'provisional'}`,
+      ...written,
+    });
+    this.settings.onProgress?.({
+      dataset: dataset.name,
+      start: window.start,
+      end: window.end,
+      final: window.final,
+      rows: stored.rows,
+      windowsDone: this.written.length + this.failed.length,
+      windowsPlanned: this.plan.windows,
+      rowsTotal: this.rows,
+      bytesTotal: this.bytes,
+    });
+  }
+}
+
+/** Runs a plan made by planRun or planBackfill (the CLI shows the plan first, then runs it). */
+export async function executePlan(plan: RunPlan, settings: RunSettings): Promise<RunResult> {
+  return await new PlanExecution(plan, settings).execute();
+}
+
+/**
+ * A scheduled run: catches up every complete window the lake lacks (as far back as the API
+ * serves it), fetches young and provisional windows again, and reports gaps.
+ */
+export async function runExport(input: RunExportInput): Promise<RunResult> {
+  const lake = await readLakeState(input.sink, input.prefix, input.datasets, input.now, input);
+  return await executePlan(planRun({ ...input, lake }), input);
+}
+
+/** Fetches every window in [from, to) that is not final yet (all of them with `force`). */
+export async function runBackfill(input: RunBackfillInput): Promise<RunResult> {
+  const lake = await readLakeState(input.sink, input.prefix, input.datasets, input.now, {
+    ...(input.settleMs === undefined ? {} : { settleMs: input.settleMs }),
+    from: input.from,
+  });
+  return await executePlan(planBackfill({ ...input, lake }), input);
+}

@@ -1,0 +1,104 @@
+/**
+ * Where the lake's objects live. The writer only needs these five operations, so the same run
+ * logic writes to S3 (S3LakeSink, in s3-sink.ts) or to a local folder (LocalLakeSink).
+ */
+import { resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+export interface LakeObjectInfo {
+  readonly size: number;
+  /**
+   * Changes whenever the object is replaced (the S3 ETag, a file's inode and mtime), so a writer
+   * can tell whether the object is still the one it wrote.
+   */
+  readonly version: string;
+}
+
+export interface LakePutOptions {
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+}
+
+export interface LakeListOptions {
+  /** Only keys that sort strictly after this one (S3 `StartAfter`). */
+  readonly startAfter?: string;
+  /** Stop after this many keys. */
+  readonly limit?: number;
+}
+
+export interface LakeSink {
+  /** Where the sink writes, for logs and messages: `s3://bucket` or an absolute folder. */
+  readonly location: string;
+  /** Keys starting with `prefix`, in ascending (S3) order, paged lazily. */
+  list(prefix: string, options?: LakeListOptions): AsyncIterable<string>;
+  /**
+   * Writes an object whole or not at all: if `body` fails, nothing appears and any previous
+   * object under the key is left as it was. A later put to the same key replaces it.
+   */
+  put(key: string, body: Readable | Uint8Array, options?: LakePutOptions): Promise<LakeObjectInfo>;
+  /** The object's bytes as stored (still gzip for window objects), or null when absent. */
+  get(key: string): Promise<Readable | null>;
+  head(key: string): Promise<LakeObjectInfo | null>;
+  /** Removes the object; removing an absent key is not an error. */
+  delete(key: string): Promise<void>;
+}
+
+/** A key that a sink refuses: empty, absolute, or climbing out of the lake with `..`. */
+export class LakeKeyError extends Error {
+  override readonly name = 'LakeKeyError';
+}
+
+export function checkLakeKey(key: string): string {
+  if (key === '' || key.startsWith('/') || key.endsWith('/')) {
+    throw new LakeKeyError(`lake key ${JSON.stringify(key)} must be a relative path to a file`);
+  }
+  if (key.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+    throw new LakeKeyError(`lake key ${JSON.stringify(key)} must not contain empty, "." or ".." segments`);
+  }
+  return key;
+}
+
+export class LakeUrlError extends Error {
+  override readonly name = 'LakeUrlError';
+}
+
+export type LakeLocation =
+  | { readonly kind: 's3'; readonly bucket: string; readonly prefix: string }
+  | { readonly kind: 'local'; readonly root: string; readonly prefix: string };
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * Reads a lake location from the command line: `s3://bucket/optional/prefix`, `file:///abs/dir`
+ * or a plain path (relative paths resolve against `cwd`).
+ */
+export function parseLakeUrl(url: string, cwd: string = process.cwd()): LakeLocation {
+  const text = url.trim();
+  if (text === '')
+    throw new LakeUrlError('lake location must not be empty: use s3://bucket/prefix or a folder');
+  if (/^s3:\/\//i.test(text)) {
+    const rest = text.slice('s3://'.length);
+    const slash = rest.indexOf('/');
+    const bucket = slash === -1 ? rest : rest.slice(0, slash);
+    const prefix = slash === -1 ? '' : rest.slice(slash + 1).replace(/^\/+|\/+$/g, '');
+    if (!BUCKET_NAME.test(bucket)) {
+      throw new LakeUrlError(
+        `lake location ${JSON.stringify(url)}: bucket name ${JSON.stringify(bucket)} must be 3-63 lowercase letters, digits, "." or "-"`,
+      );
+    }
+    if (prefix.split('/').some((part) => part === '.' || part === '..')) {
+      throw new LakeUrlError(
+        `lake location ${JSON.stringify(url)}: prefix must not contain "." or ".." segments`,
+      );
+    }
+    return { kind: 's3', bucket, prefix };
+  }
+  if (/^file:\/\//i.test(text)) return { kind: 'local', root: fileURLToPath(text), prefix: '' };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    throw new LakeUrlError(
+      `lake location ${JSON.stringify(url)}: only s3:// URLs and local folders are supported`,
+    );
+  }
+  return { kind: 'local', root: resolve(cwd, text), prefix: '' };
+}

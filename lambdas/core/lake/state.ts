@@ -1,0 +1,128 @@
+/**
+ * Reads what the lake holds, listing only the part of each table a run could touch: S3 keys sort
+ * by date (`dt=YYYY-MM-DD/hour=HH/`), so `StartAfter` skips everything older.
+ */
+import { CADENCE_MS, type DatasetDefinition, objectKey, tablePrefix, windowAt } from '../datasets.ts';
+import { provisionalPrefix, windowStartOfKey, windowStartOfMarker } from './keys.ts';
+import {
+  type DatasetLakeState,
+  type LakeState,
+  listingStartOf,
+  type PlanOptions,
+  type ResolvedPlanOptions,
+  resolvePlanOptions,
+} from './plan.ts';
+import type { LakeSink } from './sink.ts';
+
+export interface ReadLakeStateOptions extends PlanOptions {
+  /**
+   * List windows from here instead of the range a scheduled run needs (a backfill passes its own
+   * start).
+   */
+  readonly from?: number;
+}
+
+/** How many stray keys to skip at the head of a table while looking for its first window. */
+const FIRST_WINDOW_SCAN_LIMIT = 1000;
+
+async function firstWindowStart(
+  sink: LakeSink,
+  prefix: string,
+  dataset: DatasetDefinition,
+): Promise<number | null> {
+  const table = tablePrefix(prefix, dataset);
+  // The first key is nearly always a window: ask for one key, and page further only if it is not.
+  for (const limit of [1, FIRST_WINDOW_SCAN_LIMIT]) {
+    let keys = 0;
+    for await (const key of sink.list(table, { limit })) {
+      keys += 1;
+      const start = windowStartOfKey(prefix, dataset, key);
+      if (start !== null) return start;
+    }
+    if (keys < limit) return null;
+  }
+  return null;
+}
+
+/** Window starts with an object in [from, until). */
+async function listWindows(
+  sink: LakeSink,
+  prefix: string,
+  dataset: DatasetDefinition,
+  from: number,
+  until: number = Number.POSITIVE_INFINITY,
+): Promise<Set<number>> {
+  const present = new Set<number>();
+  const cadenceMs = CADENCE_MS[dataset.cadence];
+  const startAfter = Number.isFinite(from)
+    ? objectKey(prefix, windowAt(dataset, from - cadenceMs))
+    : undefined;
+  for await (const key of sink.list(
+    tablePrefix(prefix, dataset),
+    startAfter === undefined ? {} : { startAfter },
+  )) {
+    const start = windowStartOfKey(prefix, dataset, key);
+    if (start === null || start < from) continue;
+    if (start >= until) break;
+    present.add(start);
+  }
+  return present;
+}
+
+async function listMarkers(sink: LakeSink, prefix: string, dataset: DatasetDefinition): Promise<Set<number>> {
+  const markers = new Set<number>();
+  for await (const key of sink.list(provisionalPrefix(prefix, dataset))) {
+    const start = windowStartOfMarker(prefix, dataset, key);
+    if (start !== null) markers.add(start);
+  }
+  return markers;
+}
+
+async function readDatasetState(
+  sink: LakeSink,
+  prefix: string,
+  dataset: DatasetDefinition,
+  now: number,
+  options: ResolvedPlanOptions,
+  explicitFrom: number | undefined,
+): Promise<DatasetLakeState> {
+  const cadenceMs = CADENCE_MS[dataset.cadence];
+  const [first, provisional] = await Promise.all([
+    firstWindowStart(sink, prefix, dataset),
+    listMarkers(sink, prefix, dataset),
+  ]);
+  if (explicitFrom !== undefined) {
+    const from = Math.floor(explicitFrom / cadenceMs) * cadenceMs;
+    return {
+      firstWindowStart: first,
+      listedFrom: from,
+      present: await listWindows(sink, prefix, dataset, from),
+      provisional,
+    };
+  }
+  const { from, floor } = listingStartOf(dataset, now, options, first);
+  const present = await listWindows(sink, prefix, dataset, from);
+  if (floor !== null && from > floor && !present.has(from)) {
+    // A gap reaches past the listed range: list back to its start so the gap is reported whole.
+    for (const start of await listWindows(sink, prefix, dataset, floor, from)) present.add(start);
+    return { firstWindowStart: first, listedFrom: floor, present, provisional };
+  }
+  return { firstWindowStart: first, listedFrom: from, present, provisional };
+}
+
+export async function readLakeState(
+  sink: LakeSink,
+  prefix: string,
+  datasets: readonly DatasetDefinition[],
+  now: number,
+  options: ReadLakeStateOptions = {},
+): Promise<LakeState> {
+  const resolved = resolvePlanOptions(options);
+  const states = await Promise.all(
+    datasets.map(
+      async (dataset) =>
+        [dataset.name, await readDatasetState(sink, prefix, dataset, now, resolved, options.from)] as const,
+    ),
+  );
+  return { prefix, datasets: new Map(states) };
+}

@@ -1,0 +1,382 @@
+import { describe, expect, it } from 'vitest';
+import { TIME } from '../../lambdas/core/contract.ts';
+import { type DatasetDefinition, objectKey, parseDatasets, windowAt } from '../../lambdas/core/datasets.ts';
+import {
+  type DatasetLakeState,
+  describePlan,
+  type LakeState,
+  listingStartOf,
+  PlanOptionError,
+  planBackfill,
+  planRun,
+  resolvePlanOptions,
+} from '../../lambdas/core/lake/plan.ts';
+
+const { HOUR, DAY } = TIME;
+
+const datasets = parseDatasets([
+  { name: 'minutes', interval: '1m', metrics: ['http', 'p2p'], cadence: 'hourly' },
+  { name: 'hours', interval: '1h', metrics: ['http'], dimensions: ['country.code'], cadence: 'hourly' },
+  { name: 'days', interval: '1d', metrics: ['http'], cadence: 'daily' },
+]);
+const [minutes, hours, days] = datasets as [DatasetDefinition, DatasetDefinition, DatasetDefinition];
+
+/** 2024-05-20 12:30 UTC: mid-hour, so the 12:00 window is still running. */
+const NOW = Date.UTC(2024, 4, 20, 12, 30);
+const THIS_HOUR = Date.UTC(2024, 4, 20, 12);
+const TODAY = Date.UTC(2024, 4, 20);
+
+function range(from: number, to: number, step: number): number[] {
+  const out: number[] = [];
+  for (let t = from; t < to; t += step) out.push(t);
+  return out;
+}
+
+interface StateSketch {
+  readonly present?: readonly number[];
+  readonly provisional?: readonly number[];
+  readonly listedFrom?: number;
+  readonly firstWindowStart?: number | null;
+}
+
+function lakeOf(states: Record<string, StateSketch>): LakeState {
+  const map = new Map<string, DatasetLakeState>();
+  for (const [name, state] of Object.entries(states)) {
+    const present = [...(state.present ?? [])];
+    map.set(name, {
+      firstWindowStart: state.firstWindowStart ?? (present.length > 0 ? Math.min(...present) : null),
+      listedFrom: state.listedFrom ?? Number.NEGATIVE_INFINITY,
+      present: new Set(present),
+      provisional: new Set(state.provisional ?? []),
+    });
+  }
+  return { prefix: 'lake', datasets: map };
+}
+
+function windowsOf(plan: ReturnType<typeof planRun>, name: string) {
+  return plan.fetches.filter((fetch) => fetch.dataset.name === name).flatMap((fetch) => fetch.windows);
+}
+
+describe('planRun on an empty lake', () => {
+  const plan = planRun({ datasets, now: NOW, lake: lakeOf({}) });
+
+  it('fetches every complete window the API still serves, in one query per dataset', () => {
+    const minuteWindows = windowsOf(plan, 'minutes');
+    // 1m reaches back 7 days; with the 15 min margin the oldest whole hour is 7 days ago + 1 h.
+    expect(minuteWindows[0]?.start).toBe(THIS_HOUR - 7 * DAY + HOUR);
+    expect(minuteWindows.at(-1)?.end).toBe(THIS_HOUR);
+    expect(minuteWindows).toHaveLength(7 * 24 - 1);
+    expect(windowsOf(plan, 'hours')[0]?.start).toBe(THIS_HOUR - 14 * DAY + HOUR);
+    expect(plan.fetches.filter((fetch) => fetch.dataset.name === 'minutes')).toHaveLength(1);
+    expect(plan.gaps).toEqual([]);
+  });
+
+  it('catches a dataset without look-back limit up as far as the horizon', () => {
+    const dayWindows = windowsOf(plan, 'days');
+    expect(dayWindows[0]?.start).toBe(TODAY - 14 * DAY);
+    expect(dayWindows.at(-1)?.end).toBe(TODAY);
+  });
+
+  it('marks settled windows final and young ones provisional', () => {
+    const minuteWindows = windowsOf(plan, 'minutes');
+    const young = minuteWindows.filter((window) => !window.final).map((window) => window.start);
+    // Settle is 6 h: windows ending after 06:30 are young: 06:00 .. 11:00.
+    expect(young).toEqual(range(THIS_HOUR - 6 * HOUR, THIS_HOUR, HOUR));
+    expect(minuteWindows.every((window) => window.reason === 'missing')).toBe(true);
+  });
+
+  it('uses the deterministic object key of each window', () => {
+    const first = windowsOf(plan, 'hours')[0];
+    expect(first?.key).toBe(objectKey('lake', windowAt(hours, first?.start ?? 0)));
+  });
+
+  it('counts the API requests the query takes at the interval range limit', () => {
+    const minuteFetch = plan.fetches.find((fetch) => fetch.dataset.name === 'minutes');
+    expect(minuteFetch?.requests).toBe(Math.ceil((7 * 24 - 1) / 6));
+    expect(plan.fetches.find((fetch) => fetch.dataset.name === 'hours')?.requests).toBe(1);
+    expect(plan.requests).toBe(plan.fetches.reduce((sum, fetch) => sum + fetch.requests, 0));
+  });
+
+  it('runs the queries closest to leaving the look-back first', () => {
+    expect(plan.fetches.map((fetch) => fetch.dataset.name)).toEqual(['minutes', 'hours', 'days']);
+  });
+});
+
+describe('planRun on a lake that is up to date', () => {
+  const settledHours = range(THIS_HOUR - 3 * DAY, THIS_HOUR - 6 * HOUR, HOUR);
+  const youngHours = range(THIS_HOUR - 6 * HOUR, THIS_HOUR, HOUR);
+
+  it('fetches only the young windows again, as one query', () => {
+    const plan = planRun({
+      datasets: [hours],
+      now: NOW,
+      lake: lakeOf({ hours: { present: [...settledHours, ...youngHours], provisional: youngHours } }),
+      since: THIS_HOUR - 3 * DAY,
+    });
+    expect(plan.fetches).toHaveLength(1);
+    expect(windowsOf(plan, 'hours').map((window) => window.start)).toEqual(youngHours);
+    expect(windowsOf(plan, 'hours').map((window) => window.reason)).toEqual(
+      youngHours.map(() => 'provisional'),
+    );
+    expect(plan.gaps).toEqual([]);
+  });
+
+  it('fetches a young window again even when it has no marker', () => {
+    const plan = planRun({
+      datasets: [hours],
+      now: NOW,
+      lake: lakeOf({ hours: { present: [...settledHours, ...youngHours] } }),
+      since: THIS_HOUR - 3 * DAY,
+    });
+    expect(windowsOf(plan, 'hours').map((window) => window.reason)).toEqual(youngHours.map(() => 'young'));
+  });
+
+  it('writes a provisional window final once it has settled, even after runs stopped for days', () => {
+    const staleYoung = THIS_HOUR - 2 * DAY;
+    const present = settledHours;
+    const plan = planRun({
+      datasets: [hours],
+      now: NOW,
+      lake: lakeOf({ hours: { present, provisional: [staleYoung] } }),
+      since: THIS_HOUR - 3 * DAY,
+    });
+    const window = windowsOf(plan, 'hours').find((w) => w.start === staleYoung);
+    expect(window).toMatchObject({ reason: 'provisional', final: true, hadMarker: true });
+  });
+});
+
+describe('planRun after an outage', () => {
+  it('catches up a 10-hour outage and the young windows in one query', () => {
+    const lastWritten = THIS_HOUR - 11 * HOUR;
+    const present = range(THIS_HOUR - 2 * DAY, lastWritten, HOUR);
+    const plan = planRun({
+      datasets: [hours],
+      now: NOW,
+      lake: lakeOf({ hours: { present } }),
+      since: THIS_HOUR - 2 * DAY,
+    });
+    expect(plan.fetches).toHaveLength(1);
+    const windows = windowsOf(plan, 'hours');
+    expect(windows.map((window) => window.start)).toEqual(range(lastWritten, THIS_HOUR, HOUR));
+    expect(windows.filter((window) => window.final)).toHaveLength(5);
+  });
+
+  it('reports windows older than the look-back as a gap, from the first window of the lake', () => {
+    const first = THIS_HOUR - 20 * DAY;
+    const resumeAt = THIS_HOUR - 14 * DAY + HOUR;
+    const plan = planRun({
+      datasets: [hours],
+      now: NOW,
+      lake: lakeOf({ hours: { present: [first], listedFrom: first } }),
+    });
+    expect(plan.gaps).toEqual([
+      {
+        dataset: 'hours',
+        start: first + HOUR,
+        end: resumeAt,
+        windows: (resumeAt - first - HOUR) / HOUR,
+        reason: 'beyond-look-back',
+      },
+    ]);
+    expect(windowsOf(plan, 'hours')[0]?.start).toBe(resumeAt);
+  });
+
+  it('reports gaps from `since` even when the lake is empty, and fetches nothing before it', () => {
+    const since = THIS_HOUR - 15 * DAY;
+    const plan = planRun({
+      datasets: [hours],
+      now: NOW,
+      lake: lakeOf({ hours: { listedFrom: since } }),
+      since,
+    });
+    expect(plan.gaps).toHaveLength(1);
+    expect(plan.gaps[0]).toMatchObject({ start: since, end: THIS_HOUR - 14 * DAY + HOUR });
+  });
+
+  it('does not report what it has not listed', () => {
+    const plan = planRun({
+      datasets: [hours],
+      now: NOW,
+      lake: lakeOf({ hours: { present: [THIS_HOUR - 20 * DAY], listedFrom: THIS_HOUR - 15 * DAY } }),
+    });
+    expect(plan.gaps[0]?.start).toBe(THIS_HOUR - 15 * DAY);
+  });
+
+  it('reports a provisional window that can no longer be fetched', () => {
+    const stuck = THIS_HOUR - 10 * DAY;
+    const present = range(THIS_HOUR - 14 * DAY + HOUR, THIS_HOUR, HOUR);
+    const plan = planRun({
+      datasets: [minutes],
+      now: NOW,
+      lake: lakeOf({
+        minutes: { present: [stuck, ...present], provisional: [stuck], firstWindowStart: stuck },
+      }),
+      since: stuck,
+    });
+    expect(plan.gaps.find((gap) => gap.reason === 'provisional-beyond-look-back')).toMatchObject({
+      start: stuck,
+      windows: 1,
+    });
+  });
+
+  it('reports daily windows beyond the catch-up horizon as fetchable by a backfill', () => {
+    const plan = planRun({
+      datasets: [days],
+      now: NOW,
+      lake: lakeOf({ days: { present: [TODAY - 30 * DAY] } }),
+    });
+    expect(plan.gaps).toEqual([
+      {
+        dataset: 'days',
+        start: TODAY - 29 * DAY,
+        end: TODAY - 14 * DAY,
+        windows: 15,
+        reason: 'beyond-catch-up-horizon',
+      },
+    ]);
+  });
+
+  it('fetches an old provisional daily window again, however old, since the API still serves it', () => {
+    const old = TODAY - 40 * DAY;
+    const plan = planRun({
+      datasets: [days],
+      now: NOW,
+      lake: lakeOf({
+        days: {
+          present: [old, ...range(TODAY - 14 * DAY, TODAY, DAY)],
+          provisional: [old],
+          listedFrom: TODAY - 15 * DAY,
+        },
+      }),
+    });
+    expect(windowsOf(plan, 'days')[0]).toMatchObject({ start: old, reason: 'provisional', final: true });
+  });
+});
+
+describe('planRun options', () => {
+  it('names the field and the rule of a bad option', () => {
+    expect(() => planRun({ datasets, now: NOW, lake: lakeOf({}), settleMs: 0 })).toThrow(PlanOptionError);
+    expect(() => planRun({ datasets, now: NOW, lake: lakeOf({}), settleMs: -1 })).toThrow(
+      /"settleMs" must be a positive/,
+    );
+    expect(() => resolvePlanOptions({ since: 1.5 })).toThrow(/"since" must be an integer/);
+  });
+
+  it('honours a shorter settle period', () => {
+    const plan = planRun({ datasets: [hours], now: NOW, lake: lakeOf({}), settleMs: HOUR });
+    expect(windowsOf(plan, 'hours').filter((window) => !window.final)).toHaveLength(1);
+  });
+});
+
+describe('listingStartOf', () => {
+  const options = resolvePlanOptions({});
+
+  it('lists only the catch-up range plus a day of recent gaps, however old the lake', () => {
+    const { from } = listingStartOf(hours, NOW, options, THIS_HOUR - 400 * DAY);
+    expect(from).toBe(THIS_HOUR - 15 * DAY + HOUR);
+  });
+
+  it('lists from the catch-up start when the table is empty', () => {
+    expect(listingStartOf(hours, NOW, options, null)).toEqual({
+      from: THIS_HOUR - 14 * DAY + HOUR,
+      floor: null,
+    });
+  });
+
+  it('never lists before `since`', () => {
+    const since = THIS_HOUR - 14 * DAY;
+    expect(listingStartOf(hours, NOW, resolvePlanOptions({ since }), THIS_HOUR - 400 * DAY).from).toBe(since);
+  });
+});
+
+describe('planBackfill', () => {
+  const from = THIS_HOUR - 3 * DAY;
+  const to = THIS_HOUR - 2 * DAY;
+
+  it('fetches missing and provisional windows of the range and skips final ones', () => {
+    const final = from;
+    const provisional = from + HOUR;
+    const plan = planBackfill({
+      datasets: [hours],
+      now: NOW,
+      from,
+      to,
+      lake: lakeOf({
+        hours: { present: [final, provisional], provisional: [provisional], listedFrom: from },
+      }),
+    });
+    const windows = windowsOf(plan, 'hours');
+    expect(windows).toHaveLength(23);
+    expect(windows[0]).toMatchObject({ start: provisional, reason: 'provisional', final: true });
+    expect(windows[1]).toMatchObject({ start: from + 2 * HOUR, reason: 'requested' });
+  });
+
+  it('fetches every window with force', () => {
+    const plan = planBackfill({
+      datasets: [hours],
+      now: NOW,
+      from,
+      to,
+      force: true,
+      lake: lakeOf({ hours: { present: range(from, to, HOUR), listedFrom: from } }),
+    });
+    expect(windowsOf(plan, 'hours')).toHaveLength(24);
+  });
+
+  it('reports the part of the range the API no longer serves as a gap, and stops at the last complete window', () => {
+    const plan = planBackfill({
+      datasets: [minutes],
+      now: NOW,
+      from: THIS_HOUR - 8 * DAY,
+      to: NOW + DAY,
+      lake: lakeOf({}),
+    });
+    expect(plan.gaps).toEqual([
+      {
+        dataset: 'minutes',
+        start: THIS_HOUR - 8 * DAY,
+        end: THIS_HOUR - 7 * DAY + HOUR,
+        windows: 25,
+        reason: 'beyond-look-back',
+      },
+    ]);
+    expect(windowsOf(plan, 'minutes').at(-1)?.end).toBe(THIS_HOUR);
+  });
+
+  it('names the rule a bad range breaks', () => {
+    expect(() => planBackfill({ datasets, now: NOW, from: to, to: from, lake: lakeOf({}) })).toThrow(
+      /"from" before "to"/,
+    );
+  });
+});
+
+describe('describePlan', () => {
+  it('prints the windows, the requests and every gap', () => {
+    const plan = planRun({
+      datasets: [hours],
+      now: NOW,
+      lake: lakeOf({ hours: { present: [THIS_HOUR - 20 * DAY] } }),
+    });
+    const lines = describePlan(plan);
+    expect(lines[0]).toMatch(
+      /^Plan at 2024-05-20T12:30Z: 335 windows in 1 query, about 1 API request; 1 gap\.$/,
+    );
+    expect(lines[1]).toContain(
+      'hours [2024-05-06T13:00Z, 2024-05-20T12:00Z): 335 windows (335 missing; 329 settled), 1 request at 1h',
+    );
+    expect(lines[2]).toContain(
+      'GAP hours [2024-04-30T13:00Z, 2024-05-06T13:00Z): 144 windows missing and older than the API look-back',
+    );
+  });
+
+  it('is short when nothing is due', () => {
+    const plan = planRun({
+      datasets: [days],
+      now: TODAY + 7 * HOUR,
+      lake: lakeOf({ days: { present: range(TODAY - 14 * DAY, TODAY, DAY) } }),
+    });
+    expect(describePlan(plan)).toEqual([
+      'Plan at 2024-05-20T07:00Z: 0 windows in 0 queries, about 0 API requests; 0 gaps.',
+    ]);
+  });
+});

@@ -1,0 +1,328 @@
+/**
+ * Run behaviour that needs no HTTP: deadlines, repeated failures, backfills, empty windows and the
+ * marker race between overlapping runs. The simulator's model serves rows directly and the lake is
+ * a local folder, so these stay fast.
+ */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TIME } from '../../lambdas/core/contract.ts';
+import { type DatasetDefinition, objectKey, parseDatasets, windowAt } from '../../lambdas/core/datasets.ts';
+import { provisionalMarkerKey } from '../../lambdas/core/lake/keys.ts';
+import { LocalLakeSink } from '../../lambdas/core/lake/local-sink.ts';
+import { readLakeObject } from '../../lambdas/core/lake/read.ts';
+import { LakeSourceOrderError, runBackfill, runExport } from '../../lambdas/core/lake/run.ts';
+import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
+import type { ExportSource } from '../../lambdas/core/source.ts';
+import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
+import { directSource, finalRows, readTable, slice } from './support/lake.ts';
+
+const { MINUTE, HOUR, DAY } = TIME;
+const T0 = Date.UTC(2024, 6, 1);
+const SETTLE = 3 * HOUR;
+
+const [minutes, nobody] = parseDatasets([
+  { name: 'minutes', interval: '1m', metrics: ['http', 'p2p', 'sessions'], cadence: 'hourly' },
+  {
+    name: 'nobody',
+    interval: '5m',
+    metrics: ['http'],
+    dimensions: ['country.code'],
+    filters: { 'country.code': ['ZZ'] },
+    cadence: 'hourly',
+  },
+]) as [DatasetDefinition, DatasetDefinition];
+
+let sim: RunningSimulator;
+let root: string;
+let sink: LocalLakeSink;
+
+beforeAll(async () => {
+  sim = await startSimulator({ now: T0, segments: 10, seed: 3 });
+});
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'lake-run-'));
+  sink = new LocalLakeSink({ root });
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+function at(now: number): number {
+  sim.setClock(now);
+  return now;
+}
+
+describe('a run with a deadline', () => {
+  it('stops starting windows when time is short, reports the rest as deferred, and the next run finishes', async () => {
+    let fakeClock = 0;
+    const now = at(T0 + 10 * HOUR + 5 * MINUTE);
+    const input = {
+      source: directSource(sim),
+      sink,
+      prefix: 'lake',
+      datasets: [minutes],
+      since: T0,
+      settleMs: SETTLE,
+    };
+    const result = await runExport({
+      ...input,
+      now,
+      clock: () => fakeClock,
+      deadline: 35_000,
+      reserveMs: 10_000,
+      // Each written window takes ten seconds of the fake clock.
+      onProgress: () => {
+        fakeClock += 10_000;
+      },
+    });
+    expect(result.windows).toHaveLength(3);
+    expect(result.deferred).toBe(7);
+    expect(result.deferredWindows[0]).toEqual({
+      dataset: 'minutes',
+      start: T0 + 3 * HOUR,
+      end: T0 + 4 * HOUR,
+    });
+    expect(result.stopReason).toMatch(/stopped before the deadline/);
+    expect(result.failed).toEqual([]);
+    expect((await readTable(sink, 'lake', minutes)).windows.size).toBe(3);
+
+    const next = await runExport({ ...input, now });
+    expect(next.windows.map((window) => window.start)).toEqual(
+      [3, 4, 5, 6, 7, 8, 9].map((h) => T0 + h * HOUR),
+    );
+    const table = await readTable(sink, 'lake', minutes);
+    expect(table.windows.size).toBe(10);
+    expect(slice(table.rows, T0, T0 + 7 * HOUR)).toEqual(finalRows(sim, minutes, T0, T0 + 7 * HOUR));
+  });
+});
+
+describe('a run whose source keeps failing', () => {
+  it('stops after three windows in a row failed and leaves every window for the next run', async () => {
+    const failing: ExportSource = {
+      // biome-ignore lint/correctness/useYield: a source that fails before its first row
+      async *rows() {
+        throw Object.assign(new Error('the API is down'), { name: 'ExportServerError', retryable: false });
+      },
+    };
+    const now = at(T0 + 10 * HOUR + 5 * MINUTE);
+    const result = await runExport({
+      source: failing,
+      sink,
+      prefix: 'lake',
+      datasets: [minutes],
+      since: T0,
+      settleMs: SETTLE,
+      now,
+    });
+    expect(result.failed.map((window) => window.error)).toEqual(
+      Array(3).fill({ name: 'ExportServerError', message: 'the API is down' }),
+    );
+    expect(result.deferred).toBe(7);
+    expect(result.stopReason).toMatch(
+      /after 3 windows in a row failed; the last error was ExportServerError/,
+    );
+    expect((await readTable(sink, 'lake', minutes)).windows.size).toBe(0);
+
+    const next = await runExport({
+      source: directSource(sim),
+      sink,
+      prefix: 'lake',
+      datasets: [minutes],
+      since: T0,
+      settleMs: SETTLE,
+      now,
+    });
+    expect(next.windows).toHaveLength(10);
+  });
+
+  it('reports rows that go back in time as a failed window, naming the rule', async () => {
+    const backwards: ExportSource = {
+      async *rows(query) {
+        const rows = [...sim.rows(query, { asOf: 'final' })];
+        yield* rows.reverse();
+      },
+    };
+    const now = at(T0 + 10 * HOUR + 5 * MINUTE);
+    const result = await runExport({
+      source: backwards,
+      sink,
+      prefix: 'lake',
+      datasets: [minutes],
+      since: T0 + 9 * HOUR,
+      settleMs: SETTLE,
+      now,
+    });
+    expect(result.failed[0]?.error.name).toBe(new LakeSourceOrderError('').name);
+    expect(result.failed[0]?.error.message).toMatch(/after one at .*; rows must be sorted by timestamp/);
+    expect(await sink.head(objectKey('lake', windowAt(minutes, T0 + 9 * HOUR)))).toBeNull();
+  });
+});
+
+describe('windows without traffic', () => {
+  it('are written as header-only objects: fetched, no traffic', async () => {
+    const now = at(T0 + 3 * HOUR + 5 * MINUTE);
+    const result = await runExport({
+      source: directSource(sim),
+      sink,
+      prefix: 'lake',
+      datasets: [nobody],
+      since: T0,
+      settleMs: SETTLE,
+      now,
+    });
+    expect(result.windows.map((window) => window.rows)).toEqual([0, 0, 0]);
+    const records = await readLakeObject(sink, objectKey('lake', windowAt(nobody, T0)));
+    const lines: unknown[] = [];
+    for await (const record of records ?? []) lines.push(record);
+    expect(lines).toEqual([['timestamp', 'country_code', 'http']]);
+  });
+});
+
+describe('runBackfill', () => {
+  it('fetches every window of the range once, skips final ones on a second pass, and refetches all with force', async () => {
+    const now = at(T0 + 2 * DAY);
+    const input = {
+      source: directSource(sim),
+      sink,
+      prefix: 'lake',
+      datasets: [minutes],
+      now,
+      from: T0 + HOUR,
+      to: T0 + 5 * HOUR,
+    };
+    const first = await runBackfill(input);
+    expect(first.windows.map((window) => window.start)).toEqual([1, 2, 3, 4].map((h) => T0 + h * HOUR));
+    expect(first.windows.every((window) => window.final)).toBe(true);
+    expect((await runBackfill(input)).windows).toEqual([]);
+    expect((await runBackfill({ ...input, force: true })).windows).toHaveLength(4);
+    const table = await readTable(sink, 'lake', minutes);
+    expect(table.rows).toEqual(finalRows(sim, minutes, T0 + HOUR, T0 + 5 * HOUR));
+  });
+
+  it('reports the part of the range beyond the look-back as a gap', async () => {
+    const now = at(T0 + 9 * DAY);
+    const result = await runBackfill({
+      source: directSource(sim),
+      sink,
+      prefix: 'lake',
+      datasets: [minutes],
+      now,
+      from: T0,
+      to: T0 + 2 * DAY + 6 * HOUR,
+    });
+    expect(result.gaps).toEqual([
+      {
+        dataset: 'minutes',
+        start: T0,
+        end: T0 + 2 * DAY + 1 * HOUR,
+        windows: 49,
+        reason: 'beyond-look-back',
+      },
+    ]);
+    expect(result.windows).toHaveLength(5);
+  });
+});
+
+/** Lets a test act between a run's steps: `beforeDelete` runs before the sink deletes a key. */
+function interleavingSink(inner: LakeSink, beforeDelete: (key: string) => Promise<void>): LakeSink {
+  return {
+    location: inner.location,
+    list: (prefix, options) => inner.list(prefix, options),
+    put: (key, body, options) => inner.put(key, body, options),
+    get: (key) => inner.get(key),
+    head: (key) => inner.head(key),
+    delete: async (key) => {
+      await beforeDelete(key);
+      await inner.delete(key);
+    },
+  };
+}
+
+describe('a settled rewrite racing an older, provisional writer', () => {
+  it('keeps the window marked when the provisional numbers land between its write and its marker delete', async () => {
+    const start = T0 + HOUR;
+    const key = objectKey('lake', windowAt(minutes, start));
+    const marker = provisionalMarkerKey('lake', minutes, start);
+    // An earlier run wrote the window while it was young.
+    const young = at(start + HOUR + 5 * MINUTE);
+    await runExport({
+      source: directSource(sim),
+      sink,
+      prefix: 'lake',
+      datasets: [minutes],
+      since: start,
+      settleMs: SETTLE,
+      now: young,
+    });
+    expect(await sink.head(marker)).not.toBeNull();
+
+    // Now a settled run rewrites it; just before it deletes the marker, an overlapping run that
+    // started earlier lands its provisional copy (object, then marker).
+    const racing = interleavingSink(sink, async (deleting) => {
+      if (deleting !== marker) return;
+      await sink.put(key, Buffer.from('provisional copy from an overlapping run'));
+      await sink.put(marker, new Uint8Array(0));
+    });
+    const settled = at(start + HOUR + SETTLE + 5 * MINUTE);
+    await runExport({
+      source: directSource(sim),
+      sink: racing,
+      prefix: 'lake',
+      datasets: [minutes],
+      since: start,
+      settleMs: SETTLE,
+      now: settled,
+    });
+    expect(await sink.head(marker)).not.toBeNull();
+
+    // So the next run fetches it again and the lake ends final.
+    const next = await runExport({
+      source: directSource(sim),
+      sink,
+      prefix: 'lake',
+      datasets: [minutes],
+      since: start,
+      settleMs: SETTLE,
+      now: settled,
+    });
+    expect(next.windows.find((window) => window.start === start)).toMatchObject({ final: true });
+    expect(await sink.head(marker)).toBeNull();
+    const table = await readTable(sink, 'lake', minutes);
+    expect(slice(table.rows, start, start + HOUR)).toEqual(finalRows(sim, minutes, start, start + HOUR));
+  });
+
+  it('removes the marker when nothing raced it, and leaves no temp files behind', async () => {
+    const start = T0 + HOUR;
+    at(start + HOUR + 5 * MINUTE);
+    await runExport({
+      source: directSource(sim),
+      sink,
+      prefix: 'lake',
+      datasets: [minutes],
+      since: start,
+      settleMs: SETTLE,
+      now: sim.now(),
+    });
+    at(start + HOUR + SETTLE + 5 * MINUTE);
+    await runExport({
+      source: directSource(sim),
+      sink,
+      prefix: 'lake',
+      datasets: [minutes],
+      since: start,
+      settleMs: SETTLE,
+      now: sim.now(),
+    });
+    expect(await sink.head(provisionalMarkerKey('lake', minutes, start))).toBeNull();
+    const folder = join(root, 'lake', 'minutes', 'dt=2024-07-01', 'hour=01');
+    expect(await readdir(folder)).toEqual(['minutes_2024-07-01T01.csv.gz']);
+  });
+});

@@ -1,0 +1,310 @@
+/**
+ * The lake writer end to end: simulator over HTTP -> ExportClient -> runExport -> S3 (moto), read
+ * back and compared with the simulator's final numbers.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExportClient } from '../../lambdas/core/client/index.ts';
+import { TIME } from '../../lambdas/core/contract.ts';
+import { type DatasetDefinition, objectKey, parseDatasets, windowAt } from '../../lambdas/core/datasets.ts';
+import {
+  type LakeEvent,
+  type RunExportInput,
+  type RunResult,
+  runExport,
+} from '../../lambdas/core/lake/run.ts';
+import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
+import type { ExportSource } from '../../lambdas/core/source.ts';
+import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
+import { type RunningMoto, startMoto } from '../support/moto.ts';
+import { finalRows, freshS3Sink, readTable, slice } from './support/lake.ts';
+
+const { MINUTE, HOUR, DAY } = TIME;
+
+const datasets = parseDatasets([
+  {
+    name: 'minutes',
+    interval: '1m',
+    metrics: ['http', 'p2p', 'played', 'rebuffered', 'sessions'],
+    cadence: 'hourly',
+  },
+  {
+    name: 'by_browser_daily',
+    interval: '1d',
+    metrics: ['http', 'p2p', 'sessions'],
+    dimensions: ['browser.name', 'city.name'],
+    cadence: 'daily',
+  },
+]);
+const [minutes, daily] = datasets as [DatasetDefinition, DatasetDefinition];
+
+const T0 = Date.UTC(2024, 2, 1);
+const SETTLE = 3 * HOUR;
+
+let moto: RunningMoto;
+const clients: S3Client[] = [];
+
+beforeAll(async () => {
+  moto = await startMoto();
+});
+
+afterAll(async () => {
+  for (const client of clients) client.destroy();
+  await moto?.stop();
+});
+
+async function setup(options: { now: number; holdBackBytes?: number }) {
+  const sim = await startSimulator({ now: options.now, segments: 12, seed: 7 });
+  const { sink, s3 } = await freshS3Sink(moto);
+  clients.push(s3);
+  const client = new ExportClient({
+    baseUrl: sim.url,
+    token: async () => 'demo-token',
+    now: () => sim.now(),
+    baseDelayMs: 5,
+    maxDelayMs: 20,
+    ...(options.holdBackBytes === undefined ? {} : { holdBackBytes: options.holdBackBytes }),
+  });
+  return { sim, sink, client };
+}
+
+async function runAt(
+  sim: RunningSimulator,
+  input: Omit<RunExportInput, 'now'>,
+  now: number,
+): Promise<RunResult> {
+  sim.setClock(now);
+  return await runExport({ ...input, now });
+}
+
+/** Every complete window of [from, completeEnd) is in the lake exactly once, and nothing else is. */
+async function expectWindowsExactly(sink: LakeSink, dataset: DatasetDefinition, from: number, to: number) {
+  const table = await readTable(sink, 'lake', dataset);
+  const step = dataset.cadence === 'hourly' ? HOUR : DAY;
+  const expected = new Map<number, string>();
+  for (let start = from; start < to; start += step)
+    expected.set(start, objectKey('lake', windowAt(dataset, start)));
+  expect(table.windows).toEqual(expected);
+  expect(table.strays).toEqual([]);
+  return table;
+}
+
+describe('runExport, hour by hour for 48 hours', () => {
+  it('ends with every window present once and the lake equal to the final numbers, late data included', async () => {
+    const { sim, sink, client } = await setup({ now: T0 });
+    try {
+      const input = { source: client, sink, prefix: 'lake', datasets, since: T0, settleMs: SETTLE };
+      const results: RunResult[] = [];
+      // Hourly runs a few minutes past the hour, until the last of the 48 hours has settled.
+      for (let hour = 1; hour <= 48 + 4; hour++)
+        results.push(await runAt(sim, input, T0 + hour * HOUR + 5 * MINUTE));
+
+      expect(results.flatMap((result) => result.failed)).toEqual([]);
+      expect(results.flatMap((result) => result.gaps)).toEqual([]);
+      const end = T0 + 48 * HOUR;
+      const last = T0 + 52 * HOUR;
+      const minuteTable = await expectWindowsExactly(sink, minutes, T0, last);
+      expect(slice(minuteTable.rows, T0, end)).toEqual(finalRows(sim, minutes, T0, end));
+      const dailyTable = await expectWindowsExactly(sink, daily, T0, end);
+      expect(dailyTable.rows).toEqual(finalRows(sim, daily, T0, end));
+
+      // Only windows younger than the settle period still carry a marker.
+      const young = [...minuteTable.markers].sort((a, b) => a - b);
+      expect(young).toEqual([last - 3 * HOUR, last - 2 * HOUR, last - HOUR]);
+      expect(dailyTable.markers.size).toBe(0);
+
+      // A steady run fetches the young windows again plus the one that just settled (written
+      // final), all in one query.
+      const steady = results[30] as RunResult;
+      const steadyMinutes = steady.windows.filter((window) => window.dataset === 'minutes');
+      expect(steadyMinutes.map((window) => window.final)).toEqual([true, false, false, false]);
+      expect(steady.queries).toBe(1);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('runExport after an outage', () => {
+  it('catches up a 10-hour outage in the next run', async () => {
+    const { sim, sink, client } = await setup({ now: T0 });
+    try {
+      const input = {
+        source: client,
+        sink,
+        prefix: 'lake',
+        datasets: [minutes],
+        since: T0,
+        settleMs: SETTLE,
+      };
+      for (let hour = 1; hour <= 5; hour++) await runAt(sim, input, T0 + hour * HOUR + 5 * MINUTE);
+      // Runs at 06:05 .. 15:05 never happen.
+      const next = await runAt(sim, input, T0 + 16 * HOUR + 5 * MINUTE);
+      expect(next.failed).toEqual([]);
+      expect(next.gaps).toEqual([]);
+      // 02:00 .. 04:00 were provisional when runs stopped, 05:00 .. 12:00 were never fetched, and
+      // 13:00 .. 15:00 are young: all in one query, split by the client into 6-hour requests.
+      expect(next.windows.map((window) => window.start)).toEqual(
+        Array.from({ length: 14 }, (_, i) => T0 + (2 + i) * HOUR),
+      );
+      expect(next.windows.map((window) => window.final)).toEqual([
+        ...Array(11).fill(true),
+        false,
+        false,
+        false,
+      ]);
+      expect(next.queries).toBe(1);
+      expect(next.requests).toBe(3);
+      const table = await expectWindowsExactly(sink, minutes, T0, T0 + 16 * HOUR);
+      expect([...table.markers].sort((a, b) => a - b)).toEqual([13, 14, 15].map((h) => T0 + h * HOUR));
+      expect(slice(table.rows, T0, T0 + 13 * HOUR)).toEqual(finalRows(sim, minutes, T0, T0 + 13 * HOUR));
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('reports windows older than the API look-back as a gap and catches up the rest', async () => {
+    const [hoursDaily] = parseDatasets([
+      { name: 'hours_by_day', interval: '1h', metrics: ['http', 'p2p'], cadence: 'daily' },
+    ]);
+    if (!hoursDaily) throw new Error('dataset missing');
+    const { sim, sink, client } = await setup({ now: T0 });
+    const events: LakeEvent[] = [];
+    try {
+      const input = {
+        source: client,
+        sink,
+        prefix: 'lake',
+        datasets: [hoursDaily],
+        settleMs: SETTLE,
+        log: (e: LakeEvent) => events.push(e),
+      };
+      await runAt(sim, { ...input, since: T0 }, T0 + DAY + 4 * HOUR);
+      // Twenty days without a run: the 1h interval only reaches back 14 days.
+      const now = T0 + 21 * DAY + 4 * HOUR;
+      const result = await runAt(sim, input, now);
+      const reach = T0 + 7 * DAY + DAY; // first whole day inside (now - 14 days + margin)
+      expect(result.gaps).toEqual([
+        { dataset: 'hours_by_day', start: T0 + DAY, end: reach, windows: 7, reason: 'beyond-look-back' },
+      ]);
+      expect(events.filter((event) => event.event === 'gap' && event.level === 'error')).toHaveLength(1);
+      expect(result.windows.map((window) => window.start)).toEqual(
+        Array.from({ length: 13 }, (_, i) => reach + i * DAY),
+      );
+      const table = await readTable(sink, 'lake', hoursDaily);
+      expect(table.windows.size).toBe(14);
+      expect(slice(table.rows, reach, T0 + 21 * DAY)).toEqual(
+        finalRows(sim, hoursDaily, reach, T0 + 21 * DAY),
+      );
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+/** Passes rows through until `afterRows` have gone by, then fails like a crash mid-window. */
+function crashingSource(inner: ExportSource, afterRows: number): ExportSource {
+  let seen = 0;
+  return {
+    async *rows(query, options) {
+      for await (const row of inner.rows(query, options)) {
+        seen += 1;
+        if (seen === afterRows + 1) throw new Error(`simulated crash after ${afterRows} rows`);
+        yield row;
+      }
+    },
+  };
+}
+
+describe('runExport when a fetch fails mid-window', () => {
+  it('leaves no partial object, carries on with the other windows, and the next run completes it', async () => {
+    const { sim, sink, client } = await setup({ now: T0 });
+    try {
+      const now = T0 + 12 * HOUR + 5 * MINUTE;
+      const input = { sink, prefix: 'lake', datasets: [minutes], since: T0, settleMs: SETTLE };
+      // 60 one-minute rows per window: the crash lands inside the 02:00 window.
+      const crashed = await runAt(sim, { ...input, source: crashingSource(client, 150) }, now);
+      const broken = objectKey('lake', windowAt(minutes, T0 + 2 * HOUR));
+      expect(crashed.failed).toEqual([
+        {
+          dataset: 'minutes',
+          start: T0 + 2 * HOUR,
+          end: T0 + 3 * HOUR,
+          key: broken,
+          error: { name: 'Error', message: 'simulated crash after 150 rows' },
+        },
+      ]);
+      expect(await sink.head(broken)).toBeNull();
+      expect(crashed.windows.map((window) => window.start)).toEqual(
+        [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((h) => T0 + h * HOUR),
+      );
+
+      const rerun = await runAt(sim, { ...input, source: client }, now);
+      expect(rerun.windows.map((window) => window.start)).toEqual([2, 9, 10, 11].map((h) => T0 + h * HOUR));
+      const table = await expectWindowsExactly(sink, minutes, T0, T0 + 12 * HOUR);
+      expect(slice(table.rows, T0, T0 + 9 * HOUR)).toEqual(finalRows(sim, minutes, T0, T0 + 9 * HOUR));
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('fetches a window again within the run when the API cuts a body off after some rows', async () => {
+    const { sim, sink, client } = await setup({ now: T0, holdBackBytes: 0 });
+    const events: LakeEvent[] = [];
+    try {
+      sim.queueFaults([{ kind: 'truncate' }]);
+      const now = T0 + 12 * HOUR + 5 * MINUTE;
+      const result = await runAt(
+        sim,
+        {
+          source: client,
+          sink,
+          prefix: 'lake',
+          datasets: [minutes],
+          since: T0,
+          settleMs: SETTLE,
+          log: (e) => events.push(e),
+        },
+        now,
+      );
+      expect(result.failed).toEqual([]);
+      const retries = events.filter((event) => event.event === 'window-retry');
+      expect(retries).toHaveLength(1);
+      expect(retries[0]?.error).toMatchObject({ name: 'ExportTruncatedError' });
+      expect(result.queries).toBe(2);
+      const table = await expectWindowsExactly(sink, minutes, T0, T0 + 12 * HOUR);
+      expect(slice(table.rows, T0, T0 + 9 * HOUR)).toEqual(finalRows(sim, minutes, T0, T0 + 9 * HOUR));
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('overlapping runs', () => {
+  it('leave the lake correct when two start at once', async () => {
+    const { sim, sink, client } = await setup({ now: T0 });
+    try {
+      const input = { source: client, sink, prefix: 'lake', datasets, since: T0, settleMs: SETTLE };
+      const now = T0 + 30 * HOUR + 5 * MINUTE;
+      sim.setClock(now);
+      const [first, second] = await Promise.all([runExport({ ...input, now }), runExport({ ...input, now })]);
+      expect(first.failed).toEqual([]);
+      expect(second.failed).toEqual([]);
+      let table = await expectWindowsExactly(sink, minutes, T0, T0 + 30 * HOUR);
+      expect([...table.markers].sort((a, b) => a - b)).toEqual([27, 28, 29].map((h) => T0 + h * HOUR));
+
+      // Two more overlapping runs after everything has settled: the lake ends final and whole.
+      const later = T0 + 34 * HOUR + 5 * MINUTE;
+      sim.setClock(later);
+      await Promise.all([runExport({ ...input, now: later }), runExport({ ...input, now: later })]);
+      table = await expectWindowsExactly(sink, minutes, T0, T0 + 34 * HOUR);
+      expect(slice(table.rows, T0, T0 + 30 * HOUR)).toEqual(finalRows(sim, minutes, T0, T0 + 30 * HOUR));
+      expect([...table.markers].sort((a, b) => a - b)).toEqual([31, 32, 33].map((h) => T0 + h * HOUR));
+      const dailyTable = await expectWindowsExactly(sink, daily, T0, T0 + DAY);
+      expect(dailyTable.rows).toEqual(finalRows(sim, daily, T0, T0 + DAY));
+      expect(dailyTable.markers.size).toBe(0);
+    } finally {
+      await sim.close();
+    }
+  });
+});

@@ -1,0 +1,110 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TIME } from '../../lambdas/core/contract.ts';
+import { type DatasetDefinition, objectKey, parseDatasets, windowAt } from '../../lambdas/core/datasets.ts';
+import { provisionalMarkerKey } from '../../lambdas/core/lake/keys.ts';
+import { LocalLakeSink } from '../../lambdas/core/lake/local-sink.ts';
+import { planRun } from '../../lambdas/core/lake/plan.ts';
+import type { LakeListOptions, LakeSink } from '../../lambdas/core/lake/sink.ts';
+import { readLakeState } from '../../lambdas/core/lake/state.ts';
+
+const { HOUR, DAY } = TIME;
+const [daily] = parseDatasets([
+  { name: 'hours_by_day', interval: '1h', metrics: ['http'], cadence: 'daily' },
+]) as [DatasetDefinition];
+const TODAY = Date.UTC(2024, 8, 30);
+const NOW = TODAY + 7 * HOUR;
+
+let root: string;
+let local: LocalLakeSink;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'lake-state-'));
+  local = new LocalLakeSink({ root });
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Counts the keys each listing hands out, to show how much of the lake a run reads. */
+function countingSink(inner: LakeSink): { sink: LakeSink; listed: string[] } {
+  const listed: string[] = [];
+  const sink: LakeSink = {
+    location: inner.location,
+    async *list(prefix: string, options?: LakeListOptions) {
+      for await (const key of inner.list(prefix, options)) {
+        listed.push(key);
+        yield key;
+      }
+    },
+    put: (key, body, options) => inner.put(key, body, options),
+    get: (key) => inner.get(key),
+    head: (key) => inner.head(key),
+    delete: (key) => inner.delete(key),
+  };
+  return { sink, listed };
+}
+
+async function writeWindows(starts: number[]): Promise<void> {
+  for (const start of starts) await local.put(objectKey('lake', windowAt(daily, start)), new Uint8Array(0));
+}
+
+function days(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let day = from; day < to; day++) out.push(TODAY + day * DAY);
+  return out;
+}
+
+describe('readLakeState', () => {
+  it('lists only the windows a run could touch, however old the lake is', async () => {
+    await writeWindows(days(-90, 0));
+    const { sink, listed } = countingSink(local);
+    const state = await readLakeState(sink, 'lake', [daily], NOW);
+    const dataset = state.datasets.get('hours_by_day');
+    expect(dataset?.firstWindowStart).toBe(TODAY - 90 * DAY);
+    // The 14-day look-back (whole days from 13 days ago) plus a day of recent gaps.
+    expect(dataset?.listedFrom).toBe(TODAY - 14 * DAY);
+    expect(dataset?.present.size).toBe(14);
+    expect(listed.length).toBeLessThanOrEqual(1 + 14);
+  });
+
+  it('lists further back when a gap reaches past the usual range, so the gap is reported whole', async () => {
+    await writeWindows([TODAY - 60 * DAY]);
+    const state = await readLakeState(local, 'lake', [daily], NOW);
+    expect(state.datasets.get('hours_by_day')?.listedFrom).toBe(TODAY - 60 * DAY);
+    const plan = planRun({ datasets: [daily], now: NOW, lake: state });
+    expect(plan.gaps).toEqual([
+      {
+        dataset: 'hours_by_day',
+        start: TODAY - 59 * DAY,
+        end: TODAY - 13 * DAY,
+        windows: 46,
+        reason: 'beyond-look-back',
+      },
+    ]);
+  });
+
+  it('skips stray keys in a table and reads provisional markers', async () => {
+    await local.put('lake/hours_by_day/README.txt', Buffer.from('not a window'));
+    await local.put('lake/hours_by_day/dt=2024-09-29/notes.csv.gz', Buffer.from('not a window either'));
+    await writeWindows([TODAY - DAY, TODAY - 2 * DAY]);
+    await local.put(provisionalMarkerKey('lake', daily, TODAY - DAY), new Uint8Array(0));
+    await local.put('lake/_provisional/hours_by_day/garbage', new Uint8Array(0));
+    const state = await readLakeState(local, 'lake', [daily], NOW);
+    const dataset = state.datasets.get('hours_by_day');
+    expect(dataset?.firstWindowStart).toBe(TODAY - 2 * DAY);
+    expect([...(dataset?.present ?? [])].sort()).toEqual([TODAY - 2 * DAY, TODAY - DAY]);
+    expect([...(dataset?.provisional ?? [])]).toEqual([TODAY - DAY]);
+  });
+
+  it('lists from an explicit start for a backfill', async () => {
+    await writeWindows(days(-40, -30));
+    const state = await readLakeState(local, 'lake', [daily], NOW, { from: TODAY - 35 * DAY + HOUR });
+    const dataset = state.datasets.get('hours_by_day');
+    expect(dataset?.listedFrom).toBe(TODAY - 35 * DAY);
+    expect(dataset?.present.size).toBe(5);
+  });
+});
