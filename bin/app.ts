@@ -10,7 +10,7 @@ try {
 } catch (error: unknown) {
   if (error instanceof SettingsError) {
     // A bad setting is the operator's input, not a bug: name it without a stack trace.
-    console.error(`${error.message}\n\nSee docs/deploy.md for every setting and its rules.`);
+    console.error(`${error.message}\n\nSee "Settings" in README.md for every setting and its rules.`);
     process.exit(1);
   }
   throw error;

@@ -1,0 +1,29 @@
+/**
+ * Which settings each handler reads from its environment. The stack writes exactly these (with
+ * `lambdaEnvironment`) and the handlers read exactly these (with `readLambdaEnvironment`), so the
+ * two sides cannot disagree. Pure constants: the CDK app imports this file.
+ */
+import type { SettingName } from '../core/config.ts';
+
+/** The export handlers (hourly, daily, backfill): API, token and lake. */
+export const EXPORT_SETTINGS = [
+  'secretName',
+  'apiBaseUrl',
+  'bucketName',
+  'prefix',
+  'datasets',
+  'settleHours',
+] as const satisfies readonly SettingName[];
+
+/** The report handler: API, token and mail. */
+export const REPORT_SETTINGS = [
+  'secretName',
+  'apiBaseUrl',
+  'sender',
+  'recipients',
+  'timeZone',
+  'reportTopN',
+] as const satisfies readonly SettingName[];
+
+/** Milliseconds before the Lambda timeout at which a handler stops starting new work. */
+export const DEADLINE_MARGIN_VARIABLE = 'PEER5_DEADLINE_MARGIN_MS';

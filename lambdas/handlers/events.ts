@@ -1,0 +1,132 @@
+/**
+ * The events the handlers accept, checked with errors that name the field and the rule.
+ * - backfill: `{ "from": ..., "to": ..., "datasets"?: [...], "force"?: true }`
+ * - report:   `{ "date"?: "YYYY-MM-DD" }` by hand, `{ "scheduledTime": "<ISO>" }` from Scheduler
+ */
+import { z } from 'zod';
+import type { DatasetDefinition } from '../core/datasets.ts';
+
+export class EventError extends Error {
+  override readonly name = 'EventError';
+}
+
+const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A date (UTC midnight), an ISO 8601 time with a zone, or epoch milliseconds. */
+function instantOf(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : null;
+  if (typeof value !== 'string') return null;
+  const text = value.trim();
+  if (CALENDAR_DATE.test(text)) {
+    const ms = Date.parse(`${text}T00:00:00Z`);
+    return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text ? null : ms;
+  }
+  // A time without a zone would silently be read in the Lambda's zone: require one.
+  if (!/T.*(Z|[+-]\d{2}:?\d{2})$/i.test(text)) return null;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+const INSTANT_RULE =
+  'must be a date (YYYY-MM-DD, UTC), an ISO 8601 time with a zone (2024-05-01T06:00:00Z) or epoch milliseconds';
+
+const instant = z.unknown().transform((value, ctx) => {
+  const ms = instantOf(value);
+  if (ms === null) {
+    ctx.addIssue({
+      code: 'custom',
+      message: value === undefined ? `is required; it ${INSTANT_RULE}` : INSTANT_RULE,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+function describeIssues(kind: string, error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path
+        .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+        .join('');
+      return `Invalid ${kind} event "${field.replace(/^\./, '') || '(event)'}": ${issue.message}`;
+    })
+    .join('\n');
+}
+
+export interface BackfillRequest {
+  readonly from: number;
+  readonly to: number;
+  readonly datasets: readonly DatasetDefinition[];
+  readonly force: boolean;
+}
+
+/** Checks a backfill event against the function's configured datasets. */
+export function parseBackfillEvent(
+  event: unknown,
+  configured: readonly DatasetDefinition[],
+): BackfillRequest {
+  const names = configured.map((dataset) => dataset.name);
+  const schema = z
+    .object(
+      {
+        from: instant,
+        to: instant,
+        datasets: z
+          .array(
+            z
+              .string()
+              .refine((name) => names.includes(name), { error: `must be one of ${names.join(', ')}` }),
+            { error: 'must be a list of dataset names' },
+          )
+          .min(1, 'must name at least one dataset (or leave it out for all)')
+          .optional(),
+        force: z.boolean({ error: 'must be true or false' }).optional(),
+      },
+      { error: 'must be a JSON object like {"from": "2024-05-01", "to": "2024-05-08"}' },
+    )
+    .superRefine((value, ctx) => {
+      if (value.from >= value.to) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['to'],
+          message: 'must be after "from" (the range is [from, to))',
+        });
+      }
+    });
+  const result = schema.safeParse(event);
+  if (!result.success) throw new EventError(describeIssues('backfill', result.error));
+  const wanted = result.data.datasets;
+  return {
+    from: result.data.from,
+    to: result.data.to,
+    datasets: wanted ? configured.filter((dataset) => wanted.includes(dataset.name)) : configured,
+    force: result.data.force ?? false,
+  };
+}
+
+export interface ReportRequest {
+  /** The run's clock: Scheduler's scheduled time, so a late retry still reports the right day. */
+  readonly now: number;
+  readonly date?: string;
+}
+
+/** Checks a report event; a missing or empty event means "yesterday, now". */
+export function parseReportEvent(event: unknown, now: number): ReportRequest {
+  const schema = z.object(
+    {
+      scheduledTime: z
+        .string()
+        .refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 time')
+        .optional(),
+      date: z.string().regex(CALENDAR_DATE, 'must be a calendar date in the form YYYY-MM-DD').optional(),
+    },
+    { error: 'must be a JSON object such as {"date": "2024-05-01"}' },
+  );
+  const result = schema.safeParse(event ?? {});
+  if (!result.success) throw new EventError(describeIssues('report', result.error));
+  const { scheduledTime, date } = result.data;
+  return {
+    now: scheduledTime === undefined ? now : Date.parse(scheduledTime),
+    ...(date === undefined ? {} : { date }),
+  };
+}

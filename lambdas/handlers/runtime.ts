@@ -1,0 +1,206 @@
+/**
+ * What every handler shares: structured logs and metrics (Powertools), the API token from Secrets
+ * Manager (through @middy/secrets-manager, cached, fetched again after a 401), the run deadline,
+ * and turning the core's events and results into log lines and metrics.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { MiddlewareObj, Request } from '@middy/core';
+import secretsManager from '@middy/secrets-manager';
+import { clearCache, getInternal } from '@middy/util';
+import type { Context } from 'aws-lambda';
+import type { ExportClientEvent, ExportClientStats } from '../core/client/index.ts';
+import type { LakeEvent, RunResult } from '../core/lake/run.ts';
+import type { TokenProvider } from '../core/source.ts';
+import { DEADLINE_MARGIN_VARIABLE } from './environment.ts';
+import { METRIC } from './telemetry.ts';
+
+/** Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE. */
+export const logger = new Logger();
+export const metrics = new Metrics();
+
+/** A rotated token is picked up within this long, or at once after a 401. */
+export const TOKEN_CACHE_MS = 15 * 60_000;
+
+const TOKEN_KEY = 'apiTokenSecret';
+
+/** The handler context, with the API token provider the `apiToken` middleware adds. */
+export interface ApiTokenContext extends Context {
+  apiToken: TokenProvider;
+}
+
+/** The secret is missing, unreadable, or holds something that is not a token. Never holds the token. */
+export class ApiTokenError extends Error {
+  override readonly name = 'ApiTokenError';
+}
+
+/**
+ * The token inside a secret value as @middy/secrets-manager returns it: the raw token (a string),
+ * or JSON `{"token": "..."}` (already parsed to an object).
+ */
+export function tokenOfSecret(value: unknown, secretId: string): string {
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const token = (value as Record<string, unknown>).token;
+    if (typeof token === 'string' && token.trim() !== '') return token.trim();
+    const keys = Object.keys(value).join(', ') || 'none';
+    throw new ApiTokenError(
+      `secret "${secretId}" is JSON without a non-empty "token" field (its keys: ${keys}); store the raw token or {"token": "..."}`,
+    );
+  }
+  throw new ApiTokenError(`secret "${secretId}" is empty; store the raw API token or {"token": "..."}`);
+}
+
+function causeOf(error: unknown): string {
+  // getInternal wraps the SDK errors as `cause.data`; their names say what is wrong.
+  const data = (error as { cause?: { data?: unknown } })?.cause?.data;
+  const first = Array.isArray(data) ? data[0] : error;
+  return first instanceof Error ? `${first.name}: ${first.message}` : String(first);
+}
+
+/**
+ * Adds `context.apiToken`, a TokenProvider backed by @middy/secrets-manager. The secret is read
+ * on first use and cached for TOKEN_CACHE_MS across invocations; `{refresh: true}` (sent by the
+ * client after a 401) drops the cache and reads the secret again, so a rotated token is used at
+ * once and no redeploy is needed.
+ */
+export function apiToken(secretId: string): MiddlewareObj<unknown, unknown, Error, ApiTokenContext> {
+  // One cache entry per secret, shared by the invocations of this function.
+  const cacheKey = `peer5-api-token:${secretId}`;
+  const secrets = secretsManager({
+    fetchData: { [TOKEN_KEY]: secretId },
+    cacheKey,
+    cacheExpiry: TOKEN_CACHE_MS,
+    // Read at first use, inside an invocation, so a failure surfaces as this run's error.
+    disablePrefetch: true,
+  });
+  const load = secrets.before as (request: Request) => Promise<void>;
+  return {
+    name: 'apiToken',
+    before: (request) => {
+      let loaded: Promise<void> | undefined;
+      request.context.apiToken = async ({ refresh }) => {
+        if (refresh) {
+          clearCache([cacheKey]);
+          loaded = undefined;
+        }
+        loaded ??= load(request as Request);
+        let value: unknown;
+        try {
+          await loaded;
+          value = (await getInternal([TOKEN_KEY], request as Request))[TOKEN_KEY];
+        } catch (error: unknown) {
+          loaded = undefined;
+          throw new ApiTokenError(
+            `could not read the API token from Secrets Manager secret "${secretId}": ${causeOf(error)}`,
+          );
+        }
+        return tokenOfSecret(value, secretId);
+      };
+    },
+  };
+}
+
+/** Epoch ms by which a handler stops starting work: its timeout minus a margin for the wrap-up. */
+export function deadlineOf(context: Pick<Context, 'getRemainingTimeInMillis'>, now = Date.now()): number {
+  const margin = Number(process.env[DEADLINE_MARGIN_VARIABLE] ?? '30000');
+  return now + context.getRemainingTimeInMillis() - (Number.isFinite(margin) ? margin : 30_000);
+}
+
+/** Client events as log lines: retries and failures visible, routine requests at debug. */
+export function logClientEvent(event: ExportClientEvent): void {
+  const fields = { ...event, from: new Date(event.from).toISOString(), to: new Date(event.to).toISOString() };
+  switch (event.type) {
+    case 'retry':
+      logger.warn('Peer5 API request will be retried', fields);
+      return;
+    case 'failed':
+      logger.error('Peer5 API request failed', fields);
+      return;
+    case 'token-refresh':
+      logger.info('Peer5 API answered 401; reading the token from Secrets Manager again', fields);
+      return;
+    default:
+      logger.debug(`Peer5 API ${event.type}`, fields);
+  }
+}
+
+/** Lake events at their own level. */
+export function logLakeEvent(event: LakeEvent): void {
+  const { level, message, ...fields } = event;
+  logger[level](message, fields);
+}
+
+/** What a run did, as returned to the caller (and visible in a synchronous invoke). */
+export interface RunSummary {
+  readonly windowsWritten: number;
+  readonly windowsProvisional: number;
+  readonly windowsFailed: number;
+  readonly windowsDeferred: number;
+  readonly gaps: number;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly apiRequests: number;
+  readonly apiRetries: number;
+  readonly stopReason: string | null;
+}
+
+/** Emits the run's metrics and logs its gaps and failures at error level. */
+export function recordRun(result: RunResult, stats: ExportClientStats): RunSummary {
+  const gapWindows = result.gaps.reduce((sum, gap) => sum + gap.windows, 0);
+  metrics.addMetric(METRIC.windowsWritten, MetricUnit.Count, result.windows.length);
+  metrics.addMetric(METRIC.windowsFailed, MetricUnit.Count, result.failed.length);
+  metrics.addMetric(METRIC.windowsDeferred, MetricUnit.Count, result.deferred);
+  metrics.addMetric(METRIC.gapsFound, MetricUnit.Count, gapWindows);
+  metrics.addMetric(METRIC.rows, MetricUnit.Count, result.rows);
+  metrics.addMetric(METRIC.bytes, MetricUnit.Bytes, result.bytes);
+  metrics.addMetric(METRIC.apiRequests, MetricUnit.Count, stats.requests);
+  metrics.addMetric(METRIC.apiRetries, MetricUnit.Count, stats.retries);
+
+  for (const gap of result.gaps) {
+    logger.error('Lake gap: windows missing that can no longer be fetched', {
+      dataset: gap.dataset,
+      from: new Date(gap.start).toISOString(),
+      to: new Date(gap.end).toISOString(),
+      windows: gap.windows,
+      reason: gap.reason,
+    });
+  }
+  for (const failed of result.failed) {
+    logger.error('Window failed; the next run fetches it again', {
+      dataset: failed.dataset,
+      from: new Date(failed.start).toISOString(),
+      to: new Date(failed.end).toISOString(),
+      key: failed.key,
+      error: failed.error,
+    });
+  }
+  const summary: RunSummary = {
+    windowsWritten: result.windows.length,
+    windowsProvisional: result.windows.filter((window) => !window.final).length,
+    windowsFailed: result.failed.length,
+    windowsDeferred: result.deferred,
+    gaps: gapWindows,
+    rows: result.rows,
+    bytes: result.bytes,
+    apiRequests: stats.requests,
+    apiRetries: stats.retries,
+    stopReason: result.stopReason,
+  };
+  if (result.deferred > 0) {
+    logger.warn('Run stopped before its plan was done; the next run continues', { ...summary });
+  } else {
+    logger.info('Run finished', { ...summary });
+  }
+  return summary;
+}
+
+/** Windows failed in this run: the invocation fails so the error alarm and the failure queue see it. */
+export class RunFailedError extends Error {
+  override readonly name = 'RunFailedError';
+  constructor(readonly summary: RunSummary) {
+    super(
+      `${summary.windowsFailed} window(s) failed (${summary.windowsWritten} written, ${summary.windowsDeferred} deferred); they are fetched again by the next run. See the log lines "Window failed".`,
+    );
+  }
+}

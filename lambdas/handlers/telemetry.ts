@@ -1,0 +1,28 @@
+/**
+ * Names shared by the handlers that emit metrics and the stack that alarms on them. Pure
+ * constants: the CDK app imports this file without pulling in any runtime code.
+ */
+
+/** CloudWatch namespace of every custom metric (Powertools `POWERTOOLS_METRICS_NAMESPACE`). */
+export const METRICS_NAMESPACE = 'Peer5Reporter';
+
+/** Powertools service name; it becomes the only dimension (`service`) of every metric. */
+export const SERVICE_NAME = 'peer5-reporter';
+
+export const METRIC = {
+  rows: 'Rows',
+  bytes: 'Bytes',
+  apiRequests: 'ApiRequests',
+  apiRetries: 'ApiRetries',
+  windowsWritten: 'WindowsWritten',
+  gapsFound: 'GapsFound',
+  windowsFailed: 'WindowsFailed',
+  windowsDeferred: 'WindowsDeferred',
+  reportsSent: 'ReportsSent',
+} as const;
+
+/** Environment variables the stack sets for Powertools, next to the product settings. */
+export const POWERTOOLS_ENVIRONMENT = {
+  POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+  POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+} as const;

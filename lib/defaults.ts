@@ -1,0 +1,66 @@
+/**
+ * Secure defaults, in one place: every bucket, queue, topic and function of the stack starts from
+ * these, so a reviewer reads the security posture here rather than construct by construct.
+ */
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+
+/** The repository root: the esbuild project root and where the lock file lives. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The newest Node.js runtime aws-cdk-lib knows; arm64 is cheaper per GB-second. */
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+export const LAMBDA_ARCHITECTURE = lambda.Architecture.ARM_64;
+
+/** `nodejs24.x` -> `node24`: the esbuild target always matches the runtime. */
+export function esbuildTargetOf(runtime: lambda.Runtime): string {
+  const match = /^nodejs(\d+)\.x$/.exec(runtime.name);
+  if (!match) throw new RangeError(`${runtime.name} is not a Node.js runtime`);
+  return `node${match[1]}`;
+}
+
+export const LAMBDA_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
+
+/** How long before its timeout a handler stops starting new work and returns cleanly. */
+export const HANDLER_DEADLINE_MARGIN = Duration.seconds(30);
+
+/** Query results are scratch data: kept long enough to download, then expired. */
+export const QUERY_RESULTS_EXPIRATION = Duration.days(30);
+/** Server access logs are kept a year for audits. */
+export const ACCESS_LOGS_EXPIRATION = Duration.days(365);
+/** Overwritten lake objects (a window written again) stay recoverable this long. */
+export const NONCURRENT_VERSION_EXPIRATION = Duration.days(30);
+export const INCOMPLETE_UPLOAD_EXPIRATION = Duration.days(1);
+
+/**
+ * Properties every bucket of the stack shares: private, encrypted, TLS only, owner-enforced.
+ * SSE-S3 rather than KMS because S3 server access logs cannot be delivered to a KMS-encrypted
+ * bucket and Athena reads SSE-S3 objects without extra key grants.
+ */
+export const SECURE_BUCKET_PROPS = {
+  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  encryption: s3.BucketEncryption.S3_MANAGED,
+  enforceSSL: true,
+  minimumTLSVersion: 1.2,
+  objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+  removalPolicy: RemovalPolicy.RETAIN,
+} as const satisfies s3.BucketProps;
+
+export const SECURE_QUEUE_PROPS = {
+  encryption: sqs.QueueEncryption.SQS_MANAGED,
+  enforceSSL: true,
+  retentionPeriod: Duration.days(14),
+} as const satisfies sqs.QueueProps;
+
+/** Scheduler retries only failed deliveries (throttling, service errors), not function errors. */
+export const SCHEDULE_RETRY_ATTEMPTS = 5;
+
+/** A failed run is retried once by Lambda's async invocation, then sent to the failure queue. */
+export const ASYNC_RETRY_ATTEMPTS = 1;
+
+/** First day the partition projection offers; the API's daily data reaches back this far. */
+export const PROJECTION_START_DATE = '2020-01-01';

@@ -1,0 +1,169 @@
+/**
+ * The Glue database with one table per dataset and the Athena workgroup to query them. Every
+ * table is derived from the dataset definition and the writer's own layout functions, so the
+ * catalogue cannot drift from what the Lambdas write.
+ */
+import { Stack } from 'aws-cdk-lib';
+import * as athena from 'aws-cdk-lib/aws-athena';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import {
+  columnsOf,
+  type DatasetDefinition,
+  type PartitionKey,
+  partitionKeysOf,
+  storageLocationTemplate,
+  tablePrefix,
+} from '../lambdas/core/datasets.ts';
+import {
+  LAKE_SERDE_LIBRARY,
+  LAKE_SERDE_PARAMETERS,
+  LAKE_TABLE_PARAMETERS,
+} from '../lambdas/core/lake/csv.ts';
+import { savedQueries } from './athena-queries.ts';
+import {
+  INCOMPLETE_UPLOAD_EXPIRATION,
+  PROJECTION_START_DATE,
+  QUERY_RESULTS_EXPIRATION,
+  SECURE_BUCKET_PROPS,
+} from './defaults.ts';
+
+/** Partition projection per partition key: Athena computes partitions instead of listing them. */
+const PROJECTION: Record<PartitionKey['name'], Record<string, string>> = {
+  dt: {
+    type: 'date',
+    format: 'yyyy-MM-dd',
+    range: `${PROJECTION_START_DATE},NOW`,
+    interval: '1',
+    'interval.unit': 'DAYS',
+  },
+  hour: { type: 'integer', range: '0,23', digits: '2' },
+};
+
+/** The Glue `TableInput` of a dataset's table over `s3://<bucket>/<prefix>/<dataset>/`. */
+export function tableInputOf(
+  dataset: DatasetDefinition,
+  location: { readonly bucketName: string; readonly prefix: string },
+): glue.CfnTable.TableInputProperty {
+  const bucketUrl = `s3://${location.bucketName}`;
+  const partitionKeys = partitionKeysOf(dataset);
+  const projection = Object.fromEntries(
+    partitionKeys.flatMap((key) =>
+      Object.entries(PROJECTION[key.name]).map(([property, value]) => [
+        `projection.${key.name}.${property}`,
+        value,
+      ]),
+    ),
+  );
+  return {
+    name: dataset.name,
+    description: dataset.description || `Peer5 export ${dataset.name}`,
+    tableType: 'EXTERNAL_TABLE',
+    parameters: {
+      classification: 'csv',
+      compressionType: 'gzip',
+      ...LAKE_TABLE_PARAMETERS,
+      'projection.enabled': 'true',
+      ...projection,
+      'storage.location.template': storageLocationTemplate(bucketUrl, location.prefix, dataset),
+    },
+    partitionKeys: partitionKeys.map((key) => ({ name: key.name, type: key.type })),
+    storageDescriptor: {
+      location: `${bucketUrl}/${tablePrefix(location.prefix, dataset)}`,
+      inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+      outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+      compressed: true,
+      columns: columnsOf(dataset).map((column) => ({ name: column.name, type: column.type })),
+      serdeInfo: { serializationLibrary: LAKE_SERDE_LIBRARY, parameters: { ...LAKE_SERDE_PARAMETERS } },
+    },
+  };
+}
+
+export interface LakeCatalogProps {
+  /** The bucket the lake is written to. */
+  readonly bucket: s3.IBucket;
+  /** Key prefix of the lake inside the bucket. */
+  readonly prefix: string;
+  readonly datasets: readonly DatasetDefinition[];
+  readonly databaseName: string;
+  /** Where the query-results bucket writes its server access logs. */
+  readonly accessLogsBucket: s3.IBucket;
+  /**
+   * Name of the Athena workgroup.
+   * @default - the stack name
+   */
+  readonly workGroupName?: string;
+}
+
+export class LakeCatalog extends Construct {
+  public readonly database: glue.CfnDatabase;
+  /** One table per dataset, by dataset name. */
+  public readonly tables: ReadonlyMap<string, glue.CfnTable>;
+  public readonly resultsBucket: s3.Bucket;
+  public readonly workGroup: athena.CfnWorkGroup;
+  public readonly namedQueries: readonly athena.CfnNamedQuery[];
+
+  constructor(scope: Construct, id: string, props: LakeCatalogProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const workGroupName = props.workGroupName ?? stack.stackName;
+
+    this.database = new glue.CfnDatabase(this, 'Database', {
+      catalogId: stack.account,
+      databaseInput: {
+        name: props.databaseName,
+        description: 'Peer5 analytics exports written by peer5-reporter; one table per dataset.',
+      },
+    });
+
+    const tables = new Map<string, glue.CfnTable>();
+    for (const dataset of props.datasets) {
+      const table = new glue.CfnTable(this, `Table-${dataset.name}`, {
+        catalogId: stack.account,
+        databaseName: props.databaseName,
+        tableInput: tableInputOf(dataset, { bucketName: props.bucket.bucketName, prefix: props.prefix }),
+      });
+      table.node.addDependency(this.database);
+      tables.set(dataset.name, table);
+    }
+    this.tables = tables;
+
+    this.resultsBucket = new s3.Bucket(this, 'QueryResults', {
+      ...SECURE_BUCKET_PROPS,
+      serverAccessLogsBucket: props.accessLogsBucket,
+      serverAccessLogsPrefix: 'athena-results/',
+      lifecycleRules: [
+        { id: 'expire-query-results', expiration: QUERY_RESULTS_EXPIRATION },
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: INCOMPLETE_UPLOAD_EXPIRATION },
+      ],
+    });
+
+    this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
+      name: workGroupName,
+      description: 'Queries over the Peer5 lake; results are encrypted and expire.',
+      recursiveDeleteOption: true,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+        resultConfiguration: {
+          outputLocation: this.resultsBucket.s3UrlForObject('results/'),
+          encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+        },
+      },
+    });
+
+    this.namedQueries = savedQueries(props.databaseName, props.datasets).map((query) => {
+      const named = new athena.CfnNamedQuery(this, query.id, {
+        name: query.name,
+        description: query.description,
+        database: props.databaseName,
+        queryString: query.sql,
+        workGroup: this.workGroup.ref,
+      });
+      named.node.addDependency(this.workGroup, this.database);
+      return named;
+    });
+  }
+}

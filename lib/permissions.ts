@@ -1,0 +1,105 @@
+/**
+ * The IAM statements of the handlers, written out explicitly instead of `grant*()` calls, which
+ * add `bucket/*`-style wildcards. Every resource is one bucket, one secret, one identity, or a
+ * `?` pattern that matches only the keys the writer produces.
+ */
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { type DatasetDefinition, objectKey, windowAt } from '../lambdas/core/datasets.ts';
+import { provisionalMarkerKey } from '../lambdas/core/lake/keys.ts';
+import { keyPattern } from './key-patterns.ts';
+
+/** Key patterns of the objects the lake writer may create: windows and provisional markers. */
+export function lakeKeyPatterns(
+  prefix: string,
+  datasets: readonly DatasetDefinition[],
+): { readonly windows: string[]; readonly markers: string[] } {
+  return {
+    windows: datasets.map((dataset) =>
+      keyPattern(dataset, (start) => objectKey(prefix, windowAt(dataset, start))),
+    ),
+    markers: datasets.map((dataset) =>
+      keyPattern(dataset, (start) => provisionalMarkerKey(prefix, dataset, start)),
+    ),
+  };
+}
+
+/**
+ * Lets the export handlers read what the lake holds and write windows and markers:
+ * - list the bucket, only below the lake prefix;
+ * - write and check window objects (GetObject covers HEAD; AbortMultipartUpload because large
+ *   windows are streamed as multipart uploads), only at keys the writer produces;
+ * - write and delete provisional markers, only at the marker keys.
+ */
+export function lakeStatements(
+  bucket: s3.IBucket,
+  prefix: string,
+  datasets: readonly DatasetDefinition[],
+): iam.PolicyStatement[] {
+  const patterns = lakeKeyPatterns(prefix, datasets);
+  const objectArns = (keys: readonly string[]) => keys.map((key) => bucket.arnForObjects(key));
+  return [
+    new iam.PolicyStatement({
+      sid: 'ListLake',
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${prefix}/*`] } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'WriteLakeWindows',
+      actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+      resources: objectArns(patterns.windows),
+    }),
+    new iam.PolicyStatement({
+      sid: 'TrackProvisionalWindows',
+      actions: ['s3:PutObject', 's3:DeleteObject'],
+      resources: objectArns(patterns.markers),
+    }),
+  ];
+}
+
+/**
+ * ARN of a secret given by name. Secrets Manager appends `-` and six random characters to the
+ * name, hence the six `?`.
+ */
+export function secretArnOfName(scope: Construct, secretName: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'secretsmanager',
+    resource: 'secret',
+    resourceName: `${secretName}-??????`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/** Read the API token, and nothing else in Secrets Manager. */
+export function readSecretStatement(scope: Construct, secretName: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ReadApiToken',
+    actions: ['secretsmanager:GetSecretValue'],
+    resources: [secretArnOfName(scope, secretName)],
+  });
+}
+
+export function sesIdentityArn(scope: Construct, identity: string): string {
+  return Stack.of(scope).formatArn({ service: 'ses', resource: 'identity', resourceName: identity });
+}
+
+/**
+ * Send mail only from the sender address, through the sending identity. The recipients'
+ * identities are listed too: while the account is in the SES sandbox, SES also authorizes the
+ * call against each (verified) recipient identity.
+ */
+export function sendReportStatement(
+  scope: Construct,
+  options: { readonly identity: string; readonly sender: string; readonly recipients: readonly string[] },
+): iam.PolicyStatement {
+  const identities = [...new Set([options.identity, ...options.recipients])];
+  return new iam.PolicyStatement({
+    sid: 'SendReport',
+    actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+    resources: identities.map((identity) => sesIdentityArn(scope, identity)),
+    conditions: { StringEquals: { 'ses:FromAddress': options.sender } },
+  });
+}

@@ -1,0 +1,138 @@
+/**
+ * One of the product's Lambda functions: bundled from TypeScript with the local esbuild (no
+ * Docker) as ESM for the newest Node.js runtime on arm64, with its own role (no managed
+ * policies), its own log group with a retention, and failed async runs sent to a queue.
+ */
+import { join } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DEADLINE_MARGIN_VARIABLE } from '../lambdas/handlers/environment.ts';
+import { POWERTOOLS_ENVIRONMENT } from '../lambdas/handlers/telemetry.ts';
+import {
+  ASYNC_RETRY_ATTEMPTS,
+  esbuildTargetOf,
+  HANDLER_DEADLINE_MARGIN,
+  LAMBDA_ARCHITECTURE,
+  LAMBDA_LOG_RETENTION,
+  LAMBDA_RUNTIME,
+  PROJECT_ROOT,
+} from './defaults.ts';
+
+/** Lets `require` work inside the ESM bundle, for CommonJS dependencies that call it. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+/**
+ * The esbuild options of every function. Exported so a test can bundle a handler exactly as the
+ * stack does and run the output.
+ */
+export const BUNDLING: nodejs.BundlingOptions = {
+  format: nodejs.OutputFormat.ESM,
+  target: esbuildTargetOf(LAMBDA_RUNTIME),
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_BANNER,
+  minify: true,
+  sourceMap: true,
+  sourceMapMode: nodejs.SourceMapMode.INLINE,
+  sourcesContent: false,
+  // Pin the SDK version that was tested instead of whatever the runtime ships.
+  bundleAwsSDK: true,
+  forceDockerBundling: false,
+};
+
+export interface ReporterFunctionProps {
+  /** Handler module, relative to the repository root, e.g. `lambdas/handlers/hourly-export.ts`. */
+  readonly entry: string;
+  readonly description: string;
+  /** Product settings for the handler (see `lambdaEnvironment`). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Statements the handler needs beyond writing its own logs. */
+  readonly statements: readonly iam.PolicyStatement[];
+  /** Failed async invocations (after Lambda's retries) are sent here. */
+  readonly failureQueue: sqs.IQueue;
+  /**
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
+  /**
+   * @default 1024
+   */
+  readonly memorySize?: number;
+  /**
+   * @default RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Retries of a failed async invocation before it goes to the failure queue.
+   * @default 1
+   */
+  readonly retryAttempts?: number;
+  /**
+   * Async events older than this are dropped to the failure queue instead of run.
+   * @default Duration.hours(6)
+   */
+  readonly maxEventAge?: Duration;
+}
+
+export class ReporterFunction extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ReporterFunctionProps) {
+    super(scope, id);
+    const timeout = props.timeout ?? Duration.minutes(5);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? LAMBDA_LOG_RETENTION,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${props.description}`,
+    });
+    // Instead of AWSLambdaBasicExecutionRole (any log group): only this function's own group.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    for (const statement of props.statements) this.role.addToPrincipalPolicy(statement);
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: join(PROJECT_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: LAMBDA_RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
+      description: props.description,
+      memorySize: props.memorySize ?? 1024,
+      timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      recursiveLoop: lambda.RecursiveLoop.TERMINATE,
+      environment: {
+        ...props.environment,
+        ...POWERTOOLS_ENVIRONMENT,
+        [DEADLINE_MARGIN_VARIABLE]: String(HANDLER_DEADLINE_MARGIN.toMilliseconds()),
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: BUNDLING,
+      retryAttempts: props.retryAttempts ?? ASYNC_RETRY_ATTEMPTS,
+      maxEventAge: props.maxEventAge ?? Duration.hours(6),
+      onFailure: new destinations.SqsDestination(props.failureQueue),
+    });
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * peer5-reporter in one stack: the lake (S3 + Glue + Athena), the export and report functions,
+ * their schedules, the alarms, and nothing that needs AWS credentials to synthesize.
+ */
+import { CfnOutput, Duration, Stack, type StackProps, TimeZone, Validations } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { lambdaEnvironment, minutesOfDay, type Settings, SettingsError } from '../lambdas/core/config.ts';
+import { emailAddressOf } from '../lambdas/core/report/config.ts';
+import { EXPORT_SETTINGS, REPORT_SETTINGS } from '../lambdas/handlers/environment.ts';
+import { SECURE_QUEUE_PROPS } from './defaults.ts';
+import { LakeCatalog } from './lake-catalog.ts';
+import { LakeStorage } from './lake-storage.ts';
+import { ReporterMonitoring } from './monitoring.ts';
+import { lakeStatements, readSecretStatement, sendReportStatement } from './permissions.ts';
+import { ReporterFunction } from './reporter-function.ts';
+import { ReporterSchedules } from './schedules.ts';
+
+export interface Peer5ReporterStackProps extends StackProps {
+  /** Validated settings (see `settingsFromContext` / `parseSettings`). */
+  readonly settings: Settings;
+}
+
+/** Bytes of settings per function: Lambda's 4 KB, less what Powertools and the runtime options take. */
+const LAMBDA_ENVIRONMENT_BUDGET = 3600;
+
+/** Cron fields of an `HH:MM` time of day. */
+function cronAt(time: string): { minute: string; hour: string } {
+  const minutes = minutesOfDay(time);
+  return { minute: String(minutes % 60), hour: String(Math.floor(minutes / 60)) };
+}
+
+export class Peer5ReporterStack extends Stack {
+  public readonly settings: Settings;
+  public readonly storage: LakeStorage;
+  public readonly catalog: LakeCatalog;
+  /** Failed async runs and undeliverable schedule events. */
+  public readonly failureQueue: sqs.Queue;
+  /** Absent when no dataset has an hourly cadence. */
+  public readonly hourlyExport: ReporterFunction | undefined;
+  /** Absent when no dataset has a daily cadence. */
+  public readonly dailyExport: ReporterFunction | undefined;
+  public readonly dailyReport: ReporterFunction;
+  public readonly backfill: ReporterFunction;
+  public readonly schedules: ReporterSchedules;
+  public readonly monitoring: ReporterMonitoring;
+  /** Created unless the settings name an existing identity (`senderIdentity`). */
+  public readonly senderIdentity: ses.EmailIdentity | undefined;
+
+  constructor(scope: Construct, id: string, props: Peer5ReporterStackProps) {
+    super(scope, id, {
+      description: 'peer5-reporter: Peer5 exports to an Athena-ready S3 lake and a daily P2P offload email',
+      ...props,
+    });
+    const settings = props.settings;
+    this.settings = settings;
+
+    this.storage = new LakeStorage(this, 'Lake', {
+      prefix: settings.prefix,
+      retentionDays: settings.retentionDays,
+      ...(settings.bucketName
+        ? { bucket: s3.Bucket.fromBucketName(this, 'ExistingLakeBucket', settings.bucketName) }
+        : {}),
+    });
+    const bucket = this.storage.bucket;
+
+    this.catalog = new LakeCatalog(this, 'Catalog', {
+      bucket,
+      prefix: settings.prefix,
+      datasets: settings.datasets,
+      databaseName: settings.databaseName,
+      accessLogsBucket: this.storage.accessLogsBucket,
+    });
+
+    this.failureQueue = new sqs.Queue(this, 'FailedRuns', SECURE_QUEUE_PROPS);
+    Validations.of(this.failureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue: it receives schedule events Scheduler could not deliver and runs that failed after Lambda retries. Nothing consumes it automatically; an operator inspects it when the FailedRunsWaiting alarm fires, so a second-level DLQ would never receive a message.',
+    });
+
+    // The setting may carry a display name ("Reports <reports@example.com>"); SES wants the address.
+    const senderAddress = emailAddressOf(settings.sender) ?? settings.sender;
+    const identityName = settings.senderIdentity ?? senderAddress;
+    this.senderIdentity = settings.senderIdentity
+      ? undefined
+      : new ses.EmailIdentity(this, 'SenderIdentity', { identity: ses.Identity.email(senderAddress) });
+
+    const readToken = () => readSecretStatement(this, settings.secretName);
+    const exportEnvironment = (datasets: Settings['datasets']) => {
+      const environment = lambdaEnvironment(
+        { ...settings, datasets, bucketName: bucket.bucketName },
+        EXPORT_SETTINGS,
+      );
+      const size = Object.entries(environment).reduce(
+        (sum, [name, value]) => sum + name.length + value.length,
+        0,
+      );
+      // Lambda refuses more than 4 KB of environment; say so at synth, not halfway through a deploy.
+      if (size > LAMBDA_ENVIRONMENT_BUDGET) {
+        throw new SettingsError([
+          {
+            setting: 'datasets',
+            message: `${datasets.length} datasets take ${size} bytes of Lambda environment; at most ${LAMBDA_ENVIRONMENT_BUDGET} fit (the limit is 4 KB). Define fewer datasets or shorter names.`,
+          },
+        ]);
+      }
+      return environment;
+    };
+    const exportFunction = (
+      functionId: string,
+      entry: string,
+      description: string,
+      datasets: Settings['datasets'],
+      timeout: Duration,
+    ) =>
+      new ReporterFunction(this, functionId, {
+        entry,
+        description,
+        timeout,
+        environment: exportEnvironment(datasets),
+        statements: [readToken(), ...lakeStatements(bucket, settings.prefix, datasets)],
+        failureQueue: this.failureQueue,
+      });
+
+    const hourlyDatasets = settings.datasets.filter((dataset) => dataset.cadence === 'hourly');
+    const dailyDatasets = settings.datasets.filter((dataset) => dataset.cadence === 'daily');
+
+    this.hourlyExport =
+      hourlyDatasets.length > 0
+        ? exportFunction(
+            'HourlyExport',
+            'lambdas/handlers/hourly-export.ts',
+            'peer5-reporter hourly export',
+            hourlyDatasets,
+            Duration.minutes(10),
+          )
+        : undefined;
+    this.dailyExport =
+      dailyDatasets.length > 0
+        ? exportFunction(
+            'DailyExport',
+            'lambdas/handlers/daily-export.ts',
+            'peer5-reporter daily export',
+            dailyDatasets,
+            Duration.minutes(15),
+          )
+        : undefined;
+    this.backfill = exportFunction(
+      'Backfill',
+      'lambdas/handlers/backfill.ts',
+      'peer5-reporter backfill of a past range',
+      settings.datasets,
+      Duration.minutes(15),
+    );
+    this.dailyReport = new ReporterFunction(this, 'DailyReport', {
+      entry: 'lambdas/handlers/daily-report.ts',
+      description: 'peer5-reporter daily report email',
+      timeout: Duration.minutes(5),
+      environment: lambdaEnvironment(settings, REPORT_SETTINGS),
+      statements: [
+        readToken(),
+        sendReportStatement(this, {
+          identity: identityName,
+          sender: senderAddress,
+          recipients: settings.recipients,
+        }),
+      ],
+      failureQueue: this.failureQueue,
+    });
+    if (this.senderIdentity) this.dailyReport.function.node.addDependency(this.senderIdentity);
+
+    const utc = TimeZone.of('UTC');
+    this.schedules = new ReporterSchedules(this, 'Schedules', { deadLetterQueue: this.failureQueue });
+    if (this.hourlyExport) {
+      this.schedules.add('HourlyExport', {
+        function: this.hourlyExport.function,
+        description: `Hourly export at minute ${settings.hourlyExportMinute} of every hour (UTC)`,
+        cron: { minute: String(settings.hourlyExportMinute) },
+        timeZone: utc,
+        maxEventAge: Duration.hours(1),
+      });
+    }
+    if (this.dailyExport) {
+      this.schedules.add('DailyExport', {
+        function: this.dailyExport.function,
+        description: `Daily export at ${settings.dailyExportTime} UTC`,
+        cron: cronAt(settings.dailyExportTime),
+        timeZone: utc,
+        maxEventAge: Duration.hours(6),
+      });
+    }
+    this.schedules.add('DailyReport', {
+      function: this.dailyReport.function,
+      description: `Daily report at ${settings.reportTime} ${settings.timeZone}`,
+      cron: cronAt(settings.reportTime),
+      timeZone: TimeZone.of(settings.timeZone),
+      maxEventAge: Duration.hours(6),
+    });
+
+    this.monitoring = new ReporterMonitoring(this, 'Monitoring', {
+      ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
+    });
+    const watched: [string, ReporterFunction | undefined, string][] = [
+      ['HourlyExport', this.hourlyExport, 'hourly export'],
+      ['DailyExport', this.dailyExport, 'daily export'],
+      ['DailyReport', this.dailyReport, 'daily report'],
+      ['Backfill', this.backfill, 'backfill'],
+    ];
+    for (const [alarmId, reporter, label] of watched) {
+      if (reporter) this.monitoring.watchErrors(alarmId, reporter.function, label);
+    }
+    this.monitoring.watchQueue('FailedRunsWaiting', this.failureQueue);
+    this.monitoring.watchGaps();
+    // Hourly datasets write every hour; with daily datasets only, a window arrives once a day.
+    this.monitoring.watchFreshness(
+      hourlyDatasets.length > 0
+        ? { period: Duration.hours(1), evaluationPeriods: settings.freshnessAlarmHours }
+        : { period: Duration.days(1), evaluationPeriods: 2 },
+    );
+
+    new CfnOutput(this, 'LakeLocation', {
+      description: 'Where the lake is written',
+      value: `s3://${bucket.bucketName}/${settings.prefix}/`,
+    });
+    new CfnOutput(this, 'GlueDatabase', { value: settings.databaseName });
+    new CfnOutput(this, 'AthenaWorkGroup', { value: this.catalog.workGroup.ref });
+    new CfnOutput(this, 'AlarmTopic', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'FailureQueue', { value: this.failureQueue.queueUrl });
+    new CfnOutput(this, 'BackfillFunction', {
+      description: 'Invoke with {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} to fill a past range',
+      value: this.backfill.function.functionName,
+    });
+    new CfnOutput(this, 'ReportFunction', {
+      description: 'Invoke with {"date": "YYYY-MM-DD"} to send the report for that day again',
+      value: this.dailyReport.function.functionName,
+    });
+  }
+}

@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import {
+  environmentVariableOf,
+  lambdaEnvironment,
+  parseSettings,
+  readLambdaEnvironment,
+  SETTING_NAMES,
+  SettingsError,
+  settingsFromContext,
+  settingsReference,
+} from '../../lambdas/core/config.ts';
+import { DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
+
+const REQUIRED = { sender: 'reports@example.com', recipients: ['ops@example.com'] };
+
+function fromFlags(flags: Record<string, string>) {
+  return settingsFromContext((name) => flags[name]);
+}
+
+function problemOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (error: unknown) {
+    if (error instanceof SettingsError) return error.message;
+    throw error;
+  }
+  throw new Error('expected a SettingsError');
+}
+
+describe('settings', () => {
+  it('fill every optional setting with its default', () => {
+    const settings = parseSettings(REQUIRED);
+    expect(settings).toMatchObject({
+      secretName: 'peer5-reporter/api-token',
+      timeZone: 'UTC',
+      hourlyExportMinute: 15,
+      dailyExportTime: '03:00',
+      reportTime: '08:00',
+      prefix: 'peer5',
+      retentionDays: 730,
+      apiBaseUrl: 'https://control.peer5.com/v1',
+      databaseName: 'peer5_reporter',
+    });
+    expect(settings.datasets.map((dataset) => dataset.name)).toEqual(
+      DEFAULT_DATASETS.map((dataset) => dataset.name),
+    );
+    expect(settings.bucketName).toBeUndefined();
+    expect(settings.alarmEmail).toBeUndefined();
+  });
+
+  it('read -c flags, where every value is a string', () => {
+    const settings = fromFlags({
+      sender: 'Peer5 Reports <reports@example.com>',
+      recipients: 'ops@example.com, cto@example.com',
+      hourlyExportMinute: '5',
+      settleHours: '3',
+      timeZone: 'Europe/Berlin',
+      datasets: JSON.stringify([{ name: 'daily', interval: '1d', metrics: ['p2p'], cadence: 'daily' }]),
+    });
+    expect(settings.recipients).toEqual(['ops@example.com', 'cto@example.com']);
+    expect(settings.hourlyExportMinute).toBe(5);
+    expect(settings.settleHours).toBe(3);
+    expect(settings.datasets).toEqual([
+      { name: 'daily', description: '', interval: '1d', metrics: ['p2p'], dimensions: [], cadence: 'daily' },
+    ]);
+  });
+
+  it('read a JSON array of recipients from a flag as well', () => {
+    expect(
+      fromFlags({ ...REQUIRED, recipients: '["a@example.com","b@example.com"]' } as never).recipients,
+    ).toEqual(['a@example.com', 'b@example.com']);
+  });
+
+  it('name the setting and the rule of every bad value', () => {
+    const message = problemOf(() =>
+      fromFlags({
+        sender: 'reports@example.com',
+        recipients: 'ops@example.com,not-an-address',
+        hourlyExportMinute: '60',
+        timeZone: 'Mars/Olympus_Mons',
+        reportTime: '8am',
+      }),
+    );
+    expect(message).toContain('Invalid setting "recipients[1]": must be an email address');
+    expect(message).toContain('Invalid setting "hourlyExportMinute": must be at most 59');
+    expect(message).toContain('Invalid setting "timeZone": must be an IANA time zone name');
+    expect(message).toContain('Invalid setting "reportTime": must be a time of day in 24-hour HH:MM form');
+  });
+
+  it('require a sender and at least one recipient', () => {
+    const message = problemOf(() => fromFlags({}));
+    expect(message).toContain('Invalid setting "sender": is required');
+    expect(message).toContain('Invalid setting "recipients"');
+  });
+
+  it('pass dataset errors through with the dataset and field named', () => {
+    const message = problemOf(() =>
+      parseSettings({
+        ...REQUIRED,
+        datasets: [{ name: 'x', interval: '1h', metrics: ['bytes'], cadence: 'hourly' }],
+      }),
+    );
+    expect(message).toMatch(/^Invalid setting "datasets": datasets\[0\] \(x\)\.metrics\.0: /);
+  });
+
+  it('say which flag is not valid JSON', () => {
+    expect(
+      problemOf(() => fromFlags({ ...REQUIRED, recipients: 'a@example.com', datasets: '[{' } as never)),
+    ).toMatch(/^Invalid setting "datasets": must be JSON/);
+  });
+
+  it('refuse plain http for anything but this machine, because the token travels in a header', () => {
+    expect(
+      problemOf(() => parseSettings({ ...REQUIRED, apiBaseUrl: 'http://api.example.com/v1' })),
+    ).toContain('Invalid setting "apiBaseUrl": must use https://');
+    expect(parseSettings({ ...REQUIRED, apiBaseUrl: 'http://127.0.0.1:8080/v1' }).apiBaseUrl).toBe(
+      'http://127.0.0.1:8080/v1',
+    );
+  });
+
+  it('refuse keys that are not settings in a config file', () => {
+    expect(problemOf(() => parseSettings({ ...REQUIRED, recipient: ['x@example.com'] }))).toContain(
+      'Invalid setting "recipient": is not a setting',
+    );
+  });
+});
+
+describe('the Lambda environment', () => {
+  const settings = parseSettings({ ...REQUIRED, bucketName: 'my-lake' });
+
+  it('carries settings through environment variables and back unchanged', () => {
+    const names = ['recipients', 'datasets', 'settleHours', 'bucketName', 'apiBaseUrl'] as const;
+    const environment = lambdaEnvironment(settings, names);
+    expect(Object.keys(environment)).toEqual([
+      'PEER5_RECIPIENTS',
+      'PEER5_DATASETS',
+      'PEER5_SETTLE_HOURS',
+      'PEER5_BUCKET_NAME',
+      'PEER5_API_BASE_URL',
+    ]);
+    const read = readLambdaEnvironment(environment, names);
+    expect(read.recipients).toEqual(settings.recipients);
+    expect(read.settleHours).toBe(settings.settleHours);
+    expect(read.bucketName).toBe('my-lake');
+    // Descriptions stay out of the 4 KB environment; everything else survives.
+    expect(read.datasets).toEqual(settings.datasets.map((dataset) => ({ ...dataset, description: '' })));
+  });
+
+  it('fails naming the variable that is missing or breaks a rule', () => {
+    expect(() =>
+      readLambdaEnvironment({ PEER5_SETTLE_HOURS: 'soon', PEER5_RECIPIENTS: '["ok@example.com","nope"]' }, [
+        'settleHours',
+        'recipients',
+        'sender',
+      ]),
+    ).toThrow(
+      [
+        'Invalid environment variable "PEER5_SETTLE_HOURS": must be a whole number',
+        'Invalid environment variable "PEER5_RECIPIENTS": must be an email address (at [1])',
+        'Invalid environment variable "PEER5_SENDER": is required (setting "sender")',
+      ].join('\n'),
+    );
+  });
+
+  it('names every variable after its setting', () => {
+    expect(environmentVariableOf('freshnessAlarmHours')).toBe('PEER5_FRESHNESS_ALARM_HOURS');
+  });
+});
+
+describe('the settings reference', () => {
+  it('describes every setting, with its default and whether it is required', () => {
+    const reference = settingsReference();
+    expect(reference.map((entry) => entry.name)).toEqual(SETTING_NAMES);
+    expect(reference.every((entry) => entry.description.length > 20)).toBe(true);
+    expect(reference.filter((entry) => entry.required).map((entry) => entry.name)).toEqual([
+      'sender',
+      'recipients',
+    ]);
+    expect(reference.find((entry) => entry.name === 'hourlyExportMinute')?.defaultValue).toBe('15');
+  });
+});

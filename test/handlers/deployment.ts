@@ -1,0 +1,139 @@
+/**
+ * A "deployment" for in-process tests: synthesizes the real stack (with the real esbuild
+ * bundling), reads each function's bundle and environment out of the cloud assembly, resolves the
+ * environment's Refs to resources the test created in moto, and imports the bundle so its handler
+ * can be called like Lambda would.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+import { createApp } from '../../lib/app.ts';
+
+export interface SynthesizedFunction {
+  /** The function's construct id in the stack, e.g. `HourlyExport`. */
+  readonly id: string;
+  /** Absolute path of the bundled `index.mjs`. */
+  readonly bundle: string;
+  /** The environment as written in the template (values may be `{Ref: ...}`). */
+  readonly environment: Readonly<Record<string, unknown>>;
+  readonly timeoutSeconds: number;
+}
+
+export interface Synthesized {
+  readonly outdir: string;
+  readonly template: { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+  readonly functions: ReadonlyMap<string, SynthesizedFunction>;
+  /** Logical id of the created lake bucket, to map its Ref to a bucket name. */
+  readonly lakeBucketLogicalId: string;
+  remove(): void;
+}
+
+/**
+ * Synthesizes the app with bundling into a temporary folder. The bundles are self-contained (the
+ * AWS SDK included), so they run from anywhere.
+ */
+export function synthesizeWithBundles(context: Record<string, unknown>): Synthesized {
+  const outdir = mkdtempSync(join(tmpdir(), 'peer5-synth-'));
+  // The security checks have their own test; here only the bundles and the environment matter.
+  const { app, stack } = createApp({ context, outdir, checks: false });
+  const assembly = app.synth();
+  const artifact = assembly.getStackByName(stack.stackName);
+  const template = artifact.template as Synthesized['template'];
+  const assets = JSON.parse(readFileSync(join(outdir, `${stack.stackName}.assets.json`), 'utf8')) as {
+    files: Record<string, { source: { path: string } }>;
+  };
+  const functions = new Map<string, SynthesizedFunction>();
+  let lakeBucketLogicalId = '';
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type === 'AWS::S3::Bucket' && logicalId.startsWith('LakeBucket'))
+      lakeBucketLogicalId = logicalId;
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const properties = resource.Properties as {
+      Code: { S3Key: string };
+      Environment: { Variables: Record<string, unknown> };
+      Timeout: number;
+    };
+    const hash = properties.Code.S3Key.replace(/\.zip$/, '');
+    const asset = assets.files[hash];
+    if (!asset) throw new Error(`no asset ${hash} for ${logicalId}`);
+    const id = logicalId.replace(/Function[0-9A-F]{8}$/, '');
+    functions.set(id, {
+      id,
+      bundle: join(outdir, asset.source.path, 'index.mjs'),
+      environment: properties.Environment.Variables,
+      timeoutSeconds: properties.Timeout,
+    });
+  }
+  return {
+    outdir,
+    template,
+    functions,
+    lakeBucketLogicalId,
+    remove: () => rmSync(outdir, { recursive: true, force: true }),
+  };
+}
+
+/** The template's environment with every `{Ref: logicalId}` replaced by `refs[logicalId]`. */
+export function resolveEnvironment(
+  environment: Readonly<Record<string, unknown>>,
+  refs: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const resolved: Record<string, string> = {};
+  for (const [name, value] of Object.entries(environment)) {
+    if (typeof value === 'string') {
+      resolved[name] = value;
+      continue;
+    }
+    const ref = (value as { Ref?: unknown }).Ref;
+    if (typeof ref !== 'string' || refs[ref] === undefined) {
+      throw new Error(
+        `environment variable ${name} is ${JSON.stringify(value)}, which this test cannot resolve`,
+      );
+    }
+    resolved[name] = refs[ref];
+  }
+  return resolved;
+}
+
+export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/**
+ * Imports a bundle with `environment` in `process.env`, as Lambda's init would: module-scope code
+ * (settings, SDK clients) reads it once, here.
+ */
+export async function importHandler(
+  fn: SynthesizedFunction,
+  environment: Readonly<Record<string, string>>,
+  /** A fresh module instance per distinct value, like a new cold start. */
+  coldStart = 'first',
+): Promise<LambdaHandler> {
+  Object.assign(process.env, environment);
+  const url = `${pathToFileURL(fn.bundle).href}?cold-start=${encodeURIComponent(coldStart)}`;
+  const module = (await import(url)) as { handler?: LambdaHandler };
+  if (typeof module.handler !== 'function') throw new Error(`${fn.bundle} exports no handler`);
+  return module.handler;
+}
+
+let invocation = 0;
+
+/** A Lambda context whose remaining time counts down from the function's timeout. */
+export function lambdaContext(fn: SynthesizedFunction): Context {
+  invocation += 1;
+  const endsAt = Date.now() + fn.timeoutSeconds * 1000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: fn.id,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${fn.id}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: `request-${invocation}`,
+    logGroupName: `/aws/lambda/${fn.id}`,
+    logStreamName: `stream-${invocation}`,
+    getRemainingTimeInMillis: () => Math.max(0, endsAt - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { parseDatasets } from '../../lambdas/core/datasets.ts';
+import { EventError, parseBackfillEvent, parseReportEvent } from '../../lambdas/handlers/events.ts';
+import { ApiTokenError, deadlineOf, tokenOfSecret } from '../../lambdas/handlers/runtime.ts';
+
+const DATASETS = parseDatasets([
+  { name: 'hourly_totals', interval: '1h', metrics: ['p2p'], cadence: 'hourly' },
+  { name: 'daily_pages', interval: '1d', metrics: ['p2p'], dimensions: ['session.page'], cadence: 'daily' },
+]);
+
+describe('a backfill event', () => {
+  it('accepts dates, ISO times with a zone and epoch milliseconds', () => {
+    expect(parseBackfillEvent({ from: '2024-05-01', to: '2024-05-03T12:00:00Z' }, DATASETS)).toEqual({
+      from: Date.UTC(2024, 4, 1),
+      to: Date.UTC(2024, 4, 3, 12),
+      datasets: DATASETS,
+      force: false,
+    });
+    expect(
+      parseBackfillEvent({ from: 1_714_521_600_000, to: '2024-05-02T02:00:00+02:00' }, DATASETS).to,
+    ).toBe(Date.UTC(2024, 4, 2));
+  });
+
+  it('narrows to the named datasets and passes force on', () => {
+    const request = parseBackfillEvent(
+      { from: '2024-05-01', to: '2024-05-02', datasets: ['daily_pages'], force: true },
+      DATASETS,
+    );
+    expect(request.datasets.map((dataset) => dataset.name)).toEqual(['daily_pages']);
+    expect(request.force).toBe(true);
+  });
+
+  it('names the field and the rule of every mistake', () => {
+    const problems = (event: unknown) => {
+      try {
+        parseBackfillEvent(event, DATASETS);
+      } catch (error: unknown) {
+        if (error instanceof EventError) return error.message;
+      }
+      return 'accepted';
+    };
+    expect(problems({ to: '2024-05-02' })).toMatch(/^Invalid backfill event "from": is required/);
+    expect(problems({ from: '2024-05-01T00:00:00', to: '2024-05-02' })).toMatch(/"from": must be a date/);
+    expect(problems({ from: '2024-02-30', to: '2024-05-02' })).toMatch(/"from": must be a date/);
+    expect(problems({ from: '2024-05-02', to: '2024-05-01' })).toBe(
+      'Invalid backfill event "to": must be after "from" (the range is [from, to))',
+    );
+    expect(problems({ from: '2024-05-01', to: '2024-05-02', datasets: ['daily_pages', 'x'] })).toBe(
+      'Invalid backfill event "datasets[1]": must be one of hourly_totals, daily_pages',
+    );
+    expect(problems({ from: '2024-05-01', to: '2024-05-02', force: 'yes' })).toBe(
+      'Invalid backfill event "force": must be true or false',
+    );
+    expect(problems('2024-05-01')).toMatch(/^Invalid backfill event "\(event\)": must be a JSON object/);
+  });
+});
+
+describe('a report event', () => {
+  it("takes the run's clock from Scheduler's scheduled time", () => {
+    expect(parseReportEvent({ scheduledTime: '2024-05-11T08:00:00Z' }, 0)).toEqual({
+      now: Date.UTC(2024, 4, 11, 8),
+    });
+  });
+
+  it('takes a day to send again, and the current time when nothing is given', () => {
+    expect(parseReportEvent({ date: '2024-05-01' }, 42)).toEqual({ now: 42, date: '2024-05-01' });
+    expect(parseReportEvent(undefined, 42)).toEqual({ now: 42 });
+  });
+
+  it('names the field of a bad value', () => {
+    expect(() => parseReportEvent({ date: 'yesterday' }, 0)).toThrow(
+      'Invalid report event "date": must be a calendar date in the form YYYY-MM-DD',
+    );
+    expect(() => parseReportEvent({ scheduledTime: 'soon' }, 0)).toThrow(
+      'Invalid report event "scheduledTime": must be an ISO 8601 time',
+    );
+  });
+});
+
+describe('the token in a secret', () => {
+  it('is the raw value, or the "token" field of a JSON value', () => {
+    expect(tokenOfSecret('  abc123\n', 's')).toBe('abc123');
+    expect(tokenOfSecret({ token: 'abc123' }, 's')).toBe('abc123');
+  });
+
+  it('is refused, without echoing the value, when the secret holds something else', () => {
+    expect(() => tokenOfSecret({ apiKey: 'hunter2' }, 'peer5/token')).toThrow(ApiTokenError);
+    expect(() => tokenOfSecret({ apiKey: 'hunter2' }, 'peer5/token')).toThrow(
+      'secret "peer5/token" is JSON without a non-empty "token" field (its keys: apiKey)',
+    );
+    expect(() => tokenOfSecret('', 'peer5/token')).toThrow('secret "peer5/token" is empty');
+  });
+});
+
+describe('the deadline of a run', () => {
+  it('leaves the margin before the Lambda timeout', () => {
+    process.env.PEER5_DEADLINE_MARGIN_MS = '30000';
+    expect(deadlineOf({ getRemainingTimeInMillis: () => 600_000 }, 1_000_000)).toBe(1_000_000 + 570_000);
+  });
+});
