@@ -7,18 +7,14 @@
  * not send a second copy of a report that already went out.
  */
 
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SESClient } from '@aws-sdk/client-ses';
-import middy from '@middy/core';
-import { ExportClient } from '../core/client/index.ts';
 import { readLambdaEnvironment } from '../core/config.ts';
 import { runReport } from '../core/report/run.ts';
 import { SesMailer } from '../core/report/ses-mailer.ts';
 import { REPORT_SETTINGS } from './environment.ts';
 import { parseReportEvent } from './events.ts';
-import { type ApiTokenContext, apiToken, deadlineOf, logClientEvent, logger, metrics } from './runtime.ts';
+import { apiClientFor, deadlineOf, logger, metrics, reporterHandler } from './runtime.ts';
 import { METRIC } from './telemetry.ts';
 
 const config = readLambdaEnvironment(process.env, REPORT_SETTINGS);
@@ -32,38 +28,33 @@ export interface ReportResult {
   readonly apiRequests: number;
 }
 
-export const handler = middy(async (event: unknown, context: ApiTokenContext): Promise<ReportResult> => {
-  const request = parseReportEvent(event, Date.now());
-  const client = new ExportClient({
-    baseUrl: config.apiBaseUrl,
-    token: context.apiToken,
-    deadline: deadlineOf(context),
-    onEvent: logClientEvent,
-  });
-  const result = await runReport({
-    source: client,
-    mailer,
-    now: request.now,
-    ...(request.date ? { date: request.date } : {}),
-    timeZone: config.timeZone,
-    from: config.sender,
-    to: config.recipients,
-    topN: config.reportTopN,
-  });
-  const stats = client.stats;
-  metrics.addMetric(METRIC.reportsSent, MetricUnit.Count, 1);
-  metrics.addMetric(METRIC.apiRequests, MetricUnit.Count, stats.requests);
-  metrics.addMetric(METRIC.apiRetries, MetricUnit.Count, stats.retries);
-  const summary: ReportResult = {
-    date: result.summary.date,
-    subject: result.subject,
-    recipients: config.recipients.length,
-    messageId: result.messageId ?? null,
-    apiRequests: stats.requests,
-  };
-  logger.info('Report sent', { ...summary });
-  return summary;
-})
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }))
-  .use(apiToken(config.secretName));
+export const handler = reporterHandler(
+  config.secretName,
+  async (event: unknown, context): Promise<ReportResult> => {
+    const request = parseReportEvent(event, Date.now());
+    const client = apiClientFor(config.apiBaseUrl, context, deadlineOf(context));
+    const result = await runReport({
+      source: client,
+      mailer,
+      now: request.now,
+      ...(request.date ? { date: request.date } : {}),
+      timeZone: config.timeZone,
+      from: config.sender,
+      to: config.recipients,
+      topN: config.reportTopN,
+    });
+    const stats = client.stats;
+    metrics.addMetric(METRIC.reportsSent, MetricUnit.Count, 1);
+    metrics.addMetric(METRIC.apiRequests, MetricUnit.Count, stats.requests);
+    metrics.addMetric(METRIC.apiRetries, MetricUnit.Count, stats.retries);
+    const summary: ReportResult = {
+      date: result.summary.date,
+      subject: result.subject,
+      recipients: config.recipients.length,
+      messageId: result.messageId ?? null,
+      apiRequests: stats.requests,
+    };
+    logger.info('Report sent', { ...summary });
+    return summary;
+  },
+);

@@ -15,27 +15,20 @@
  *   failing run every hour for as long as the gap is reported would only bury other errors.
  */
 
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
-import middy from '@middy/core';
-import { ExportClient } from '../core/client/index.ts';
 import { readLambdaEnvironment } from '../core/config.ts';
 import { TIME } from '../core/contract.ts';
 import { runExport } from '../core/lake/run.ts';
 import { S3LakeSink } from '../core/lake/s3-sink.ts';
 import { EXPORT_SETTINGS } from './environment.ts';
 import {
-  type ApiTokenContext,
-  apiToken,
+  apiClientFor,
   deadlineOf,
-  logClientEvent,
-  logger,
   logLakeEvent,
-  metrics,
   RunFailedError,
   type RunSummary,
   recordRun,
+  reporterHandler,
 } from './runtime.ts';
 
 // Read once per cold start: a bad variable fails the init with a message that names it.
@@ -45,14 +38,9 @@ export const sink = new S3LakeSink({ s3, bucket: config.bucketName });
 
 /** The middy handler of a scheduled export; the event (Scheduler's scheduled time) is not needed. */
 export function exportHandler() {
-  return middy(async (_event: unknown, context: ApiTokenContext): Promise<RunSummary> => {
+  return reporterHandler(config.secretName, async (_event: unknown, context): Promise<RunSummary> => {
     const deadline = deadlineOf(context);
-    const client = new ExportClient({
-      baseUrl: config.apiBaseUrl,
-      token: context.apiToken,
-      deadline,
-      onEvent: logClientEvent,
-    });
+    const client = apiClientFor(config.apiBaseUrl, context, deadline);
     const result = await runExport({
       source: client,
       sink,
@@ -66,8 +54,5 @@ export function exportHandler() {
     const summary = recordRun(result, client.stats);
     if (summary.windowsFailed > 0) throw new RunFailedError(summary);
     return summary;
-  })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use(apiToken(config.secretName));
+  });
 }

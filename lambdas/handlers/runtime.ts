@@ -4,14 +4,17 @@
  * and turning the core's events and results into log lines and metrics.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { MiddlewareObj, Request } from '@middy/core';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import secretsManager from '@middy/secrets-manager';
 import { clearCache, getInternal } from '@middy/util';
 import type { Context } from 'aws-lambda';
-import type { ExportClientEvent, ExportClientStats } from '../core/client/index.ts';
+import { ExportClient, type ExportClientEvent, type ExportClientStats } from '../core/client/index.ts';
 import type { LakeEvent, RunResult } from '../core/lake/run.ts';
 import type { TokenProvider } from '../core/source.ts';
+import { ApiTokenError, tokenOfSecret } from '../core/token.ts';
 import { DEADLINE_MARGIN_VARIABLE } from './environment.ts';
 import { METRIC } from './telemetry.ts';
 
@@ -27,28 +30,6 @@ const TOKEN_KEY = 'apiTokenSecret';
 /** The handler context, with the API token provider the `apiToken` middleware adds. */
 export interface ApiTokenContext extends Context {
   apiToken: TokenProvider;
-}
-
-/** The secret is missing, unreadable, or holds something that is not a token. Never holds the token. */
-export class ApiTokenError extends Error {
-  override readonly name = 'ApiTokenError';
-}
-
-/**
- * The token inside a secret value as @middy/secrets-manager returns it: the raw token (a string),
- * or JSON `{"token": "..."}` (already parsed to an object).
- */
-export function tokenOfSecret(value: unknown, secretId: string): string {
-  if (typeof value === 'string' && value.trim() !== '') return value.trim();
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    const token = (value as Record<string, unknown>).token;
-    if (typeof token === 'string' && token.trim() !== '') return token.trim();
-    const keys = Object.keys(value).join(', ') || 'none';
-    throw new ApiTokenError(
-      `secret "${secretId}" is JSON without a non-empty "token" field (its keys: ${keys}); store the raw token or {"token": "..."}`,
-    );
-  }
-  throw new ApiTokenError(`secret "${secretId}" is empty; store the raw API token or {"token": "..."}`);
 }
 
 function causeOf(error: unknown): string {
@@ -105,6 +86,30 @@ export function apiToken(secretId: string): MiddlewareObj<unknown, unknown, Erro
 export function deadlineOf(context: Pick<Context, 'getRemainingTimeInMillis'>, now = Date.now()): number {
   const margin = Number(process.env[DEADLINE_MARGIN_VARIABLE] ?? '30000');
   return now + context.getRemainingTimeInMillis() - (Number.isFinite(margin) ? margin : 30_000);
+}
+
+/**
+ * Wraps a handler in what every function shares: log lines carry the Lambda context, metrics
+ * are flushed per invocation, and `context.apiToken` reads the token from `secretName`.
+ */
+export function reporterHandler<TEvent, TResult>(
+  secretName: string,
+  run: (event: TEvent, context: ApiTokenContext) => Promise<TResult>,
+) {
+  return middy<TEvent, TResult, Error, ApiTokenContext>(run)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(apiToken(secretName));
+}
+
+/** The API client of one invocation: the middleware's token, the run's deadline, events as logs. */
+export function apiClientFor(apiBaseUrl: string, context: ApiTokenContext, deadline: number): ExportClient {
+  return new ExportClient({
+    baseUrl: apiBaseUrl,
+    token: context.apiToken,
+    deadline,
+    onEvent: logClientEvent,
+  });
 }
 
 /** Client events as log lines: retries and failures visible, routine requests at debug. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseDatasets } from '../../lambdas/core/datasets.ts';
+import { ApiTokenError, tokenOfSecret } from '../../lambdas/core/token.ts';
 import { EventError, parseBackfillEvent, parseReportEvent } from '../../lambdas/handlers/events.ts';
-import { ApiTokenError, deadlineOf, tokenOfSecret } from '../../lambdas/handlers/runtime.ts';
+import { deadlineOf } from '../../lambdas/handlers/runtime.ts';
 
 const DATASETS = parseDatasets([
   { name: 'hourly_totals', interval: '1h', metrics: ['p2p'], cadence: 'hourly' },
@@ -81,6 +82,8 @@ describe('the token in a secret', () => {
   it('is the raw value, or the "token" field of a JSON value', () => {
     expect(tokenOfSecret('  abc123\n', 's')).toBe('abc123');
     expect(tokenOfSecret({ token: 'abc123' }, 's')).toBe('abc123');
+    // SecretString as the SDK returns it, before anything parsed the JSON.
+    expect(tokenOfSecret('{"token": "abc123"}', 's')).toBe('abc123');
   });
 
   it('is refused, without echoing the value, when the secret holds something else', () => {
