@@ -4,20 +4,10 @@
  * finished windows are final in the lake, so when a run stops at its deadline (`invokeAgain` in
  * the result) the same event continues where it left off. With `force` it starts over instead.
  */
-import { TIME } from '../core/contract.ts';
 import { runBackfill } from '../core/lake/run.ts';
 import { parseBackfillEvent } from './events.ts';
-import { config, sink } from './export-run.ts';
-import {
-  apiClientFor,
-  deadlineOf,
-  logger,
-  logLakeEvent,
-  RunFailedError,
-  type RunSummary,
-  recordRun,
-  reporterHandler,
-} from './runtime.ts';
+import { config, lakeRunOf } from './export-run.ts';
+import { logger, type RunSummary, reporterHandler } from './runtime.ts';
 
 export interface BackfillResult extends RunSummary {
   /** True when windows were left for another invocation with the same event. */
@@ -34,23 +24,16 @@ export const handler = reporterHandler(
       datasets: request.datasets.map((dataset) => dataset.name),
       force: request.force,
     });
-    const deadline = deadlineOf(context);
-    const client = apiClientFor(config.apiBaseUrl, context, deadline);
-    const result = await runBackfill({
-      source: client,
-      sink,
-      prefix: config.prefix,
-      datasets: request.datasets,
-      from: request.from,
-      to: request.to,
-      force: request.force,
-      now: Date.now(),
-      settleMs: config.settleHours * TIME.HOUR,
-      deadline,
-      log: logLakeEvent,
-    });
-    const summary = recordRun(result, client.stats);
-    if (summary.windowsFailed > 0) throw new RunFailedError(summary);
+    const run = lakeRunOf(context);
+    const summary = run.finish(
+      await runBackfill({
+        ...run.settings,
+        datasets: request.datasets,
+        from: request.from,
+        to: request.to,
+        force: request.force,
+      }),
+    );
     return { ...summary, invokeAgain: summary.windowsDeferred > 0 };
   },
 );

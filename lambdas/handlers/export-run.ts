@@ -18,10 +18,11 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { readLambdaEnvironment } from '../core/config.ts';
 import { TIME } from '../core/contract.ts';
-import { runExport } from '../core/lake/run.ts';
+import { type RunResult, runExport } from '../core/lake/run.ts';
 import { S3LakeSink } from '../core/lake/s3-sink.ts';
 import { EXPORT_SETTINGS } from './environment.ts';
 import {
+  type ApiTokenContext,
   apiClientFor,
   deadlineOf,
   logLakeEvent,
@@ -36,23 +37,35 @@ export const config = readLambdaEnvironment(process.env, EXPORT_SETTINGS);
 const s3 = new S3Client({});
 export const sink = new S3LakeSink({ s3, bucket: config.bucketName });
 
-/** The middy handler of a scheduled export; the event (Scheduler's scheduled time) is not needed. */
-export function exportHandler() {
-  return reporterHandler(config.secretName, async (_event: unknown, context): Promise<RunSummary> => {
-    const deadline = deadlineOf(context);
-    const client = apiClientFor(config.apiBaseUrl, context, deadline);
-    const result = await runExport({
+/**
+ * One invocation's lake run: the API client and the settings every run of this function shares.
+ * `finish` records the result (metrics, logs) and fails the invocation when a window failed.
+ */
+export function lakeRunOf(context: ApiTokenContext) {
+  const deadline = deadlineOf(context);
+  const client = apiClientFor(config.apiBaseUrl, context, deadline);
+  return {
+    settings: {
       source: client,
       sink,
       prefix: config.prefix,
-      datasets: config.datasets,
       now: Date.now(),
       settleMs: config.settleHours * TIME.HOUR,
       deadline,
       log: logLakeEvent,
-    });
-    const summary = recordRun(result, client.stats);
-    if (summary.windowsFailed > 0) throw new RunFailedError(summary);
-    return summary;
+    },
+    finish(result: RunResult): RunSummary {
+      const summary = recordRun(result, client.stats);
+      if (summary.windowsFailed > 0) throw new RunFailedError(summary);
+      return summary;
+    },
+  };
+}
+
+/** The middy handler of a scheduled export; the event (Scheduler's scheduled time) is not needed. */
+export function exportHandler() {
+  return reporterHandler(config.secretName, async (_event: unknown, context): Promise<RunSummary> => {
+    const run = lakeRunOf(context);
+    return run.finish(await runExport({ ...run.settings, datasets: config.datasets }));
   });
 }
