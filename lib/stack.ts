@@ -2,7 +2,7 @@
  * peer5-reporter in one stack: the lake (S3 + Glue + Athena), the export and report functions,
  * their schedules, the alarms, and nothing that needs AWS credentials to synthesize.
  */
-import { CfnOutput, Duration, Stack, type StackProps, TimeZone, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps, TimeZone, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -32,6 +32,25 @@ function cronAt(time: string): { minute: string; hour: string } {
   return { minute: String(minutes % 60), hour: String(Math.floor(minutes / 60)) };
 }
 
+/** Domains reserved for documentation (RFC 2606): mail to them never arrives. */
+const EXAMPLE_DOMAIN = /@example\.(com|org|net)>?$/i;
+
+/**
+ * `cdk.json` ships example addresses so `cdk synth` works straight from a clone. Deploying them
+ * would create an SES identity nobody can verify, so say so loudly on every synth and deploy.
+ */
+function warnAboutExampleAddresses(scope: Construct, settings: Settings): void {
+  const examples = [settings.sender, ...settings.recipients].filter((address) =>
+    EXAMPLE_DOMAIN.test(address.trim()),
+  );
+  if (examples.length === 0) return;
+  Annotations.of(scope).addWarningV2(
+    'peer5-reporter:example-addresses',
+    `${examples.join(', ')} ${examples.length === 1 ? 'is an example address' : 'are example addresses'}: ` +
+      'set your own with -c sender=... -c recipients=... (or in cdk.json) before deploying.',
+  );
+}
+
 export class Peer5ReporterStack extends Stack {
   public readonly settings: Settings;
   public readonly storage: LakeStorage;
@@ -56,6 +75,7 @@ export class Peer5ReporterStack extends Stack {
     });
     const settings = props.settings;
     this.settings = settings;
+    warnAboutExampleAddresses(this, settings);
 
     this.storage = new LakeStorage(this, 'Lake', {
       prefix: settings.prefix,

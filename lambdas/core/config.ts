@@ -97,7 +97,12 @@ export const settingsSchema = z.object({
       'An SES identity that already exists and is verified (a domain or an address) to send as. When omitted, the stack creates an email identity for sender.',
     ),
   recipients: z
-    .array(email('a recipient'), { error: 'must be a list of email addresses' })
+    .array(email('a recipient'), {
+      error: (issue) =>
+        issue.input === undefined
+          ? 'is required: who receives the daily report'
+          : 'must be a list of email addresses',
+    })
     .min(1, 'must list at least one email address')
     .max(MAX_RECIPIENTS, `must list at most ${MAX_RECIPIENTS} addresses (one SES message)`)
     .describe('Who receives the daily report. On the command line: a comma-separated list or a JSON array.'),

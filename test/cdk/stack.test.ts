@@ -733,6 +733,25 @@ describe('the stack writing into an existing bucket, with daily datasets only', 
   });
 });
 
+describe('the example addresses in cdk.json', () => {
+  function warnings(context: Record<string, unknown>): string[] {
+    const { stack } = synth(context);
+    return stack.node.metadata
+      .filter((entry) => entry.type === 'aws:cdk:warning')
+      .map((entry) => String(entry.data));
+  }
+
+  it('warn on synth that they must be replaced before deploying', () => {
+    const found = warnings({ sender: 'Peer5 Reports <reports@example.com>', recipients: 'ops@example.com' });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain('are example addresses: set your own with -c sender=... -c recipients=...');
+  });
+
+  it('leave real addresses alone', () => {
+    expect(warnings({ sender: 'reports@acme.tv', recipients: 'ops@acme.tv' })).toEqual([]);
+  });
+});
+
 describe('bad context settings', () => {
   it('fail synth when the datasets would not fit in the 4 KB Lambda environment', () => {
     const datasets = Array.from({ length: 25 }, (_, index) => ({
