@@ -81,9 +81,9 @@ function print(io: CommandIo, values: FlagValues, json: unknown, text: () => str
   io.stdout.write(values.json ? `${JSON.stringify(json, null, 2)}\n` : `${text()}\n`);
 }
 
-function note(io: CommandIo, values: FlagValues, line: string): void {
-  // Human notes go to stderr; with --json stdout carries only the JSON document.
-  if (!values.json || io.stderr !== io.stdout) io.stderr.write(`${line}\n`);
+/** Human notes go to stderr, so stdout carries only the result (and with --json, only JSON). */
+function note(io: CommandIo, line: string): void {
+  io.stderr.write(`${line}\n`);
 }
 
 function iso(ms: number): string {
@@ -212,7 +212,7 @@ async function withRuntime<T>(
     now: nowFlag,
     ...extra,
   });
-  note(io, values, `Using ${api.description}${nowFlag === undefined ? '' : `, as of ${iso(nowFlag)}`}.`);
+  note(io, `Using ${api.description}${nowFlag === undefined ? '' : `, as of ${iso(nowFlag)}`}.`);
   try {
     return await body({ options, api, now: nowFlag ?? Date.now() });
   } finally {
@@ -220,15 +220,12 @@ async function withRuntime<T>(
   }
 }
 
-/** A terminal run has no deadline of its own; this stands in for one (a timer must fit 32 bits). */
-const LONG_RUN_MS = 7 * TIME.DAY;
-
 /** SIGINT stops a long run after the window in progress; a second SIGINT exits at once. */
-function stopOnInterrupt(io: CommandIo): { readonly clock: () => number; dispose(): void } {
-  let interrupted = false;
+function stopOnInterrupt(io: CommandIo): { readonly signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
   const onSignal = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
     io.stderr.write(
       '\nInterrupted: finishing the window in progress, then stopping (Ctrl-C again to quit now).\n',
     );
@@ -236,8 +233,7 @@ function stopOnInterrupt(io: CommandIo): { readonly clock: () => number; dispose
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return {
-    // Once interrupted the run's clock jumps past its deadline, so it starts no new window.
-    clock: () => (interrupted ? Date.now() + 2 * LONG_RUN_MS : Date.now()),
+    signal: controller.signal,
     dispose() {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -332,15 +328,15 @@ async function executeWithProgress(
       prefix: lake.prefix,
       datasets,
       now: runtime.now,
-      deadline: Date.now() + LONG_RUN_MS,
-      clock: interrupt.clock,
-      onProgress: (update: RunProgress) =>
-        values.json ||
+      stopSignal: interrupt.signal,
+      onProgress: (update: RunProgress) => {
+        if (values.json) return;
         progress.update({
           windowsDone: update.windowsDone,
           windowsTotal: update.windowsPlanned,
           rows: update.rowsTotal,
-        }),
+        });
+      },
     });
   } finally {
     interrupt.dispose();
@@ -369,7 +365,7 @@ const start: Command = {
       const lake = connectLake(options.lake);
       const dayEnd = Math.floor(now / TIME.DAY) * TIME.DAY;
       const dayStart = dayEnd - TIME.DAY;
-      note(io, values, `Exporting ${iso(dayStart).slice(0, 10)} (UTC) into ${lake.location} ...`);
+      note(io, `Exporting ${iso(dayStart).slice(0, 10)} (UTC) into ${lake.location} ...`);
       const { plan, datasets } = await planWork(
         { kind: 'backfill', from: dayStart, to: dayEnd, force: false },
         options,
@@ -378,7 +374,7 @@ const start: Command = {
         now,
       );
       const result = await executeWithProgress(plan, runtime, lake, datasets, io, values);
-      note(io, values, 'Writing the daily report ...');
+      note(io, 'Writing the daily report ...');
       const { mailer, location } = connectMailer(options.mail);
       const report = await runReport({
         source: runtime.api.client,
@@ -483,11 +479,11 @@ const backfill: Command = {
       const lake = connectLake(options.lake);
       const work = { kind: 'backfill', from, to, force: values.force === true } as const;
       const { plan, datasets } = await planWork(work, options, values, lake, now);
-      note(io, values, describePlan(plan)[0] ?? '');
+      note(io, describePlan(plan)[0] ?? '');
       const result = await executeWithProgress(plan, runtime, lake, datasets, io, values);
       print(io, values, runJson(result, lake), () => runLines(result, lake).join('\n'));
       if (result.deferred > 0 && result.failed.length === 0) {
-        note(io, values, 'Run the same command again to resume: finished windows are skipped.');
+        note(io, 'Run the same command again to resume: finished windows are skipped.');
         return EXIT.failed;
       }
       return exitCodeOf(result);

@@ -104,6 +104,31 @@ describe('a run with a deadline', () => {
   });
 });
 
+describe('a run stopped on request', () => {
+  it('starts no window after the request and defers the rest', async () => {
+    const now = at(T0 + 10 * HOUR + 5 * MINUTE);
+    const stop = new AbortController();
+    const result = await runExport({
+      source: directSource(sim),
+      sink,
+      prefix: 'lake',
+      datasets: [minutes],
+      since: T0,
+      settleMs: SETTLE,
+      now,
+      stopSignal: stop.signal,
+      // Asked to stop as the first window is written, mid-stream of the query.
+      onProgress: (progress) => {
+        if (progress.windowsDone === 1) stop.abort();
+      },
+    });
+    expect(result.windows).toHaveLength(1);
+    expect(result.deferred).toBe(9);
+    expect(result.stopReason).toBe('stopped on request; the rest is left for the next run');
+    expect((await readTable(sink, 'lake', minutes)).windows.size).toBe(1);
+  });
+});
+
 describe('a run whose source keeps failing', () => {
   it('stops after three windows in a row failed and leaves every window for the next run', async () => {
     const failing: ExportSource = {

@@ -69,6 +69,11 @@ export interface RunSettings {
   /** Wall clock for the deadline; Date.now by default. */
   readonly clock?: () => number;
   /**
+   * Stops the run early on request (Ctrl-C in a terminal): the window in progress is finished,
+   * no other starts, and the rest is deferred as at a deadline.
+   */
+  readonly stopSignal?: AbortSignal;
+  /**
    * No new window starts when less than this (or the slowest window so far, if longer) is left
    * before the deadline. 10 s by default.
    */
@@ -287,7 +292,7 @@ class PlanExecution {
 
   private timeIsShort(): boolean {
     const { deadline } = this.settings;
-    if (this.deadlinePassed) return true;
+    if (this.deadlinePassed || this.settings.stopSignal?.aborted) return true;
     return (
       deadline !== undefined && this.clock() + Math.max(this.reserveMs, this.slowestWindowMs) >= deadline
     );
@@ -318,6 +323,9 @@ class PlanExecution {
     const attempts = new Map<number, number>();
     let index = 0;
     while (index < fetch.windows.length) {
+      if (this.stopReason === null && this.settings.stopSignal?.aborted) {
+        this.stop('stopped on request; the rest is left for the next run');
+      }
       if (this.stopReason === null && this.timeIsShort()) {
         this.stop(
           `stopped before the deadline ${iso(this.settings.deadline ?? 0)}; the rest is left for the next run`,
