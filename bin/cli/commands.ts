@@ -203,11 +203,12 @@ async function withRuntime<T>(
   extra: { embedded?: boolean; maxRequestsPerMinute?: number },
   body: (runtime: Runtime) => Promise<T>,
 ): Promise<T> {
-  const options = resolveOptions(values, flags, io.cwd);
+  // The embedded (local) run keeps everything on this machine whatever the config file says.
+  const options = resolveOptions(values, flags, { cwd: io.cwd, local: extra.embedded === true });
   const nowFlag = timeFlag(values, 'now');
   const api = await connectApi({
     settings: options.settings,
-    useSecret: stringFlag(values, 'token-secret') !== undefined,
+    tokenSecret: options.tokenSecret,
     apiUrlGiven: stringFlag(values, 'api-url') !== undefined,
     now: nowFlag,
     ...extra,
@@ -510,7 +511,7 @@ const plan: Command = {
     if (what !== 'backfill' && what !== 'hourly' && what !== 'daily') {
       throw new UsageError('plan needs what to plan: hourly, daily or backfill');
     }
-    const options = resolveOptions(values, this.flags, io.cwd);
+    const options = resolveOptions(values, this.flags, { cwd: io.cwd });
     const now = timeFlag(values, 'now') ?? Date.now();
     const lake = connectLake(options.lake);
     const work: Work =
@@ -548,7 +549,7 @@ const query: Command = {
     if (sql === undefined || sql.trim() === '') throw new UsageError('query needs the SQL to run, in quotes');
     if (rest.length > 0)
       throw new UsageError('query takes one SQL argument: put the whole statement in quotes');
-    const options = resolveOptions(values, this.flags, io.cwd);
+    const options = resolveOptions(values, this.flags, { cwd: io.cwd });
     if (options.lake.kind !== 'local') {
       throw new UsageError('--lake: query runs over a local folder; query an S3 lake with Athena');
     }

@@ -6,7 +6,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { parseSettings, type SettingName, type Settings, SettingsError } from '../../lambdas/core/config.ts';
+import {
+  parseSettings,
+  type SettingName,
+  type Settings,
+  SettingsError,
+  settingFromText,
+} from '../../lambdas/core/config.ts';
 import { parseLakeUrl } from '../../lambdas/core/lake/sink.ts';
 
 /** Exit codes a script can rely on. */
@@ -174,34 +180,76 @@ export interface ResolvedOptions {
   readonly settings: Settings;
   readonly mail: MailTarget;
   readonly lake: LakeTarget;
+  /**
+   * The secret to read the API token from: --token-secret (`flag`), or `secretName` in the config
+   * file, which PEER5_TOKEN overrides.
+   */
+  readonly tokenSecret: { readonly name: string; readonly flag: boolean } | undefined;
+}
+
+/**
+ * Keys a config file may hold besides the settings: where the CLI's lake and outbox are. They
+ * stand for the --lake and --outbox flags, which have no setting of their own.
+ */
+const CLI_ONLY_KEYS = ['lake', 'outbox'] as const;
+
+function splitConfigFile(file: Record<string, unknown>): {
+  settings: Record<string, unknown>;
+  lake: string | undefined;
+  outbox: string | undefined;
+} {
+  const { lake, outbox, ...settings } = file;
+  for (const key of CLI_ONLY_KEYS) {
+    const value = file[key];
+    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
+      throw new UsageError(`setting "${key}" in the config file must be a non-empty string`);
+    }
+  }
+  return { settings, lake: lake as string | undefined, outbox: outbox as string | undefined };
+}
+
+export interface ResolveOptions {
+  /**
+   * A local run (`start`): the lake and the outbox are folders unless a flag says otherwise, and
+   * the config file's bucket and sender do not switch it to S3 or SES.
+   */
+  readonly local?: boolean;
+  readonly cwd?: string;
 }
 
 /**
  * Settings from the config file, overridden by flags, checked by the shared schema. A flag's
- * error names the flag; a file's names the setting.
+ * error names the flag; a file's names the setting. Where the lake and the mail go:
+ * - the lake: --lake, else `lake` in the file, else the file's `bucketName` (s3://bucket/prefix),
+ *   else ./local/lake;
+ * - the mail: --ses-from (SES) or --outbox, else `outbox` in the file, else SES when the file
+ *   names a `sender`, else ./local/outbox.
  */
-export function resolveOptions(values: FlagValues, flags: FlagTable, cwd = process.cwd()): ResolvedOptions {
-  const input: Record<string, unknown> = readConfigFile(values, cwd);
+export function resolveOptions(
+  values: FlagValues,
+  flags: FlagTable,
+  resolve: ResolveOptions = {},
+): ResolvedOptions {
+  const cwd = resolve.cwd ?? process.cwd();
+  const local = resolve.local === true;
+  const file = splitConfigFile(readConfigFile(values, cwd));
+  const input: Record<string, unknown> = { ...file.settings };
   const flagOfSetting = new Map<string, string>();
   for (const [name, spec] of Object.entries(flags)) {
     if (spec.setting === undefined) continue;
     flagOfSetting.set(spec.setting, name);
     const value = values[name];
-    if (value === undefined) continue;
-    input[spec.setting] =
-      spec.setting === 'settleHours' || spec.setting === 'reportTopN'
-        ? /^\d+$/.test(String(value))
-          ? Number(value)
-          : value
-        : value;
+    if (value !== undefined) input[spec.setting] = settingFromText(spec.setting, value);
   }
 
   const outboxFlag = stringFlag(values, 'outbox');
-  const useSes = stringFlag(values, 'ses-from') !== undefined;
-  if (useSes && outboxFlag !== undefined) throw new UsageError('--ses-from and --outbox exclude each other');
+  const sesFlag = stringFlag(values, 'ses-from') !== undefined;
+  if (sesFlag && outboxFlag !== undefined) throw new UsageError('--ses-from and --outbox exclude each other');
+  const outbox = outboxFlag ?? (local ? undefined : file.outbox);
+  const useSes = sesFlag || (!local && outbox === undefined && file.settings.sender !== undefined);
   const mail: MailTarget = useSes
     ? { kind: 'ses' }
-    : { kind: 'outbox', dir: path.resolve(cwd, outboxFlag ?? LOCAL_OUTBOX) };
+    : { kind: 'outbox', dir: path.resolve(cwd, outbox ?? LOCAL_OUTBOX) };
   if (mail.kind === 'outbox') {
     input.sender ??= LOCAL_SENDER;
     input.recipients ??= [LOCAL_RECIPIENT];
@@ -224,16 +272,26 @@ export function resolveOptions(values: FlagValues, flags: FlagTable, cwd = proce
     throw new UsageError(lines.join('\n'));
   }
 
-  const lakeText = stringFlag(values, 'lake') ?? LOCAL_LAKE;
+  const lakeFlag = stringFlag(values, 'lake');
+  const fileLake = local
+    ? undefined
+    : (file.lake ?? (settings.bucketName ? `s3://${settings.bucketName}` : undefined));
   let lake: LakeTarget;
   try {
-    const location = parseLakeUrl(lakeText, cwd);
+    const location = parseLakeUrl(lakeFlag ?? fileLake ?? LOCAL_LAKE, cwd);
     lake =
       location.kind === 's3'
         ? { kind: 's3', bucket: location.bucket, prefix: location.prefix || settings.prefix }
         : { kind: 'local', root: location.root, prefix: '' };
   } catch (error: unknown) {
-    throw new UsageError(`--lake: ${error instanceof Error ? error.message : String(error)}`);
+    const source = lakeFlag !== undefined ? '--lake' : 'setting "lake" in the config file';
+    throw new UsageError(`${source}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { settings, mail, lake };
+  const tokenSecret =
+    stringFlag(values, 'token-secret') !== undefined
+      ? { name: settings.secretName, flag: true }
+      : file.settings.secretName === undefined
+        ? undefined
+        : { name: settings.secretName, flag: false };
+  return { settings, mail, lake, tokenSecret };
 }

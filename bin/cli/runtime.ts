@@ -60,8 +60,8 @@ function secretsManagerToken(secretName: string): TokenProvider {
 
 export interface ApiOptions {
   readonly settings: Settings;
-  /** Whether --token-secret was given: read the token from Secrets Manager. */
-  readonly useSecret: boolean;
+  /** Read the token from this Secrets Manager secret (--token-secret, or the config file). */
+  readonly tokenSecret: { readonly name: string; readonly flag: boolean } | undefined;
   /** Whether --api-url was given. */
   readonly apiUrlGiven: boolean;
   /** The moment the run acts as of; the embedded simulator's clock is frozen there. */
@@ -94,10 +94,11 @@ export async function connectApi(options: ApiOptions): Promise<ApiConnection> {
   const now = options.now;
   const clientClock = now === undefined ? {} : { now: () => now };
   const pacing = options.maxRequestsPerMinute ? { fetch: pacedFetch(options.maxRequestsPerMinute) } : {};
-  if (!options.embedded && (options.useSecret || envToken)) {
-    const token: TokenProvider = options.useSecret
-      ? secretsManagerToken(options.settings.secretName)
-      : async () => envToken as string;
+  // --token-secret wins over PEER5_TOKEN, which wins over a secret named in the config file.
+  const secret = options.tokenSecret?.flag || !envToken ? options.tokenSecret?.name : undefined;
+  if (!options.embedded && (secret !== undefined || envToken)) {
+    const token: TokenProvider =
+      secret !== undefined ? secretsManagerToken(secret) : async () => envToken as string;
     const client = new ExportClient({
       baseUrl: options.settings.apiBaseUrl,
       token,

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
@@ -84,6 +87,42 @@ describe('peer5-reporter against AWS services (moto) and a token from Secrets Ma
     expect(`${result.stdout}${result.stderr}`).toContain('missing/secret');
   });
 
+  it('takes the bucket, the secret, the API and SES from a config file, as the stack does', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'peer5-config-'));
+    await writeFile(
+      path.join(dir, 'peer5-reporter.config.json'),
+      JSON.stringify({
+        bucketName: 'analytics-lake',
+        prefix: 'from-config',
+        secretName: 'peer5/token',
+        apiBaseUrl: simulator.url,
+        sender: 'reports@example.com',
+        recipients: ['config@example.com'],
+      }),
+    );
+    try {
+      const run = await runCli(['run', 'daily', '--now', NOW, '--json'], { cwd: dir, env: awsEnv });
+      expect(run.code).toBe(0);
+      expect((JSON.parse(run.stdout) as { lake: string }).lake).toBe('s3://analytics-lake/from-config');
+      const listed = await new S3Client(moto.clientConfig).send(
+        new ListObjectsV2Command({ Bucket: 'analytics-lake', Prefix: 'from-config/by_page_1d/' }),
+      );
+      expect(listed.KeyCount).toBeGreaterThan(0);
+
+      const before = sentRawMessages(await moto.data()).length;
+      const report = await runCli(['report', '--now', NOW, '--json'], { cwd: dir, env: awsEnv });
+      expect(report.code).toBe(0);
+      const raw = sentRawMessages(await moto.data());
+      expect(raw).toHaveLength(before + 1);
+      const mail = await simpleParser(raw.at(-1) ?? '');
+      expect(mail.to && !Array.isArray(mail.to) ? mail.to.value.map((a) => a.address) : []).toEqual([
+        'config@example.com',
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('sends the report through SES to the given recipients', async () => {
     const result = await runCli(
       [
@@ -106,8 +145,7 @@ describe('peer5-reporter against AWS services (moto) and a token from Secrets Ma
     const output = JSON.parse(result.stdout) as { subject: string; messageId: string };
     expect(output.messageId).toBeTruthy();
     const raw = sentRawMessages(await moto.data());
-    expect(raw).toHaveLength(1);
-    const mail = await simpleParser(raw[0] ?? '');
+    const mail = await simpleParser(raw.at(-1) ?? '');
     expect(mail.subject).toBe(output.subject);
     expect(mail.to && !Array.isArray(mail.to) ? mail.to.value.map((a) => a.address) : []).toEqual([
       'ops@example.com',
