@@ -12,7 +12,7 @@ import {
   INTERVAL_MS,
 } from '../lambdas/core/contract.ts';
 import { buildPopulation, type Population } from './catalogue.ts';
-import { encoderFor, errorBody, type RowEncoder } from './format.ts';
+import { CONTENT_TYPES, encoderFor, errorBody, type RowEncoder } from './format.ts';
 import { type BucketSums, bucketSums, type ExportPlan, planExport, rowGroupsOf } from './model.ts';
 import {
   type ConfigPatch,
@@ -238,7 +238,7 @@ export class SimulatorState {
       : this.checkExport(url, request, text, now);
     if ('message' in outcome) {
       if (truncate) {
-        await this.streamTruncated(response, '{"error":false,"data":[{"timestamp":');
+        await this.streamTruncated(response, '{"error":false,"data":[{"timestamp":', CONTENT_TYPES.json);
       } else {
         this.sendError(response, outcome.status, outcome.message);
       }
@@ -300,7 +300,7 @@ export class SimulatorState {
     );
     if (truncate) {
       const first = firstChunk(encoder, plan, buckets);
-      await this.streamTruncated(response, first);
+      await this.streamTruncated(response, first, encoder.contentType);
       return;
     }
     this.activeExports++;
@@ -329,14 +329,11 @@ export class SimulatorState {
   }
 
   /** Starts a 200 answer, sends part of the body, then drops the connection before the end. */
-  private async streamTruncated(response: ServerResponse, body: string): Promise<void> {
+  private async streamTruncated(response: ServerResponse, body: string, contentType: string): Promise<void> {
     const bytes = Buffer.from(body);
     const part = bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2)));
     this.record(200);
-    response.writeHead(200, {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Cache-Control': 'no-store',
-    });
+    response.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' });
     await new Promise<void>((resolve) => {
       response.write(part, () => resolve());
     });

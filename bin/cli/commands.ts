@@ -8,8 +8,10 @@ import { CADENCES, type Cadence, type DatasetDefinition } from '../../lambdas/co
 import { describePlan, planBackfill, planRun, type RunPlan } from '../../lambdas/core/lake/plan.ts';
 import { executePlan, type RunProgress, type RunResult } from '../../lambdas/core/lake/run.ts';
 import { readLakeState } from '../../lambdas/core/lake/state.ts';
+import { ReportConfigError } from '../../lambdas/core/report/config.ts';
 import { formatBytes, formatPercent } from '../../lambdas/core/report/format.ts';
-import { type RunReportResult, runReport } from '../../lambdas/core/report/run.ts';
+import { ReportWindowError } from '../../lambdas/core/report/plan.ts';
+import { type RunReportOptions, type RunReportResult, runReport } from '../../lambdas/core/report/run.ts';
 import { simulatorCommand } from '../../simulator/command.ts';
 import {
   API_FLAGS,
@@ -90,8 +92,9 @@ function iso(ms: number): string {
   return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
+/** Failed or unfinished (interrupted) work is 1, so a script never mistakes it for done. */
 function exitCodeOf(result: RunResult): number {
-  if (result.failed.length > 0) return EXIT.failed;
+  if (result.failed.length > 0 || result.deferred > 0) return EXIT.failed;
   if (result.gaps.length > 0) return EXIT.gaps;
   return EXIT.ok;
 }
@@ -200,17 +203,19 @@ async function withRuntime<T>(
   values: FlagValues,
   flags: FlagTable,
   io: CommandIo,
-  extra: { embedded?: boolean; maxRequestsPerMinute?: number },
+  extra: { embedded?: boolean; maxRequestsPerMinute?: number; target: 'lake' | 'mail' },
   body: (runtime: Runtime) => Promise<T>,
 ): Promise<T> {
   // The embedded (local) run keeps everything on this machine whatever the config file says.
   const options = resolveOptions(values, flags, { cwd: io.cwd, local: extra.embedded === true });
   const nowFlag = timeFlag(values, 'now');
+  const realTarget = extra.target === 'lake' ? options.lake.kind === 's3' : options.mail.kind === 'ses';
   const api = await connectApi({
     settings: options.settings,
     tokenSecret: options.tokenSecret,
     apiUrlGiven: stringFlag(values, 'api-url') !== undefined,
     now: nowFlag,
+    realTarget,
     ...extra,
   });
   note(io, `Using ${api.description}${nowFlag === undefined ? '' : `, as of ${iso(nowFlag)}`}.`);
@@ -361,7 +366,7 @@ const start: Command = {
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, this.flags);
     noPositionals(positionals, 'start');
-    return await withRuntime(values, this.flags, io, { embedded: true }, async (runtime) => {
+    return await withRuntime(values, this.flags, io, { embedded: true, target: 'lake' }, async (runtime) => {
       const { options, now } = runtime;
       const lake = connectLake(options.lake);
       const dayEnd = Math.floor(now / TIME.DAY) * TIME.DAY;
@@ -377,7 +382,7 @@ const start: Command = {
       const result = await executeWithProgress(plan, runtime, lake, datasets, io, values);
       note(io, 'Writing the daily report ...');
       const { mailer, location } = connectMailer(options.mail);
-      const report = await runReport({
+      const report = await runReportNamingFlags({
         source: runtime.api.client,
         mailer,
         now,
@@ -416,7 +421,7 @@ const run: Command = {
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, this.flags);
     const cadence = cadenceOf(positionals, 'run');
-    return await withRuntime(values, this.flags, io, {}, async (runtime) => {
+    return await withRuntime(values, this.flags, io, { target: 'lake' }, async (runtime) => {
       const { options, now } = runtime;
       const lake = connectLake(options.lake);
       const { plan, datasets } = await planWork({ kind: 'scheduled', cadence }, options, values, lake, now);
@@ -440,10 +445,10 @@ const report: Command = {
     if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) {
       throw new UsageError(`--date must be a day in YYYY-MM-DD form; got ${JSON.stringify(date)}`);
     }
-    return await withRuntime(values, this.flags, io, {}, async (runtime) => {
+    return await withRuntime(values, this.flags, io, { target: 'mail' }, async (runtime) => {
       const { options, now } = runtime;
       const { mailer, location } = connectMailer(options.mail);
-      const result = await runReport({
+      const result = await runReportNamingFlags({
         source: runtime.api.client,
         mailer,
         now,
@@ -465,6 +470,28 @@ const report: Command = {
   },
 };
 
+/** The report's settings each come from a flag; a bad one is bad usage of that flag. */
+const REPORT_FLAG_OF_SETTING: Readonly<Record<string, string>> = {
+  date: '--date',
+  timeZone: '--time-zone',
+  from: '--ses-from',
+  to: '--to',
+  topN: 'the reportTopN setting',
+};
+
+async function runReportNamingFlags(options: RunReportOptions): Promise<RunReportResult> {
+  try {
+    return await runReport(options);
+  } catch (error: unknown) {
+    if (error instanceof ReportConfigError) {
+      const flag = REPORT_FLAG_OF_SETTING[error.setting.replace(/\[\d+\]$/, '')] ?? error.setting;
+      throw new UsageError(`${flag}: ${error.message.slice(error.setting.length + 2)}`);
+    }
+    if (error instanceof ReportWindowError) throw new UsageError(`--date: ${error.message}`);
+    throw error;
+  }
+}
+
 const backfill: Command = {
   name: 'backfill',
   summary: 'fetch a date range into the lake, with progress; resumes where it stopped',
@@ -475,20 +502,24 @@ const backfill: Command = {
     noPositionals(positionals, 'backfill');
     const { from, to } = backfillRange(values);
     const pace = positiveInteger(values, 'max-requests-per-minute', DEFAULT_BACKFILL_PACE);
-    return await withRuntime(values, this.flags, io, { maxRequestsPerMinute: pace }, async (runtime) => {
-      const { options, now } = runtime;
-      const lake = connectLake(options.lake);
-      const work = { kind: 'backfill', from, to, force: values.force === true } as const;
-      const { plan, datasets } = await planWork(work, options, values, lake, now);
-      note(io, describePlan(plan)[0] ?? '');
-      const result = await executeWithProgress(plan, runtime, lake, datasets, io, values);
-      print(io, values, runJson(result, lake), () => runLines(result, lake).join('\n'));
-      if (result.deferred > 0 && result.failed.length === 0) {
-        note(io, 'Run the same command again to resume: finished windows are skipped.');
-        return EXIT.failed;
-      }
-      return exitCodeOf(result);
-    });
+    return await withRuntime(
+      values,
+      this.flags,
+      io,
+      { maxRequestsPerMinute: pace, target: 'lake' },
+      async (runtime) => {
+        const { options, now } = runtime;
+        const lake = connectLake(options.lake);
+        const work = { kind: 'backfill', from, to, force: values.force === true } as const;
+        const { plan, datasets } = await planWork(work, options, values, lake, now);
+        note(io, describePlan(plan)[0] ?? '');
+        const result = await executeWithProgress(plan, runtime, lake, datasets, io, values);
+        print(io, values, runJson(result, lake), () => runLines(result, lake).join('\n'));
+        if (result.deferred > 0)
+          note(io, 'Run the same command again to resume: finished windows are skipped.');
+        return exitCodeOf(result);
+      },
+    );
   },
 };
 

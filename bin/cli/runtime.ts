@@ -70,6 +70,12 @@ export interface ApiOptions {
   readonly maxRequestsPerMinute?: number;
   /** Forces the embedded simulator even when a token is set (the `start` command). */
   readonly embedded?: boolean;
+  /**
+   * The command writes to S3 or sends through SES. Simulated numbers must never reach a real lake
+   * or real inboxes, so such a run always uses the real API, with the token from `secretName`
+   * when neither PEER5_TOKEN nor --token-secret gives one.
+   */
+  readonly realTarget?: boolean;
 }
 
 /** Spaces requests so no more than `perMinute` start in any minute. */
@@ -86,8 +92,9 @@ export function pacedFetch(perMinute: number, base: typeof fetch = fetch): typeo
 }
 
 /**
- * The API a command talks to. With a token (PEER5_TOKEN or --token-secret) it is the real API at
- * `apiBaseUrl`; without one it is the embedded simulator, so everything works with no account.
+ * The API a command talks to. With a token (PEER5_TOKEN or --token-secret), or a real lake or
+ * mailer to feed, it is the real API at `apiBaseUrl`; otherwise it is the embedded simulator, so
+ * everything works with no account.
  */
 export async function connectApi(options: ApiOptions): Promise<ApiConnection> {
   const envToken = process.env[TOKEN_VARIABLE]?.trim();
@@ -95,7 +102,8 @@ export async function connectApi(options: ApiOptions): Promise<ApiConnection> {
   const clientClock = now === undefined ? {} : { now: () => now };
   const pacing = options.maxRequestsPerMinute ? { fetch: pacedFetch(options.maxRequestsPerMinute) } : {};
   // --token-secret wins over PEER5_TOKEN, which wins over a secret named in the config file.
-  const secret = options.tokenSecret?.flag || !envToken ? options.tokenSecret?.name : undefined;
+  const named = options.tokenSecret?.flag || !envToken ? options.tokenSecret?.name : undefined;
+  const secret = named ?? (options.realTarget && !envToken ? options.settings.secretName : undefined);
   if (!options.embedded && (secret !== undefined || envToken)) {
     const token: TokenProvider =
       secret !== undefined ? secretsManagerToken(secret) : async () => envToken as string;

@@ -87,6 +87,22 @@ describe('peer5-reporter against AWS services (moto) and a token from Secrets Ma
     expect(`${result.stdout}${result.stderr}`).toContain('missing/secret');
   });
 
+  it('never feeds simulated numbers into S3: without a token it reads the default secret', async () => {
+    const result = await runCli(
+      ['run', 'daily', '--now', NOW, '--lake', 's3://analytics-lake/no-simulator'],
+      {
+        env: awsEnv,
+      },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toContain('embedded simulator');
+    expect(`${result.stdout}${result.stderr}`).toContain('"peer5-reporter/api-token"');
+    const listed = await new S3Client(moto.clientConfig).send(
+      new ListObjectsV2Command({ Bucket: 'analytics-lake', Prefix: 'no-simulator/' }),
+    );
+    expect(listed.KeyCount).toBe(0);
+  });
+
   it('takes the bucket, the secret, the API and SES from a config file, as the stack does', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'peer5-config-'));
     await writeFile(

@@ -63,6 +63,15 @@ describe('the peer5-reporter command line', () => {
       },
       { args: ['run', 'hourly', '--datasets', 'nope'], says: /--datasets: unknown dataset "nope"/ },
       { args: ['report', '--date', '25-11-2026'], says: /--date must be a day in YYYY-MM-DD form/ },
+      { args: ['report', '--date', '2026-02-30', '--now', NOW], says: /--date: / },
+      {
+        args: ['report', '--date', '2026-11-20', '--now', NOW],
+        says: /--date: .*(not over|not ended|has not)/i,
+      },
+      {
+        args: ['plan', 'backfill', '--from', '2026-02-30', '--to', '2026-03-02'],
+        says: /--from must be an ISO 8601 date .* that exists on the calendar/,
+      },
       { args: ['report', '--time-zone', 'Mars/Base'], says: /--time-zone: must be an IANA time zone/ },
       {
         args: ['report', '--ses-from', 'not-an-address', '--to', 'a@example.com'],

@@ -74,6 +74,18 @@ describe('injected faults', () => {
     expect(describeFailure(failure)).toMatch(/terminated|closed|reset/i);
   });
 
+  it('truncates a CSV answer under the CSV content type', async () => {
+    simulator.queueFaults([{ kind: 'truncate' }]);
+    const response = await fetch(`${simulator.url}/export?format=csv`, {
+      method: 'POST',
+      headers: { 'X-Auth-Token': TOKEN, 'Content-Type': 'application/json' },
+      body: JSON.stringify(REQUEST),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(await response.text().catch((error: unknown) => error)).toBeInstanceOf(Error);
+  });
+
   it('resets the connection without answering', async () => {
     simulator.queueFaults([{ kind: 'reset' }]);
     const failure = await postExport(simulator, REQUEST).catch((error: unknown) => error);

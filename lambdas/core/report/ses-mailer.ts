@@ -23,7 +23,9 @@ export class SesMailer implements Mailer {
     try {
       const response = await ses.send(
         new SendRawEmailCommand({
-          Source: email.from,
+          // The envelope sender is the bare address: SES refuses a display name it would have to
+          // encode here, and the From header of the raw message already carries the name.
+          Source: emailAddressOf(email.from) ?? email.from,
           Destinations: email.to.map((recipient) => emailAddressOf(recipient) ?? recipient),
           RawMessage: { Data: email.raw },
           ...(configurationSetName ? { ConfigurationSetName: configurationSetName } : {}),
