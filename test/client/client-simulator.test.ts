@@ -21,7 +21,7 @@ import {
 } from '../../lambdas/core/client/index.ts';
 import { type ExportRequest, TIME } from '../../lambdas/core/contract.ts';
 import { type RunningSimulator, type SimulatorFault, startSimulator } from '../../simulator/index.ts';
-import { collect, failure } from './helpers.ts';
+import { collect, expectNoSecret, failure } from './helpers.ts';
 
 const NOW = Date.UTC(2025, 5, 15, 12, 30);
 const TOKEN = 'sim-token-for-client-tests';
@@ -245,6 +245,54 @@ describe('the export client and the token', () => {
     expect((error as ExportAuthError).retryable).toBe(false);
     expect(error.message).toContain('unknown token');
     expect(calls).toEqual([false, true]);
+    expect(exporter.stats.requests).toBe(2);
+  });
+
+  // Bad pastes into the secret: a control character, a line break, a smart quote, an emoji.
+  const unsendable: [string, string][] = [
+    ['a control character', 'paste\u0001d-token-abc123'],
+    ['a line break inside', 'pasted-token\nabc123'],
+    ['a character beyond Latin-1', '\u201cpasted-token-abc123\u201d'],
+    ['an emoji', 'pasted-token-abc123\u{1F511}'],
+  ];
+  for (const [name, badToken] of unsendable) {
+    it(`refuses a token with ${name} before sending anything, without retrying or quoting it`, async () => {
+      const events: ExportClientEvent[] = [];
+      const exporter = client({
+        maxAttempts: 8,
+        token: async () => badToken,
+        onEvent: (e) => events.push(e),
+      });
+      const error = await failure(exporter.stream(totals));
+      expect(error).toBeInstanceOf(ExportAuthError);
+      expect((error as ExportAuthError).retryable).toBe(false);
+      expect(error.message).toContain('contains characters not allowed in an HTTP header');
+      expect(exporter.stats).toMatchObject({ requests: 0, retries: 0 });
+      expect(events.filter((event) => event.type === 'request' || event.type === 'retry')).toEqual([]);
+      expectNoSecret(error, badToken);
+      expectNoSecret(error, 'abc123');
+    });
+  }
+
+  it('refuses an unsendable token that a refresh after a 401 hands out, counting only the sent request', async () => {
+    const badToken = 'fresh-token-xyz789\r\n';
+    const exporter = client({
+      maxAttempts: 8,
+      token: async ({ refresh }) => (refresh ? `${badToken}extra` : 'stale-token'),
+    });
+    const error = await failure(exporter.stream(totals));
+    expect(error).toBeInstanceOf(ExportAuthError);
+    expect(error.message).toContain('contains characters not allowed in an HTTP header');
+    expect(exporter.stats).toMatchObject({ requests: 1, retries: 0 });
+    expectNoSecret(error, 'xyz789');
+  });
+
+  it('still sends a token with Latin-1 letters and inner spaces, which a header can carry', async () => {
+    const exporter = client({ maxAttempts: 1, token: async () => 'caf\u00e9 token' });
+    const error = await failure(exporter.stream(totals));
+    // The simulator does not know it: the API, not the client, turned it down.
+    expect(error).toBeInstanceOf(ExportAuthError);
+    expect((error as ExportAuthError).status).toBe(401);
     expect(exporter.stats.requests).toBe(2);
   });
 });

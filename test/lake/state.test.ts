@@ -6,7 +6,7 @@ import { TIME } from '../../lambdas/core/contract.ts';
 import { type DatasetDefinition, objectKey, parseDatasets, windowAt } from '../../lambdas/core/datasets.ts';
 import { provisionalMarkerKey } from '../../lambdas/core/lake/keys.ts';
 import { LocalLakeSink } from '../../lambdas/core/lake/local-sink.ts';
-import { planRun } from '../../lambdas/core/lake/plan.ts';
+import { planBackfill, planRun } from '../../lambdas/core/lake/plan.ts';
 import type { LakeListOptions, LakeSink } from '../../lambdas/core/lake/sink.ts';
 import { readLakeState } from '../../lambdas/core/lake/state.ts';
 
@@ -98,6 +98,54 @@ describe('readLakeState', () => {
     expect(dataset?.firstWindowStart).toBe(TODAY - 2 * DAY);
     expect([...(dataset?.present ?? [])].sort()).toEqual([TODAY - 2 * DAY, TODAY - DAY]);
     expect([...(dataset?.provisional ?? [])]).toEqual([TODAY - DAY]);
+  });
+
+  it('lists only the provisional markers a run can still fetch or must report, however many are stuck', async () => {
+    // Written provisional, then runs stopped for longer than the 14-day look-back.
+    const stuck = days(-90, -14);
+    const reported = TODAY - 14 * DAY;
+    await writeWindows(days(-90, 0));
+    for (const start of [...stuck, reported, TODAY - DAY]) {
+      await local.put(provisionalMarkerKey('lake', daily, start), new Uint8Array(0));
+    }
+    const { sink, listed } = countingSink(local);
+    const state = await readLakeState(sink, 'lake', [daily], NOW);
+    const markers = [...(state.datasets.get('hours_by_day')?.provisional ?? [])].sort((a, b) => a - b);
+    // The look-back reaches whole days from 13 days ago; a day of recent gaps before that.
+    expect(markers).toEqual([reported, TODAY - DAY]);
+    expect(listed.filter((key) => key.includes('/_provisional/'))).toHaveLength(2);
+    expect(planRun({ datasets: [daily], now: NOW, lake: state }).gaps).toEqual([
+      {
+        dataset: 'hours_by_day',
+        start: reported,
+        end: reported + DAY,
+        windows: 1,
+        reason: 'provisional-beyond-look-back',
+      },
+    ]);
+    // A day later that window is past the report period too; its marker stays in the lake.
+    const later = await readLakeState(local, 'lake', [daily], NOW + DAY);
+    expect(planRun({ datasets: [daily], now: NOW + DAY, lake: later }).gaps).toEqual([]);
+    expect(await local.head(provisionalMarkerKey('lake', daily, reported))).not.toBeNull();
+  });
+
+  it('lists the markers of a backfill range, so the backfill reports the windows stuck in it', async () => {
+    await writeWindows(days(-40, 0));
+    await local.put(provisionalMarkerKey('lake', daily, TODAY - 50 * DAY), new Uint8Array(0));
+    await local.put(provisionalMarkerKey('lake', daily, TODAY - 35 * DAY), new Uint8Array(0));
+    const from = TODAY - 40 * DAY;
+    const state = await readLakeState(local, 'lake', [daily], NOW, { from });
+    expect([...(state.datasets.get('hours_by_day')?.provisional ?? [])]).toEqual([TODAY - 35 * DAY]);
+    const plan = planBackfill({ datasets: [daily], now: NOW, lake: state, from, to: TODAY - 30 * DAY });
+    expect(plan.gaps).toEqual([
+      {
+        dataset: 'hours_by_day',
+        start: TODAY - 35 * DAY,
+        end: TODAY - 34 * DAY,
+        windows: 1,
+        reason: 'provisional-beyond-look-back',
+      },
+    ]);
   });
 
   it('lists from an explicit start for a backfill', async () => {

@@ -132,6 +132,11 @@ export type ExportClientEvent =
 
 /** Largest error body read to find the server's message. */
 const MAX_ERROR_BODY_BYTES = 16 * 1024;
+/**
+ * What an HTTP header value cannot carry (RFC 9110 field-value: tab, visible ASCII, and the
+ * Latin-1 bytes 0x80-0xFF): control characters and anything beyond Latin-1.
+ */
+const UNSENDABLE_HEADER_CHARACTER = /[^\t\x20-\x7e\x80-\xff]/u;
 /** setTimeout's ceiling; a deadline further away needs no timer. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -443,6 +448,16 @@ export class ExportClient implements ExportSource {
       throw new ExportAuthError(`could not get the Peer5 API token: ${this.redact(detail)}`, { request });
     }
     if (value === '') throw new ExportAuthError('the Peer5 API token is empty', { request });
+    // fetch refuses such a value before sending, which would look like a network failure and be
+    // retried; no retry can fix it. The message says where the bad character is, never the token.
+    const unsendable = UNSENDABLE_HEADER_CHARACTER.exec(value);
+    if (unsendable) {
+      const codePoint = (unsendable[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+      throw new ExportAuthError(
+        `the Peer5 API token contains characters not allowed in an HTTP header (U+${codePoint} at character ${unsendable.index + 1}): copy it into the secret again`,
+        { request },
+      );
+    }
     this.tokens.add(value);
     return value;
   }

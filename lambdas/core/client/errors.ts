@@ -67,7 +67,10 @@ export class LookBackError extends ExportRequestInvalidError {
   }
 }
 
-/** 401 even after asking the token provider for a fresh token, or no token could be obtained. */
+/**
+ * 401 even after asking the token provider for a fresh token, or no usable token could be obtained
+ * (none, an empty one, or one holding characters an HTTP header cannot carry). Never retried.
+ */
 export class ExportAuthError extends ExportApiError {
   override readonly name = 'ExportAuthError';
   constructor(message: string, options: ExportApiErrorOptions = {}) {

@@ -3,11 +3,12 @@
  * by date (`dt=YYYY-MM-DD/hour=HH/`), so `StartAfter` skips everything older.
  */
 import { CADENCE_MS, type DatasetDefinition, objectKey, tablePrefix, windowAt } from '../datasets.ts';
-import { provisionalPrefix, windowStartOfKey, windowStartOfMarker } from './keys.ts';
+import { provisionalMarkerKey, provisionalPrefix, windowStartOfKey, windowStartOfMarker } from './keys.ts';
 import {
   type DatasetLakeState,
   type LakeState,
   listingStartOf,
+  markerListingStartOf,
   type PlanOptions,
   type ResolvedPlanOptions,
   resolvePlanOptions,
@@ -69,11 +70,26 @@ async function listWindows(
   return present;
 }
 
-async function listMarkers(sink: LakeSink, prefix: string, dataset: DatasetDefinition): Promise<Set<number>> {
+/**
+ * Window starts with a provisional marker from `from` on. Marker keys end in the window's ISO
+ * time, which sorts by time, so `StartAfter` skips the older ones (stuck markers stay forever).
+ */
+async function listMarkers(
+  sink: LakeSink,
+  prefix: string,
+  dataset: DatasetDefinition,
+  from: number,
+): Promise<Set<number>> {
   const markers = new Set<number>();
-  for await (const key of sink.list(provisionalPrefix(prefix, dataset))) {
+  const startAfter = Number.isFinite(from)
+    ? provisionalMarkerKey(prefix, dataset, from - CADENCE_MS[dataset.cadence])
+    : undefined;
+  for await (const key of sink.list(
+    provisionalPrefix(prefix, dataset),
+    startAfter === undefined ? {} : { startAfter },
+  )) {
     const start = windowStartOfMarker(prefix, dataset, key);
-    if (start !== null) markers.add(start);
+    if (start !== null && start >= from) markers.add(start);
   }
   return markers;
 }
@@ -87,16 +103,17 @@ async function readDatasetState(
   explicitFrom: number | undefined,
 ): Promise<DatasetLakeState> {
   const cadenceMs = CADENCE_MS[dataset.cadence];
+  const explicitStart =
+    explicitFrom === undefined ? undefined : Math.floor(explicitFrom / cadenceMs) * cadenceMs;
   const [first, provisional] = await Promise.all([
     firstWindowStart(sink, prefix, dataset),
-    listMarkers(sink, prefix, dataset),
+    listMarkers(sink, prefix, dataset, explicitStart ?? markerListingStartOf(dataset, now, options)),
   ]);
-  if (explicitFrom !== undefined) {
-    const from = Math.floor(explicitFrom / cadenceMs) * cadenceMs;
+  if (explicitStart !== undefined) {
     return {
       firstWindowStart: first,
-      listedFrom: from,
-      present: await listWindows(sink, prefix, dataset, from),
+      listedFrom: explicitStart,
+      present: await listWindows(sink, prefix, dataset, explicitStart),
       provisional,
     };
   }
