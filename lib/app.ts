@@ -2,9 +2,16 @@
  * Builds the CDK app: reads the settings from context, adds the stack and the cdk-nag
  * AwsSolutions checks. Shared by `bin/app.ts` and the tests.
  */
-import { App, type AppProps, Validations } from 'aws-cdk-lib';
+import { Annotations, App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { settingsFromContext } from '../lambdas/core/config.ts';
+import {
+  SETTING_NAMES,
+  type SettingProblem,
+  type Settings,
+  SettingsError,
+  settingLike,
+  settingsFromContext,
+} from '../lambdas/core/config.ts';
 import { Peer5ReporterStack } from './stack.ts';
 
 export const STACK_ID = 'Peer5Reporter';
@@ -17,6 +24,57 @@ export const FEATURE_FLAGS = {
   // Access logs are delivered through a bucket policy, not the legacy LogDeliveryWrite ACL.
   '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
 } as const;
+
+/**
+ * Context keys the CDK CLI itself writes to `cdk.json` or `cdk.context.json` (`cdk acknowledge`,
+ * `cdk cli-telemetry`, `cdk migrate`). Its other keys (`aws:cdk:*`, feature flags such as
+ * `@aws-cdk/core:...`, lookup results such as `availability-zones:account=...`) start with `@` or
+ * contain a `:`.
+ */
+export const CDK_CONTEXT_KEYS: readonly string[] = [
+  'acknowledged-issue-numbers',
+  'cli-telemetry',
+  'cdk-migrate',
+];
+
+function isCdkContextKey(key: string): boolean {
+  return key.startsWith('@') || key.includes(':') || CDK_CONTEXT_KEYS.includes(key);
+}
+
+/** Context keys that are neither a setting nor the CDK's own, split by whether they look like a setting. */
+export function strayContextKeys(context: Readonly<Record<string, unknown>>): {
+  readonly misspelt: readonly SettingProblem[];
+  readonly unknown: readonly string[];
+} {
+  const misspelt: SettingProblem[] = [];
+  const unknown: string[] = [];
+  for (const key of Object.keys(context)) {
+    if ((SETTING_NAMES as readonly string[]).includes(key) || isCdkContextKey(key)) continue;
+    const meant = settingLike(key);
+    if (meant === undefined) unknown.push(key);
+    else misspelt.push({ setting: key, message: `did you mean "${meant}"?`, unknown: true });
+  }
+  return { misspelt, unknown };
+}
+
+/**
+ * The settings in the app's context. A key that looks like a misspelt setting fails the synth
+ * (otherwise the setting would silently keep its default), together with any invalid setting.
+ */
+function readSettings(app: App): { settings: Settings; unknown: readonly string[] } {
+  const { misspelt, unknown } = strayContextKeys(app.node.getAllContext() as Record<string, unknown>);
+  let settings: Settings;
+  try {
+    settings = settingsFromContext((name) => app.node.tryGetContext(name));
+  } catch (error: unknown) {
+    if (error instanceof SettingsError && misspelt.length > 0) {
+      throw new SettingsError([...misspelt, ...error.problems]);
+    }
+    throw error;
+  }
+  if (misspelt.length > 0) throw new SettingsError(misspelt);
+  return { settings, unknown };
+}
 
 export interface CreateAppOptions {
   /** Context values, as `cdk.json` or `-c key=value` would give them. */
@@ -45,9 +103,15 @@ export function createApp(options: CreateAppOptions = {}): { app: App; stack: Pe
     ...(options.outdir ? { outdir: options.outdir } : {}),
   };
   const app = new App(props);
-  const settings = settingsFromContext((name) => app.node.tryGetContext(name));
+  const { settings, unknown } = readSettings(app);
   // Environment-agnostic on purpose: synth needs no credentials and no lookups.
   const stack = new Peer5ReporterStack(app, STACK_ID, { settings });
+  for (const key of unknown) {
+    Annotations.of(stack).addWarningV2(
+      'peer5-reporter:unknown-context-key',
+      `Context key "${key}" is not a peer5-reporter setting and is ignored. See "Settings" in README.md.`,
+    );
+  }
   if (options.checks !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
 }

@@ -61,6 +61,3 @@ export const SCHEDULE_RETRY_ATTEMPTS = 5;
 
 /** A failed run is retried once by Lambda's async invocation, then sent to the failure queue. */
 export const ASYNC_RETRY_ATTEMPTS = 1;
-
-/** First day the partition projection offers; the API's daily data reaches back this far. */
-export const PROJECTION_START_DATE = '2020-01-01';

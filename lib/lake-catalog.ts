@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import {
   columnsOf,
   type DatasetDefinition,
+  LAKE_EPOCH,
   type PartitionKey,
   partitionKeysOf,
   storageLocationTemplate,
@@ -22,19 +23,14 @@ import {
   LAKE_TABLE_PARAMETERS,
 } from '../lambdas/core/lake/csv.ts';
 import { savedQueries } from './athena-queries.ts';
-import {
-  INCOMPLETE_UPLOAD_EXPIRATION,
-  PROJECTION_START_DATE,
-  QUERY_RESULTS_EXPIRATION,
-  SECURE_BUCKET_PROPS,
-} from './defaults.ts';
+import { INCOMPLETE_UPLOAD_EXPIRATION, QUERY_RESULTS_EXPIRATION, SECURE_BUCKET_PROPS } from './defaults.ts';
 
 /** Partition projection per partition key: Athena computes partitions instead of listing them. */
 const PROJECTION: Record<PartitionKey['name'], Record<string, string>> = {
   dt: {
     type: 'date',
     format: 'yyyy-MM-dd',
-    range: `${PROJECTION_START_DATE},NOW`,
+    range: `${LAKE_EPOCH},NOW`,
     interval: '1',
     'interval.unit': 'DAYS',
   },

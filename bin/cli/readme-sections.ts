@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { settingsReference } from '../../lambdas/core/config.ts';
 import { columnsOf, DEFAULT_DATASETS, partitionKeysOf } from '../../lambdas/core/datasets.ts';
+import { EXPORT_SETTINGS, REPORT_SETTINGS } from '../../lambdas/handlers/environment.ts';
 import { API_FLAGS, type FlagSpec, LAKE_FLAGS, MAIL_FLAGS } from './options.ts';
 
 export const README_PATH = path.resolve(
@@ -32,6 +33,9 @@ function flagsOfSettings(): Map<string, string> {
   return flags;
 }
 
+/** Settings some function reads from its environment; the others only shape the stack. */
+const LAMBDA_SETTINGS: ReadonlySet<string> = new Set([...EXPORT_SETTINGS, ...REPORT_SETTINGS]);
+
 export function renderSettingsTable(): string {
   const flags = flagsOfSettings();
   const rows = settingsReference().map((setting) => [
@@ -41,7 +45,7 @@ export function renderSettingsTable(): string {
       ? ''
       : cell(`\`${setting.defaultValue}\``),
     flags.get(setting.name) ?? '',
-    `\`${setting.environmentVariable}\``,
+    LAMBDA_SETTINGS.has(setting.name) ? `\`${setting.environmentVariable}\`` : '',
     cell(setting.description),
   ]);
   return [

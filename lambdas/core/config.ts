@@ -4,14 +4,14 @@
  */
 import { z } from 'zod';
 import { DEFAULT_BASE_URL } from './client/client.ts';
-import { TIME } from './contract.ts';
+import { INTERVAL_LIMITS, TIME } from './contract.ts';
 import {
   type DatasetDefinition,
   DatasetDefinitionError,
   DEFAULT_DATASETS,
   parseDatasets,
 } from './datasets.ts';
-import { DEFAULT_SETTLE_MS } from './lake/plan.ts';
+import { DEFAULT_CATCH_UP_HORIZON_MS, DEFAULT_SETTLE_MS } from './lake/plan.ts';
 import { emailAddressOf, MAX_RECIPIENTS, MAX_TOP_N } from './report/config.ts';
 import { DEFAULT_TOP_N } from './report/summary.ts';
 import { canonicalTimeZone } from './report/time.ts';
@@ -41,11 +41,24 @@ const email = (what: string) =>
     error: (issue) => (issue.input === undefined ? `is required: ${what}` : 'must be an email address'),
   });
 
-const wholeNumber = (min: number, max: number) =>
+const wholeNumber = (min: number, max: number, whyMin?: string) =>
   z
     .int({ error: 'must be a whole number' })
-    .min(min, `must be at least ${min}`)
+    .min(min, `must be at least ${min}${whyMin === undefined ? '' : `: ${whyMin}`}`)
     .max(max, `must be at most ${max}`);
+
+/**
+ * How far back scheduled runs fetch a window that is missing from the lake: to the catch-up
+ * horizon, or to the API's look-back for intervals that have one. A lifecycle rule that deletes
+ * objects younger than this makes every run fetch them again.
+ */
+const LONGEST_CATCH_UP_MS = Math.max(
+  DEFAULT_CATCH_UP_HORIZON_MS,
+  ...Object.values(INTERVAL_LIMITS).map((limit) => limit.lookBackMs ?? 0),
+);
+const LONGEST_CATCH_UP_DAYS = Math.ceil(LONGEST_CATCH_UP_MS / TIME.DAY);
+/** Objects live at least a day past the catch-up reach before the lifecycle rule deletes them. */
+export const MIN_RETENTION_DAYS = LONGEST_CATCH_UP_DAYS + 1;
 
 const timeOfDay = z.string().regex(TIME_OF_DAY, 'must be a time of day in 24-hour HH:MM form, e.g. "07:30"');
 
@@ -144,10 +157,14 @@ export const settingsSchema = z.object({
     )
     .default('peer5')
     .describe('Key prefix of the lake inside the bucket; each dataset is a folder below it.'),
-  retentionDays: wholeNumber(1, 36_500)
+  retentionDays: wholeNumber(
+    MIN_RETENTION_DAYS,
+    36_500,
+    `scheduled runs fetch every window of the last ${LONGEST_CATCH_UP_DAYS} days that is missing from the lake, so a shorter retention deletes windows that every run then fetches again`,
+  )
     .default(730)
     .describe(
-      'Days a lake object is kept before the lifecycle rule deletes it (bucket created by the stack only).',
+      `Days a lake object is kept before the lifecycle rule deletes it (bucket created by the stack only). At least ${MIN_RETENTION_DAYS}: scheduled runs fetch again any window of the last ${LONGEST_CATCH_UP_DAYS} days that is missing.`,
     ),
   alarmEmail: email('where alarms are sent')
     .optional()
@@ -181,6 +198,8 @@ export interface SettingProblem {
   /** The setting and the place inside it, e.g. `recipients[1]`. */
   readonly setting: string;
   readonly message: string;
+  /** The key is no setting at all (rather than a setting with a bad value). */
+  readonly unknown?: boolean;
 }
 
 export class SettingsError extends Error {
@@ -190,7 +209,14 @@ export class SettingsError extends Error {
     /** What is being read: `setting` for context or config files, `environment variable` in a Lambda. */
     kind = 'setting',
   ) {
-    super(problems.map((problem) => `Invalid ${kind} "${problem.setting}": ${problem.message}`).join('\n'));
+    super(
+      problems
+        .map(
+          (problem) =>
+            `${problem.unknown ? 'Unknown' : 'Invalid'} ${kind} "${problem.setting}": ${problem.message}`,
+        )
+        .join('\n'),
+    );
   }
 }
 
@@ -206,6 +232,40 @@ function problemsOf(error: z.ZodError): SettingProblem[] {
   return error.issues.map((issue) => ({ setting: pathOf(issue.path), message: issue.message }));
 }
 
+/** Edits (insertions, deletions, substitutions) that turn one text into the other. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** Keys at most this many edits from a setting name are taken for a misspelling of it. */
+const MISSPELLING_DISTANCE = 2;
+
+/**
+ * The setting a key that is not one was most likely meant to be: the same name in other letter
+ * case, or one at most two edits away. Undefined when no setting looks like it.
+ */
+export function settingLike(key: string): SettingName | undefined {
+  if ((SETTING_NAMES as string[]).includes(key)) return undefined;
+  const lower = key.toLowerCase();
+  let best: { name: SettingName; distance: number } | undefined;
+  for (const name of SETTING_NAMES) {
+    const distance = editDistance(lower, name.toLowerCase());
+    if (distance <= MISSPELLING_DISTANCE && (best === undefined || distance < best.distance)) {
+      best = { name, distance };
+    }
+  }
+  return best?.name;
+}
+
 /** Checks settings given as JSON values (a config file, `cdk.json` context). */
 export function parseSettings(input: unknown): Settings {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -214,10 +274,16 @@ export function parseSettings(input: unknown): Settings {
   const unknownKeys = Object.keys(input).filter((key) => !(SETTING_NAMES as string[]).includes(key));
   if (unknownKeys.length > 0) {
     throw new SettingsError(
-      unknownKeys.map((key) => ({
-        setting: key,
-        message: `is not a setting; known settings: ${SETTING_NAMES.join(', ')}`,
-      })),
+      unknownKeys.map((key) => {
+        const meant = settingLike(key);
+        return {
+          setting: key,
+          message:
+            meant === undefined
+              ? `is not a setting; known settings: ${SETTING_NAMES.join(', ')}`
+              : `is not a setting; did you mean "${meant}"?`,
+        };
+      }),
     );
   }
   const result = settingsSchema.safeParse(input);

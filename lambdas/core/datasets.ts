@@ -60,13 +60,15 @@ export const datasetSchema = z
       .optional(),
     cadence: z.enum(CADENCES),
   })
+  // A misspelt key ("filter", "dimension") must fail, not quietly export an unsplit total.
+  .strict()
   .superRefine((dataset, ctx) => {
     const bucket = INTERVAL_MS[dataset.interval];
     if (CADENCE_MS[dataset.cadence] % bucket !== 0) {
       ctx.addIssue({
         code: 'custom',
         path: ['interval'],
-        message: `a ${dataset.cadence} dataset needs an interval that divides ${dataset.cadence === 'hourly' ? 'an hour' : 'a day'}; ${dataset.interval} does not`,
+        message: `${dataset.cadence === 'hourly' ? 'an' : 'a'} ${dataset.cadence} dataset needs an interval that divides ${dataset.cadence === 'hourly' ? 'an hour' : 'a day'}; ${dataset.interval} does not`,
       });
     }
   });
@@ -93,7 +95,15 @@ export function parseDatasets(input: unknown, source = 'datasets'): DatasetDefin
         : typeof index === 'number'
           ? `${source}[${index}]`
           : source;
-    const field = rest.length > 0 ? `.${rest.join('.')}` : '';
+    const field = rest
+      .map((part) =>
+        typeof part === 'number'
+          ? `[${part}]`
+          : /^\w+$/.test(String(part))
+            ? `.${String(part)}`
+            : `["${String(part)}"]`,
+      )
+      .join('');
     return `${named}${field}: ${issue.message}`;
   });
   throw new DatasetDefinitionError(`Invalid dataset definition: ${problems.join('; ')}`);
@@ -195,6 +205,15 @@ export function partitionKeysOf(dataset: DatasetDefinition): PartitionKey[] {
       ]
     : [{ name: 'dt', type: 'string' }];
 }
+
+/**
+ * The first UTC day (`dt`) the lake holds. Athena's partition projection offers days from here on,
+ * so a file of an earlier day would be written but never read; backfills refuse to start before it.
+ * Daily data has no API look-back limit, so this must lie before any day Peer5 could have data for,
+ * and 2015 is well before that. The price: a query without a `dt` condition also probes the empty
+ * days from here on, which is why the saved queries filter on `dt`.
+ */
+export const LAKE_EPOCH = '2015-01-01';
 
 /** A window is one cadence period of one dataset: the unit that is fetched and written whole. */
 export interface Window {

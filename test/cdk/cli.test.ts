@@ -41,4 +41,29 @@ describe('cdk synth on the command line', () => {
     expect(result.stderr).toContain('Invalid setting "hourlyExportMinute": must be at most 59');
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
+
+  it('stops at a misspelt -c setting, naming the setting it was meant to be', () => {
+    const result = spawnSync(
+      'npx',
+      ['cdk', 'synth', '--quiet', '-o', outdir, '-c', 'timezone=Europe/Berlin', '-c', 'reportTIme=06:00'],
+      { cwd: PROJECT_ROOT, env: offlineEnvironment(), encoding: 'utf8' },
+    );
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(
+      'Unknown setting "timezone": did you mean "timeZone"?\nUnknown setting "reportTIme": did you mean "reportTime"?',
+    );
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('warns about an unknown -c key and about none of the keys the CDK CLI adds itself', () => {
+    const result = spawnSync(
+      'npx',
+      ['cdk', 'synth', '--quiet', '-o', outdir, '-c', 'owner=data-team', '-c', 'cli-telemetry=false'],
+      { cwd: PROJECT_ROOT, env: offlineEnvironment(), encoding: 'utf8' },
+    );
+    expect(result.status).toBe(0);
+    const output = `${result.stdout}\n${result.stderr}`;
+    const unknownKeys = [...output.matchAll(/Context key "([^"]+)" is not a peer5-reporter setting/g)];
+    expect(unknownKeys.map((match) => match[1])).toEqual(['owner']);
+  });
 });

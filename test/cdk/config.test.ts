@@ -1,15 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import { renderSettingsTable } from '../../bin/cli/readme-sections.ts';
 import {
   environmentVariableOf,
   lambdaEnvironment,
+  MIN_RETENTION_DAYS,
   parseSettings,
   readLambdaEnvironment,
   SETTING_NAMES,
   SettingsError,
+  settingLike,
   settingsFromContext,
   settingsReference,
 } from '../../lambdas/core/config.ts';
+import { INTERVAL_LIMITS, TIME } from '../../lambdas/core/contract.ts';
 import { DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
+import { DEFAULT_CATCH_UP_HORIZON_MS } from '../../lambdas/core/lake/plan.ts';
+import { EXPORT_SETTINGS, REPORT_SETTINGS } from '../../lambdas/handlers/environment.ts';
 
 const REQUIRED = { sender: 'reports@example.com', recipients: ['ops@example.com'] };
 
@@ -100,7 +106,7 @@ describe('settings', () => {
         datasets: [{ name: 'x', interval: '1h', metrics: ['bytes'], cadence: 'hourly' }],
       }),
     );
-    expect(message).toMatch(/^Invalid setting "datasets": datasets\[0\] \(x\)\.metrics\.0: /);
+    expect(message).toMatch(/^Invalid setting "datasets": datasets\[0\] \(x\)\.metrics\[0\]: /);
   });
 
   it('say which flag is not valid JSON', () => {
@@ -122,6 +128,50 @@ describe('settings', () => {
     expect(problemOf(() => parseSettings({ ...REQUIRED, recipient: ['x@example.com'] }))).toContain(
       'Invalid setting "recipient": is not a setting',
     );
+  });
+
+  it('suggest the setting a misspelt key was meant to be', () => {
+    expect(problemOf(() => parseSettings({ ...REQUIRED, timezone: 'Europe/Berlin' }))).toBe(
+      'Invalid setting "timezone": is not a setting; did you mean "timeZone"?',
+    );
+  });
+
+  it('refuse a retention that lets the lifecycle rule delete windows the runs still catch up', () => {
+    const horizonDays = DEFAULT_CATCH_UP_HORIZON_MS / TIME.DAY;
+    expect(problemOf(() => parseSettings({ ...REQUIRED, retentionDays: horizonDays }))).toBe(
+      `Invalid setting "retentionDays": must be at least ${horizonDays + 1}: scheduled runs fetch every window of the last ${horizonDays} days that is missing from the lake, so a shorter retention deletes windows that every run then fetches again`,
+    );
+    expect(parseSettings({ ...REQUIRED, retentionDays: horizonDays + 1 }).retentionDays).toBe(
+      horizonDays + 1,
+    );
+  });
+
+  it('keep lake objects longer than any interval of the API serves them', () => {
+    for (const { lookBackMs } of Object.values(INTERVAL_LIMITS)) {
+      expect(MIN_RETENTION_DAYS * TIME.DAY).toBeGreaterThan(lookBackMs ?? 0);
+    }
+    expect(MIN_RETENTION_DAYS * TIME.DAY).toBeGreaterThan(DEFAULT_CATCH_UP_HORIZON_MS);
+  });
+});
+
+describe('settingLike', () => {
+  it('finds the setting a key differs from only in letter case', () => {
+    expect(settingLike('timezone')).toBe('timeZone');
+    expect(settingLike('reportTIme')).toBe('reportTime');
+    expect(settingLike('RETENTIONDAYS')).toBe('retentionDays');
+  });
+
+  it('finds the setting a key is at most two edits away from', () => {
+    expect(settingLike('recipient')).toBe('recipients');
+    expect(settingLike('recepients')).toBe('recipients');
+    expect(settingLike('reportTopM')).toBe('reportTopN');
+    expect(settingLike('retentonDay')).toBe('retentionDays');
+  });
+
+  it('finds nothing for a setting itself or a key unlike every setting', () => {
+    expect(settingLike('timeZone')).toBeUndefined();
+    expect(settingLike('owner')).toBeUndefined();
+    expect(settingLike('retention')).toBeUndefined();
   });
 });
 
@@ -177,5 +227,18 @@ describe('the settings reference', () => {
       'recipients',
     ]);
     expect(reference.find((entry) => entry.name === 'hourlyExportMinute')?.defaultValue).toBe('15');
+  });
+
+  it('lists a Lambda variable only for settings some function reads', () => {
+    const read = new Set<string>([...EXPORT_SETTINGS, ...REPORT_SETTINGS]);
+    const rows = renderSettingsTable().split('\n').slice(2);
+    expect(rows).toHaveLength(SETTING_NAMES.length);
+    for (const [index, name] of SETTING_NAMES.entries()) {
+      const variableCell = rows[index]?.split(' | ')[4];
+      expect(variableCell).toBe(read.has(name) ? `\`${environmentVariableOf(name)}\`` : '');
+    }
+    // Settings that only shape the stack: schedules, alarms, retention.
+    expect(rows.find((row) => row.startsWith('| `reportTime` |'))).not.toContain('PEER5_');
+    expect(rows.find((row) => row.startsWith('| `sender` |'))).toContain('`PEER5_SENDER`');
   });
 });

@@ -11,6 +11,7 @@ import { TIME } from '../../lambdas/core/contract.ts';
 import {
   columnsOf,
   type DatasetDefinition,
+  LAKE_EPOCH,
   objectKey,
   partitionKeysOf,
   partitionValuesOf,
@@ -385,6 +386,15 @@ describe('the stack with every default dataset and a new bucket', () => {
       }
     });
 
+    it('project every day from the first day a backfill may write, before the API had data', () => {
+      for (const dataset of settings.datasets) {
+        const [start, end] = String(tableOf(dataset).Parameters['projection.dt.range']).split(',');
+        expect([start, end]).toEqual([LAKE_EPOCH, 'NOW']);
+      }
+      // Daily data has no look-back limit: the first projected day must predate any Peer5 data.
+      expect(LAKE_EPOCH <= '2015-01-01').toBe(true);
+    });
+
     it('project dt as a day and hour as two digits', () => {
       for (const dataset of settings.datasets) {
         const parameters = tableOf(dataset).Parameters;
@@ -392,7 +402,7 @@ describe('the stack with every default dataset and a new bucket', () => {
         expect(parameters).toMatchObject({
           'projection.dt.type': 'date',
           'projection.dt.format': 'yyyy-MM-dd',
-          'projection.dt.range': '2020-01-01,NOW',
+          'projection.dt.range': `${LAKE_EPOCH},NOW`,
           'projection.dt.interval': '1',
           'projection.dt.interval.unit': 'DAYS',
         });
@@ -773,6 +783,47 @@ describe('bad context settings', () => {
     ).toThrow(/^Invalid setting "datasets": 25 datasets take \d+ bytes of Lambda environment/);
   });
 
+  it('fail synth on misspelt settings, naming the setting each was meant to be', () => {
+    expect(() =>
+      createApp({
+        context: {
+          sender: 'reports@example.com',
+          recipients: 'ops@example.com',
+          timezone: 'Europe/Berlin',
+          reportTIme: '06:00',
+          retentiondays: 30,
+        },
+        bundle: false,
+      }),
+    ).toThrow(
+      [
+        'Unknown setting "timezone": did you mean "timeZone"?',
+        'Unknown setting "reportTIme": did you mean "reportTime"?',
+        'Unknown setting "retentiondays": did you mean "retentionDays"?',
+      ].join('\n'),
+    );
+  });
+
+  it('report a misspelt setting together with the invalid ones', () => {
+    expect(() =>
+      createApp({
+        context: { sender: 'reports@example.com', recipients: 'ops', Prefix: 'x' },
+        bundle: false,
+      }),
+    ).toThrow(
+      'Unknown setting "Prefix": did you mean "prefix"?\nInvalid setting "recipients[0]": must be an email address',
+    );
+  });
+
+  it('fail synth with a retention shorter than the runs catch up', () => {
+    expect(() =>
+      createApp({
+        context: { sender: 'reports@example.com', recipients: 'ops@example.com', retentionDays: '7' },
+        bundle: false,
+      }),
+    ).toThrow(/^Invalid setting "retentionDays": must be at least \d+: scheduled runs fetch every window/);
+  });
+
   it('fail synth with the setting and the rule named', () => {
     expect(() =>
       createApp({
@@ -782,5 +833,35 @@ describe('bad context settings', () => {
     ).toThrow(
       /Invalid setting "recipients\[0\]": must be an email address\nInvalid setting "prefix": must be a key prefix/,
     );
+  });
+});
+
+describe('context keys that are not settings', () => {
+  function unknownKeyWarnings(context: Record<string, unknown>): string[] {
+    const { stack } = synth({ sender: 'reports@acme.tv', recipients: 'ops@acme.tv', ...context });
+    return stack.node.metadata
+      .filter((entry) => entry.type === 'aws:cdk:warning')
+      .map((entry) => String(entry.data))
+      .filter((warning) => warning.includes('is not a peer5-reporter setting'));
+  }
+
+  it('warn on synth, naming the key, when it looks like no setting', () => {
+    expect(unknownKeyWarnings({ owner: 'data-team' })).toEqual([
+      'Context key "owner" is not a peer5-reporter setting and is ignored. See "Settings" in README.md. [ack: peer5-reporter:unknown-context-key]',
+    ]);
+  });
+
+  it("leave the CDK's own keys alone: feature flags, aws:cdk options, lookups and what its CLI writes", () => {
+    expect(
+      unknownKeyWarnings({
+        '@aws-cdk/core:failSynthOnValidationErrors': false,
+        'aws:cdk:enable-path-metadata': true,
+        'aws:cdk:version-reporting': true,
+        'availability-zones:account=123456789012:region=eu-west-1': ['eu-west-1a'],
+        'acknowledged-issue-numbers': [32775],
+        'cli-telemetry': false,
+        'cdk-migrate': true,
+      }),
+    ).toEqual([]);
   });
 });

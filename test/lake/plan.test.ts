@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { TIME } from '../../lambdas/core/contract.ts';
-import { type DatasetDefinition, objectKey, parseDatasets, windowAt } from '../../lambdas/core/datasets.ts';
 import {
+  type DatasetDefinition,
+  LAKE_EPOCH,
+  objectKey,
+  parseDatasets,
+  windowAt,
+} from '../../lambdas/core/datasets.ts';
+import {
+  BackfillRangeError,
   type DatasetLakeState,
   describePlan,
   type LakeState,
   listingStartOf,
+  markerListingStartOf,
   PlanOptionError,
   planBackfill,
   planRun,
@@ -202,8 +210,8 @@ describe('planRun after an outage', () => {
     expect(plan.gaps[0]?.start).toBe(THIS_HOUR - 15 * DAY);
   });
 
-  it('reports a provisional window that can no longer be fetched', () => {
-    const stuck = THIS_HOUR - 10 * DAY;
+  it('reports a provisional window that has just left the look-back', () => {
+    const stuck = THIS_HOUR - 7 * DAY;
     const present = range(THIS_HOUR - 14 * DAY + HOUR, THIS_HOUR, HOUR);
     const plan = planRun({
       datasets: [minutes],
@@ -217,6 +225,21 @@ describe('planRun after an outage', () => {
       start: stuck,
       windows: 1,
     });
+  });
+
+  it('stops reporting a provisional window a day after it left the look-back, like a missing one', () => {
+    const stuck = THIS_HOUR - 10 * DAY;
+    const present = range(THIS_HOUR - 14 * DAY + HOUR, THIS_HOUR, HOUR);
+    const plan = planRun({
+      datasets: [minutes],
+      now: NOW,
+      lake: lakeOf({
+        minutes: { present: [stuck, ...present], provisional: [stuck], firstWindowStart: stuck },
+      }),
+      since: stuck,
+    });
+    expect(plan.gaps.filter((gap) => gap.reason === 'provisional-beyond-look-back')).toEqual([]);
+    expect(windowsOf(plan, 'minutes').some((window) => window.start === stuck)).toBe(false);
   });
 
   it('reports daily windows beyond the catch-up horizon as fetchable by a backfill', () => {
@@ -250,6 +273,70 @@ describe('planRun after an outage', () => {
       }),
     });
     expect(windowsOf(plan, 'days')[0]).toMatchObject({ start: old, reason: 'provisional', final: true });
+  });
+});
+
+describe('planRun and a window stuck provisional after runs stopped', () => {
+  // Written provisional 20 days before NOW, then no run until after the 14-day look-back passed it:
+  // its marker can never be cleared, and stays to tell analysts the numbers are provisional.
+  const stuck = THIS_HOUR - 20 * DAY;
+  const options = resolvePlanOptions({});
+
+  /** The lake as readLakeState would list it at `now`: every window since `stuck` is present. */
+  function lakeAt(now: number): LakeState {
+    const { from } = listingStartOf(hours, now, options, stuck);
+    const listedFrom = Math.max(from, stuck);
+    return lakeOf({
+      hours: {
+        present: range(listedFrom, now - (now % HOUR), HOUR),
+        provisional: [stuck],
+        listedFrom,
+        firstWindowStart: stuck,
+      },
+    });
+  }
+
+  function planAt(now: number) {
+    return planRun({ datasets: [hours], now, lake: lakeAt(now) });
+  }
+
+  it('is reported by the runs of one day after it leaves the look-back, then never again', () => {
+    const fetchedAt: number[] = [];
+    const reportedAt: number[] = [];
+    for (let now = stuck + 13 * DAY + 30 * 60_000; now <= NOW + 101 * DAY; now += HOUR) {
+      const plan = planAt(now);
+      if (windowsOf(plan, 'hours').some((window) => window.start === stuck)) fetchedAt.push(now);
+      const gaps = plan.gaps.filter((gap) => gap.start <= stuck && stuck < gap.end);
+      if (gaps.length > 0) {
+        expect(gaps).toEqual([
+          {
+            dataset: 'hours',
+            start: stuck,
+            end: stuck + HOUR,
+            windows: 1,
+            reason: 'provisional-beyond-look-back',
+          },
+        ]);
+        reportedAt.push(now);
+      }
+    }
+    const lastFetch = fetchedAt.at(-1) ?? Number.NaN;
+    // Hourly runs while the API served it, then hourly reports for `gapReportMs` (a day), no more.
+    expect(reportedAt).toEqual(range(lastFetch + HOUR, lastFetch + HOUR + DAY, HOUR));
+    expect(planAt(NOW).gaps).toEqual([]);
+    expect(planAt(NOW + 10 * DAY).gaps).toEqual([]);
+    expect(planAt(NOW + 100 * DAY).gaps).toEqual([]);
+  });
+
+  it('needs no marker older than the report period to be listed', () => {
+    for (const now of [stuck + 14 * DAY + 30 * 60_000, NOW, NOW + 100 * DAY]) {
+      const from = markerListingStartOf(hours, now, options);
+      const reported = planAt(now).gaps.some((gap) => gap.reason === 'provisional-beyond-look-back');
+      expect(reported).toBe(stuck >= from);
+    }
+    expect(markerListingStartOf(hours, NOW, options)).toBe(THIS_HOUR - 15 * DAY + HOUR);
+    // Without a look-back limit every marker is fetched again, so all of them are needed.
+    expect(markerListingStartOf(days, NOW, options)).toBe(Number.NEGATIVE_INFINITY);
   });
 });
 
@@ -347,6 +434,27 @@ describe('planBackfill', () => {
     expect(() => planBackfill({ datasets, now: NOW, from: to, to: from, lake: lakeOf({}) })).toThrow(
       /"from" before "to"/,
     );
+  });
+
+  const epoch = Date.parse(`${LAKE_EPOCH}T00:00:00Z`);
+
+  it('backfills daily data from the first day of the lake, years before any look-back limit', () => {
+    const plan = planBackfill({
+      datasets: [days],
+      now: NOW,
+      from: epoch,
+      to: epoch + 2 * DAY,
+      lake: lakeOf({}),
+    });
+    expect(windowsOf(plan, 'days').map((window) => window.start)).toEqual([epoch, epoch + DAY]);
+    expect(plan.gaps).toEqual([]);
+  });
+
+  it('refuses a range that starts before the first day of the lake, which Athena would never show', () => {
+    const plan = () =>
+      planBackfill({ datasets: [days], now: NOW, from: epoch - DAY, to: epoch + DAY, lake: lakeOf({}) });
+    expect(plan).toThrow(BackfillRangeError);
+    expect(plan).toThrow(`"from" must be on or after ${LAKE_EPOCH}`);
   });
 });
 

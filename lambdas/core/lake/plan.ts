@@ -4,12 +4,20 @@
  * A window is settled once `settleMs` have passed since its end (late data has stopped arriving);
  * before that its numbers are provisional. The lake holds a window as:
  *   absent                       -> fetch it while the API still serves it, else report a gap;
- *   present with a marker        -> provisional: fetch it again (until it has been written settled);
+ *   present with a marker        -> provisional: fetch it again (until it has been written settled),
+ *                                   or, past the API's reach, report it as a gap for a while;
  *   present, no marker, young    -> fetch it again anyway (cheap insurance while numbers still move);
  *   present, no marker, settled  -> final: leave it.
  */
 import { INTERVAL_LIMITS, TIME } from '../contract.ts';
-import { CADENCE_MS, type DatasetDefinition, exportRequestFor, objectKey, windowAt } from '../datasets.ts';
+import {
+  CADENCE_MS,
+  type DatasetDefinition,
+  exportRequestFor,
+  LAKE_EPOCH,
+  objectKey,
+  windowAt,
+} from '../datasets.ts';
 import { planRequests } from '../planner.ts';
 
 export const DEFAULT_SETTLE_MS = 6 * TIME.HOUR;
@@ -81,7 +89,10 @@ export interface DatasetLakeState {
   readonly listedFrom: number;
   /** Starts of windows with an object, from `listedFrom` on. */
   readonly present: ReadonlySet<number>;
-  /** Starts of windows with a provisional marker (all of them, however old). */
+  /**
+   * Starts of windows with a provisional marker, from `markerListingStartOf` on (from the listing
+   * start for a backfill). Older markers stay in the lake but no run needs them.
+   */
   readonly provisional: ReadonlySet<number>;
 }
 
@@ -143,6 +154,27 @@ export function listingStartOf(
   if (floor === null) return { from: reach.catchUpStart, floor };
   const recent = Math.floor((reach.catchUpStart - options.gapReportMs) / reach.cadenceMs) * reach.cadenceMs;
   return { from: Math.min(reach.catchUpStart, Math.max(floor, recent)), floor };
+}
+
+/**
+ * Oldest window whose provisional marker a run needs: every marker of a window the API still
+ * serves (fetched again), and those that left its look-back within `gapReportMs` (reported, as a
+ * missing window is). Older markers are stuck for good: they stay in the lake, since they tell
+ * analysts the window holds provisional numbers, but reporting them on every run would keep the
+ * Gaps alarm up forever, and listing them would cost more every hour.
+ */
+export function markerListingStartOf(
+  dataset: DatasetDefinition,
+  now: number,
+  options: ResolvedPlanOptions,
+): number {
+  return stuckMarkerReportStart(reachOf(dataset, now, options), options);
+}
+
+function stuckMarkerReportStart(reach: DatasetReach, options: ResolvedPlanOptions): number {
+  // Without a look-back limit every marker is fetched again until it is written settled.
+  if (!Number.isFinite(reach.apiReach)) return Number.NEGATIVE_INFINITY;
+  return Math.floor((reach.apiReach - options.gapReportMs) / reach.cadenceMs) * reach.cadenceMs;
 }
 
 export type WindowReason = 'missing' | 'provisional' | 'young' | 'requested' | 'forced';
@@ -324,11 +356,12 @@ export function planRun(input: PlanRunInput): RunPlan {
     }
 
     // Markers older than the catch-up range: fetch again while the API still serves the window,
-    // otherwise the provisional numbers are stuck and that must be reported.
+    // otherwise the provisional numbers are stuck: reported for `gapReportMs`, like missing windows.
+    const reportStuckFrom = stuckMarkerReportStart(reach, options);
     for (const start of state.provisional) {
       if (start >= firstCatchUp || start >= reach.completeEnd) continue;
       if (start >= reach.apiReach) candidates.push({ start, reason: 'provisional', hadMarker: true });
-      else gapStarts.push({ start, reason: 'provisional-beyond-look-back' });
+      else if (start >= reportStuckFrom) gapStarts.push({ start, reason: 'provisional-beyond-look-back' });
     }
 
     const floor = reach.sinceStart ?? state.firstWindowStart;
@@ -362,6 +395,8 @@ export interface PlanBackfillInput {
   readonly lookBackMarginMs?: number;
 }
 
+const LAKE_EPOCH_MS = Date.parse(`${LAKE_EPOCH}T00:00:00Z`);
+
 export class BackfillRangeError extends Error {
   override readonly name = 'BackfillRangeError';
 }
@@ -375,6 +410,13 @@ export function planBackfill(input: PlanBackfillInput): RunPlan {
   if (!Number.isSafeInteger(input.from) || !Number.isSafeInteger(input.to) || input.from >= input.to) {
     throw new BackfillRangeError(
       `backfill range must have integer millisecond bounds with "from" before "to", got [${input.from}, ${input.to})`,
+    );
+  }
+  if (input.from < LAKE_EPOCH_MS) {
+    // Athena's partition projection starts there: earlier files would be written but never queried.
+    const from = new Date(input.from);
+    throw new BackfillRangeError(
+      `backfill "from" must be on or after ${LAKE_EPOCH}, the first day the lake's tables show; got ${Number.isNaN(from.getTime()) ? input.from : from.toISOString()}`,
     );
   }
   const options = resolvePlanOptions(input);
