@@ -166,7 +166,7 @@ async function main(): Promise<void> {
       [
         '',
         'Peak RSS is per process (process.resourceUsage().maxRSS) and includes ~100 MB of Node, tsx and',
-        'module code. The pipeline stays near flat from the small to the large export and also finishes',
+        'module code. The pipeline stays bounded from the small to the large export and also finishes',
         `the large one inside a ${HEAP_CAP_MB} MB heap, while the naive baseline grows with the export. The`,
         'pipeline is bound by the API side (simulator, HTTP, parsing), not by the CSV writer or gzip.',
       ].join('\n'),

@@ -233,11 +233,15 @@ export function findContractViolation(body: unknown, now: number): ContractViola
   return checkFilters(request.filters);
 }
 
-/** Finest interval whose look-back still reaches `from` at `now`, for error messages. */
-export function finestIntervalReaching(from: number, now: number): Interval {
+/**
+ * Finest interval whose look-back still reaches `from` at `now` and whose buckets `from` and `to`
+ * line up with, for error messages: a suggestion the API would refuse helps nobody.
+ */
+export function finestIntervalReaching(from: number, now: number, to: number = from): Interval {
   const reaching = INTERVALS.find((interval) => {
     const { lookBackMs } = INTERVAL_LIMITS[interval];
-    return lookBackMs === null || from >= now - lookBackMs;
+    const bucket = INTERVAL_MS[interval];
+    return (lookBackMs === null || from >= now - lookBackMs) && from % bucket === 0 && to % bucket === 0;
   });
   return reaching ?? '1d';
 }

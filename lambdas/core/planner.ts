@@ -86,7 +86,7 @@ export function planRequests(query: ExportQuery, options: PlanOptions): ExportRe
   if (limit.lookBackMs !== null) {
     const oldestAllowedMs = options.now - limit.lookBackMs;
     if (from < oldestAllowedMs) {
-      const suggestedInterval = finestIntervalReaching(from, options.now);
+      const suggestedInterval = finestIntervalReaching(from, options.now, to);
       throw new LookBackError(
         `"from" (${isoTime(from)}) is older than the ${interval} interval reaches back: the oldest allowed at ${isoTime(options.now)} is ${isoTime(oldestAllowedMs)}. ` +
           `Use the ${suggestedInterval} interval (the finest that reaches that far), or move "from" later.`,

@@ -4,7 +4,7 @@
  * - report:   `{ "date"?: "YYYY-MM-DD" }` by hand, `{ "scheduledTime": "<ISO>" }` from Scheduler
  */
 import { z } from 'zod';
-import type { DatasetDefinition } from '../core/datasets.ts';
+import { type DatasetDefinition, LAKE_EPOCH } from '../core/datasets.ts';
 
 export class EventError extends Error {
   override readonly name = 'EventError';
@@ -90,6 +90,13 @@ export function parseBackfillEvent(
           code: 'custom',
           path: ['to'],
           message: 'must be after "from" (the range is [from, to))',
+        });
+      }
+      if (value.from < Date.parse(`${LAKE_EPOCH}T00:00:00Z`)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['from'],
+          message: `must be on or after ${LAKE_EPOCH}, the first day the lake's tables show`,
         });
       }
     });

@@ -53,6 +53,9 @@ describe('a backfill event', () => {
       'Invalid backfill event "force": must be true or false',
     );
     expect(problems('2024-05-01')).toMatch(/^Invalid backfill event "\(event\)": must be a JSON object/);
+    expect(problems({ from: '2014-12-31', to: '2015-01-02' })).toBe(
+      'Invalid backfill event "from": must be on or after 2015-01-01, the first day the lake\'s tables show',
+    );
   });
 });
 

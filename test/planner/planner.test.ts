@@ -153,6 +153,20 @@ describe('planRequests', () => {
     }
   });
 
+  it('suggests only an interval whose buckets the range lines up with', () => {
+    const from = Date.UTC(2025, 5, 5, 0, 1); // beyond 1m's look-back, and not on a 10m or 30m boundary
+    try {
+      planRequests({ ...base, interval: '1m', from, to: from + TIME.HOUR }, { now: NOW });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as LookBackError).suggestedInterval).toBe('1d');
+    }
+    const onTheHour = Date.UTC(2025, 5, 5, 1);
+    expect(() =>
+      planRequests({ ...base, interval: '1m', from: onTheHour, to: onTheHour + TIME.HOUR }, { now: NOW }),
+    ).toThrow(/Use the 10m interval/);
+  });
+
   it('suggests a daily interval when even the hourly ones do not reach back far enough', () => {
     const from = Date.UTC(2025, 4, 1);
     expect(() => planRequests({ ...base, interval: '1h', from, to: from + TIME.DAY }, { now: NOW })).toThrow(
