@@ -13,7 +13,7 @@ import {
   SettingsError,
   settingFromText,
 } from '../../lambdas/core/config.ts';
-import { parseLakeUrl } from '../../lambdas/core/lake/sink.ts';
+import { type LakeLocation, parseLakeUrl } from '../../lambdas/core/lake/sink.ts';
 
 /** Exit codes a script can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, gaps: 3 } as const;
@@ -200,9 +200,7 @@ function readConfigFile(values: FlagValues, cwd: string): Record<string, unknown
 
 export type MailTarget = { readonly kind: 'ses' } | { readonly kind: 'outbox'; readonly dir: string };
 
-export type LakeTarget =
-  | { readonly kind: 's3'; readonly bucket: string; readonly prefix: string }
-  | { readonly kind: 'local'; readonly root: string; readonly prefix: string };
+export type LakeTarget = LakeLocation;
 
 export interface ResolvedOptions {
   readonly settings: Settings;

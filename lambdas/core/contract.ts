@@ -92,10 +92,6 @@ export function isInterval(value: unknown): value is Interval {
   return typeof value === 'string' && Object.hasOwn(INTERVAL_MS, value);
 }
 
-export function isMetric(value: unknown): value is Metric {
-  return typeof value === 'string' && (METRICS as readonly string[]).includes(value);
-}
-
 export function isDimension(value: unknown): value is Dimension {
   return typeof value === 'string' && (DIMENSIONS as readonly string[]).includes(value);
 }
@@ -249,9 +245,4 @@ export function finestIntervalReaching(from: number, now: number, to: number = f
 export function alignDown(ms: number, interval: Interval): number {
   const bucket = INTERVAL_MS[interval];
   return Math.floor(ms / bucket) * bucket;
-}
-
-export function alignUp(ms: number, interval: Interval): number {
-  const bucket = INTERVAL_MS[interval];
-  return Math.ceil(ms / bucket) * bucket;
 }
