@@ -2,8 +2,9 @@
  * Saved Athena queries, written against whichever configured datasets can answer them. Column
  * names come from the writer's `columnName`, table names from the dataset definitions.
  */
-import type { Dimension, Metric } from '../lambdas/core/contract.ts';
+import type { Dimension } from '../lambdas/core/contract.ts';
 import { columnName, type DatasetDefinition, partitionKeysOf } from '../lambdas/core/datasets.ts';
+import { OFFLOAD_METRICS } from '../lambdas/core/report/plan.ts';
 
 export interface SavedQuery {
   /** Construct id and, spaced out, the name shown in the Athena console. */
@@ -13,7 +14,6 @@ export interface SavedQuery {
   readonly sql: string;
 }
 
-const OFFLOAD_METRICS: readonly Metric[] = ['http', 'p2p'];
 const COUNTRY: Dimension = 'country.code';
 
 function hasOffloadMetrics(dataset: DatasetDefinition): boolean {

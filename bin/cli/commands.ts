@@ -485,7 +485,7 @@ async function runReportNamingFlags(options: RunReportOptions): Promise<RunRepor
   } catch (error: unknown) {
     if (error instanceof ReportConfigError) {
       const flag = REPORT_FLAG_OF_SETTING[error.setting.replace(/\[\d+\]$/, '')] ?? error.setting;
-      throw new UsageError(`${flag}: ${error.message.slice(error.setting.length + 2)}`);
+      throw new UsageError(`${flag}: ${error.rule}`);
     }
     if (error instanceof ReportWindowError) throw new UsageError(`--date: ${error.message}`);
     throw error;

@@ -7,14 +7,18 @@ import {
 
 const VALID = { from: 'Peer5 Reports <reports@example.com>', to: ['ops@example.com'] };
 
-function settingOf(run: () => unknown): string | undefined {
+function configErrorOf(run: () => unknown): ReportConfigError | undefined {
   try {
     run();
   } catch (error: unknown) {
-    if (error instanceof ReportConfigError) return error.setting;
+    if (error instanceof ReportConfigError) return error;
     throw error;
   }
   return undefined;
+}
+
+function settingOf(run: () => unknown): string | undefined {
+  return configErrorOf(run)?.setting;
 }
 
 describe('report settings', () => {
@@ -46,6 +50,13 @@ describe('report settings', () => {
       'date',
     );
     expect(settingOf(() => validateReportSettings({ ...VALID, topN: 0 }, { topN: 5 }))).toBe('topN');
+  });
+
+  it('keeps the rule apart from the setting, for callers that name the setting their own way', () => {
+    const error = configErrorOf(() => validateReportSettings({ ...VALID, topN: 11 }, { topN: 5 }));
+    expect(error?.setting).toBe('topN');
+    expect(error?.rule).toBe('must be a whole number from 1 to 10; got 11');
+    expect(error?.message).toBe('topN: must be a whole number from 1 to 10; got 11');
   });
 
   it('refuses more recipients than SES takes in one message', () => {

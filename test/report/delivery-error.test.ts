@@ -68,6 +68,18 @@ describe('SES failures in words a user can act on', () => {
     expect(error.message).toContain('ses:SendRawEmail');
   });
 
+  it("traces a missing configuration set to the sender identity's default, as the report names none", () => {
+    const error = deliveryErrorFrom(
+      sesError('ConfigurationSetDoesNotExistException', 'Configuration set <events> does not exist.'),
+      CONTEXT,
+    );
+    expect(error.failure).toBe('configuration-set-missing');
+    expect(error.message).toContain('default configuration set of the identity reports@example.com');
+    expect(error.message).toContain('example.com');
+    expect(error.message).not.toContain('settings');
+    expect(error.retryable).toBe(false);
+  });
+
   it('keeps the original error as the cause and copes with non-errors', () => {
     const original = sesError('SomethingNew', 'odd');
     expect(deliveryErrorFrom(original, CONTEXT).cause).toBe(original);

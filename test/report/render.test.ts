@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reportSubject } from '../../lambdas/core/report/email.ts';
 import { escapeHtml, html, renderReportHtml } from '../../lambdas/core/report/html.ts';
-import { segmentLabel } from '../../lambdas/core/report/labels.ts';
+import { REBUFFER_BANDS_TEXT, segmentLabel } from '../../lambdas/core/report/labels.ts';
 import { summarizeReport } from '../../lambdas/core/report/summary.ts';
 import { renderReportText } from '../../lambdas/core/report/text.ts';
 import { fixtureData, ZERO_BUCKET } from './support/fixtures.ts';
@@ -90,6 +90,14 @@ describe('the plain-text part', () => {
 
   it('shows the offload drop of a large segment', () => {
     expect(text).toMatch(/ISP: <script>alert\("p2p"\)<\/script>: 75\.0% -> 50\.0% \(-25\.0 pts\)/);
+  });
+});
+
+describe('the rebuffer bands', () => {
+  it('are explained in the same words in both parts, written from the bands themselves', () => {
+    expect(REBUFFER_BANDS_TEXT).toBe('under 1% is good, 1–3% acceptable, over 3% concerning');
+    expect(markup).toContain(`rebuffered / (played + rebuffered): ${REBUFFER_BANDS_TEXT}.`);
+    expect(text).toContain(`rebuffered / (played + rebuffered): ${REBUFFER_BANDS_TEXT}.`);
   });
 });
 

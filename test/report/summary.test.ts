@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { reportSubject } from '../../lambdas/core/report/email.ts';
+import { bucketTotalsOf } from '../../lambdas/core/report/gather.ts';
 import { renderReportHtml } from '../../lambdas/core/report/html.ts';
 import { planReport } from '../../lambdas/core/report/plan.ts';
 import {
@@ -207,6 +208,13 @@ describe('segments', () => {
       ['FR', -20],
     ]);
     expect(drops[0]?.dimension).toBe('country.code');
+  });
+});
+
+describe('a trend row', () => {
+  it('becomes a bucket with every metric, 0 for those the API left out', () => {
+    const bucket = bucketTotalsOf({ timestamp: NOW, dimensions: {}, metrics: { p2p: 7, sessions: 2.5 } });
+    expect(bucket).toEqual({ timestamp: NOW, http: 0, p2p: 7, played: 0, rebuffered: 0, sessions: 2.5 });
   });
 });
 

@@ -8,6 +8,7 @@ import {
   localDayWindow,
   localIsoMinute,
   parseCalendarDate,
+  windowIndexOf,
   zoneOffsetMs,
 } from '../../lambdas/core/report/time.ts';
 
@@ -49,6 +50,17 @@ describe('local days in a time zone', () => {
     const day = localDayWindow('2026-11-25', 'Asia/Kathmandu');
     expect(day.from).toBe(Date.UTC(2026, 10, 24, 18, 15));
     expect(zoneOffsetMs(day.from, 'Asia/Kathmandu')).toBe(5 * TIME.HOUR + 45 * TIME.MINUTE);
+  });
+});
+
+describe('the day an instant falls in', () => {
+  it("counts a day's first instant in and its end out", () => {
+    const days = [localDayWindow('2026-11-24', 'UTC'), localDayWindow('2026-11-25', 'UTC')];
+    expect(windowIndexOf(days, Date.UTC(2026, 10, 24))).toBe(0);
+    expect(windowIndexOf(days, Date.UTC(2026, 10, 25) - 1)).toBe(0);
+    expect(windowIndexOf(days, Date.UTC(2026, 10, 25))).toBe(1);
+    expect(windowIndexOf(days, Date.UTC(2026, 10, 26))).toBe(-1);
+    expect(windowIndexOf(days, Date.UTC(2026, 10, 24) - 1)).toBe(-1);
   });
 });
 

@@ -3,7 +3,7 @@
  * offload as a line on a 0-100% right axis. Drawn at twice its display size for sharp phones.
  */
 import { byteAxisUnit } from './format.ts';
-import { hexToRgb, Raster } from './raster.ts';
+import { GLYPH_HEIGHT, hexToRgb, Raster } from './raster.ts';
 import type { HourFigures } from './summary.ts';
 
 /** Colours shared by the chart and the HTML legend. */
@@ -47,7 +47,7 @@ export function renderOffloadChart(hours: readonly HourFigures[]): Buffer {
   const top = PLOT.top * s;
   const bottom = (CHART_HEIGHT - PLOT.bottom) * s;
   const dot = s;
-  const textHeight = 7 * dot;
+  const textHeight = GLYPH_HEIGHT * dot;
 
   const maxDelivered = Math.max(0, ...hours.map((hour) => hour.delivered));
   const { unit, divisor } = byteAxisUnit(maxDelivered);
@@ -107,7 +107,7 @@ export function renderOffloadChart(hours: readonly HourFigures[]): Buffer {
     const messageDot = 2 * s;
     raster.text(
       (left + right - Raster.textWidth(message, messageDot)) / 2,
-      (top + bottom - 7 * messageDot) / 2,
+      (top + bottom - GLYPH_HEIGHT * messageDot) / 2,
       message,
       messageDot,
       labelColor,

@@ -9,7 +9,8 @@ export class ReportConfigError extends Error {
   override readonly name = 'ReportConfigError';
   constructor(
     readonly setting: string,
-    rule: string,
+    /** The rule alone, for callers that name the setting their own way (a CLI flag, say). */
+    readonly rule: string,
   ) {
     super(`${setting}: ${rule}`);
   }

@@ -113,7 +113,7 @@ export function deliveryErrorFrom(error: unknown, context: DeliveryContext): Rep
   if (name === 'ConfigurationSetDoesNotExistException') {
     return make(
       'configuration-set-missing',
-      `The report was not sent: the SES configuration set it names does not exist in ${region}. Create it or remove it from the settings.`,
+      `The report was not sent: SES in ${region} applied a configuration set that does not exist. The report names none itself, so it is the default configuration set of the identity ${sender} or of its domain ${domainOf(sender)}, deleted since: create a configuration set by that name, or remove the default from the identity's page in the SES console.`,
     );
   }
   if (/daily message quota exceeded/i.test(message)) {

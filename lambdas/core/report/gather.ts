@@ -3,18 +3,14 @@
  * one query per segment dimension. Segment rows are folded into per-value totals as they stream
  * in, so memory grows with the number of distinct countries, browsers and ISPs, not with rows.
  */
-import type { ExportRow } from '../contract.ts';
+import { type ExportRow, METRICS, type Metric } from '../contract.ts';
 import type { ExportSource, ExportStreamOptions } from '../source.ts';
 import { type ReportPlan, SEGMENT_DIMENSIONS, type SegmentDimension } from './plan.ts';
-import type { LocalDayWindow } from './time.ts';
+import { type LocalDayWindow, windowIndexOf } from './time.ts';
 
-export interface BucketTotals {
+/** One bucket of the trend query: every metric, 0 where the API sent none. */
+export interface BucketTotals extends Readonly<Record<Metric, number>> {
   readonly timestamp: number;
-  readonly http: number;
-  readonly p2p: number;
-  readonly played: number;
-  readonly rebuffered: number;
-  readonly sessions: number;
 }
 
 export interface SegmentTotals {
@@ -37,23 +33,14 @@ export interface ReportData {
   readonly segments: Readonly<Record<SegmentDimension, SegmentDays>>;
 }
 
-function metric(row: ExportRow, name: keyof ExportRow['metrics']): number {
+function metric(row: ExportRow, name: Metric): number {
   return row.metrics[name] ?? 0;
 }
 
 export function bucketTotalsOf(row: ExportRow): BucketTotals {
-  return {
-    timestamp: row.timestamp,
-    http: metric(row, 'http'),
-    p2p: metric(row, 'p2p'),
-    played: metric(row, 'played'),
-    rebuffered: metric(row, 'rebuffered'),
-    sessions: metric(row, 'sessions'),
-  };
-}
-
-function windowIndexOf(windows: readonly LocalDayWindow[], t: number): number {
-  return windows.findIndex((window) => t >= window.from && t < window.to);
+  const totals = { timestamp: row.timestamp } as Record<'timestamp' | Metric, number>;
+  for (const name of METRICS) totals[name] = metric(row, name);
+  return totals;
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   headline,
   hourRange,
   type Polarity,
+  REBUFFER_BANDS_TEXT,
   segmentLabel,
   type Tone,
   toneOf,
@@ -331,7 +332,7 @@ ${summary.hasTraffic ? dropsSection(summary) : ''}
 <tr><td style="padding:22px 20px 22px;font-family:${FONT};font-size:12px;line-height:18px;color:${COLORS.muted};">
 ${notes.map((note) => html`<p style="margin:0 0 8px;">${note}</p>`)}
 <p style="margin:0 0 8px;">The day runs from ${from} to ${to} UTC. Figures come straight from the Peer5 API; reports that arrive late can still add a little to the last hours. Every segment is in the attached CSV.</p>
-<p style="margin:0;">Offload = P2P / (HTTP + P2P). Rebuffer ratio = rebuffered / (played + rebuffered): under 1% is good, 1–3% acceptable, over 3% concerning. Average sessions is a time-weighted mean.</p>
+<p style="margin:0;">Offload = P2P / (HTTP + P2P). Rebuffer ratio = rebuffered / (played + rebuffered): ${REBUFFER_BANDS_TEXT}. Average sessions is a time-weighted mean.</p>
 </td></tr>
 </table>
 <!--[if mso]></td></tr></table><![endif]-->

@@ -12,7 +12,7 @@ import {
   formatSessions,
 } from './format.ts';
 import type { SegmentDimension } from './plan.ts';
-import type { Change, RebufferBand, ReportSummary } from './summary.ts';
+import { type Change, REBUFFER_BANDS, type RebufferBand, type ReportSummary } from './summary.ts';
 
 export const MAX_LABEL_LENGTH = 48;
 
@@ -51,11 +51,13 @@ export function segmentLabel(dimension: SegmentDimension, value: string | null):
   return { text: truncate(name ? `${name} (${clean})` : clean, MAX_LABEL_LENGTH), unknown: false };
 }
 
-export const BAND_NAMES: Readonly<Record<RebufferBand, string>> = {
-  good: 'good',
-  acceptable: 'acceptable',
-  concerning: 'concerning',
-};
+/** `under 1% is good, 1–3% acceptable, over 3% concerning`, written from `REBUFFER_BANDS`. */
+export const REBUFFER_BANDS_TEXT = REBUFFER_BANDS.map(({ band, upTo }, index) => {
+  const lower = REBUFFER_BANDS[index - 1]?.upTo;
+  if (lower === undefined) return `under ${formatPercent(upTo, 0)} is ${band}`;
+  if (upTo === Number.POSITIVE_INFINITY) return `over ${formatPercent(lower, 0)} ${band}`;
+  return `${formatPercent(lower, 0).replace('%', '')}–${formatPercent(upTo, 0)} ${band}`;
+}).join(', ');
 
 /** Which direction of a change is good news. */
 export type Polarity = 'higher-is-better' | 'lower-is-better' | 'neutral';
@@ -94,7 +96,7 @@ export function headline(summary: ReportSummary): {
   readonly p2p: string;
   readonly http: string;
   readonly rebuffer: string;
-  readonly band: string | null;
+  readonly band: RebufferBand | null;
   readonly sessions: string;
 } {
   const { day } = summary;
@@ -104,7 +106,7 @@ export function headline(summary: ReportSummary): {
     p2p: formatBytes(day.p2p),
     http: formatBytes(day.http),
     rebuffer: formatRebufferRatio(day.rebufferRatio),
-    band: summary.rebufferBand ? BAND_NAMES[summary.rebufferBand] : null,
+    band: summary.rebufferBand,
     sessions: formatSessions(day.averageSessions),
   };
 }

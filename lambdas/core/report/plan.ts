@@ -46,8 +46,8 @@ export const SEGMENT_NAMES: Readonly<
 /** Days before the report day that the trailing average covers. */
 export const TRAILING_DAYS = 7;
 
-/** The segment tables need bytes only; the trend needs every metric. */
-export const SEGMENT_METRICS = ['http', 'p2p'] as const satisfies readonly Metric[];
+/** The bytes offload is computed from: all a segment table (or a saved offload query) needs. */
+export const OFFLOAD_METRICS = ['http', 'p2p'] as const satisfies readonly Metric[];
 
 /**
  * Safety margin on the API's look-back: the server's clock may run ahead of ours, and a request
@@ -181,7 +181,7 @@ export function planReport(options: PlanOptions): ReportPlan {
         from: segmentFrom,
         to: segmentTo,
         interval: segmentInterval,
-        metrics: SEGMENT_METRICS,
+        metrics: OFFLOAD_METRICS,
         dimensions: [dimension],
         ...withFilters,
       },

@@ -10,15 +10,13 @@ import type { Mailer, MailerReceipt } from './mailer.ts';
 
 export interface SesMailerOptions {
   readonly ses: SESClient;
-  /** An SES configuration set, for event publishing (bounces, deliveries). */
-  readonly configurationSetName?: string;
 }
 
 export class SesMailer implements Mailer {
   constructor(private readonly options: SesMailerOptions) {}
 
   async send(email: ReportEmail): Promise<MailerReceipt> {
-    const { ses, configurationSetName } = this.options;
+    const { ses } = this.options;
     const region = await ses.config.region().catch(() => undefined);
     try {
       const response = await ses.send(
@@ -28,7 +26,6 @@ export class SesMailer implements Mailer {
           Source: emailAddressOf(email.from) ?? email.from,
           Destinations: email.to.map((recipient) => emailAddressOf(recipient) ?? recipient),
           RawMessage: { Data: email.raw },
-          ...(configurationSetName ? { ConfigurationSetName: configurationSetName } : {}),
         }),
       );
       return response.MessageId ? { messageId: response.MessageId } : {};

@@ -2,10 +2,10 @@
  * The daily report as numbers: pure functions from gathered totals to the figures every part of the
  * email shows. Ratios are null, never NaN, when their denominator is zero (a day with no traffic).
  */
-import { TIME } from '../contract.ts';
+import { METRICS, type Metric, TIME } from '../contract.ts';
 import type { BucketTotals, ReportData, SegmentTotals } from './gather.ts';
 import { type ReportApproximation, SEGMENT_DIMENSIONS, type SegmentDimension } from './plan.ts';
-import { formatUtcOffset, type LocalDayWindow, localClock, zoneOffsetMs } from './time.ts';
+import { formatUtcOffset, type LocalDayWindow, localClock, windowIndexOf, zoneOffsetMs } from './time.ts';
 
 export const DEFAULT_TOP_N = 5;
 
@@ -14,7 +14,7 @@ export const MIN_DROP_SHARE = 0.01;
 
 export type RebufferBand = 'good' | 'acceptable' | 'concerning';
 
-/** Rebuffer ratio bands: under 1% good, 1-3% acceptable, over 3% concerning. */
+/** Rebuffer ratio bands, mildest first; `rebufferBandOf` says which side of each `upTo` a ratio falls. */
 export const REBUFFER_BANDS: readonly { readonly band: RebufferBand; readonly upTo: number }[] = [
   { band: 'good', upTo: 0.01 },
   { band: 'acceptable', upTo: 0.03 },
@@ -141,17 +141,14 @@ export interface ReportSummary {
   readonly topN: number;
 }
 
-interface Sums {
-  http: number;
-  p2p: number;
-  played: number;
-  rebuffered: number;
-  /** Sessions times bucket length: the integral of concurrent sessions over time. */
-  sessionMs: number;
-}
+/**
+ * Each metric summed over a period. `sessions` is an average per bucket, so it is summed times the
+ * bucket length: the integral of concurrent sessions over time, in session-milliseconds.
+ */
+type Sums = Record<Metric, number>;
 
 function emptySums(): Sums {
-  return { http: 0, p2p: 0, played: 0, rebuffered: 0, sessionMs: 0 };
+  return Object.fromEntries(METRICS.map((name) => [name, 0])) as Sums;
 }
 
 function figuresOf(sums: Sums, durationMs: number, days = 1): Figures {
@@ -165,7 +162,7 @@ function figuresOf(sums: Sums, durationMs: number, days = 1): Figures {
     played: sums.played / days,
     rebuffered: sums.rebuffered / days,
     rebufferRatio: rebufferRatioOf(sums.played, sums.rebuffered),
-    averageSessions: durationMs > 0 ? sums.sessionMs / durationMs : 0,
+    averageSessions: durationMs > 0 ? sums.sessions / durationMs : 0,
   };
 }
 
@@ -244,16 +241,8 @@ export function offloadDrops(breakdowns: readonly SegmentBreakdown[], topN: numb
     .slice(0, topN);
 }
 
-function windowIndexOf(windows: readonly LocalDayWindow[], t: number): number {
-  return windows.findIndex((window) => t >= window.from && t < window.to);
-}
-
 function addBucket(sums: Sums, bucket: BucketTotals, bucketMs: number): void {
-  sums.http += bucket.http;
-  sums.p2p += bucket.p2p;
-  sums.played += bucket.played;
-  sums.rebuffered += bucket.rebuffered;
-  sums.sessionMs += bucket.sessions * bucketMs;
+  for (const name of METRICS) sums[name] += name === 'sessions' ? bucket[name] * bucketMs : bucket[name];
 }
 
 function hoursOf(data: ReportData, reportWindow: LocalDayWindow, trueDay: LocalDayWindow): HourFigures[] {
@@ -311,11 +300,7 @@ export function summarizeReport(data: ReportData, options: SummaryOptions = {}):
     let durationMs = 0;
     for (let index = 0; index < last; index += 1) {
       const daySums = sums[index] as Sums;
-      trailingSums.http += daySums.http;
-      trailingSums.p2p += daySums.p2p;
-      trailingSums.played += daySums.played;
-      trailingSums.rebuffered += daySums.rebuffered;
-      trailingSums.sessionMs += daySums.sessionMs;
+      for (const name of METRICS) trailingSums[name] += daySums[name];
       const window = windows[index] as LocalDayWindow;
       durationMs += window.to - window.from;
     }

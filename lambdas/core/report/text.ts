@@ -9,6 +9,7 @@ import {
   dayLengthNote,
   headline,
   hourRange,
+  REBUFFER_BANDS_TEXT,
   segmentLabel,
   trailingName,
 } from './labels.ts';
@@ -110,7 +111,7 @@ export function renderReportText(summary: ReportSummary): string {
   const to = new Date(summary.to).toISOString().slice(0, 16).replace('T', ' ');
   lines.push(
     `The day runs from ${from} to ${to} UTC. Figures come straight from the Peer5 API. Every segment is in the attached CSV.`,
-    'Offload = P2P / (HTTP + P2P). Rebuffer ratio = rebuffered / (played + rebuffered): under 1% good, 1-3% acceptable, over 3% concerning.',
+    `Offload = P2P / (HTTP + P2P). Rebuffer ratio = rebuffered / (played + rebuffered): ${REBUFFER_BANDS_TEXT}.`,
   );
   return `${lines.join('\n')}\n`;
 }

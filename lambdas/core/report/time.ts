@@ -132,6 +132,11 @@ export function localDayWindow(date: string, timeZone: string): LocalDayWindow {
   return { date, from: startOfLocalDay(date, timeZone), to: startOfLocalDay(addDays(date, 1), timeZone) };
 }
 
+/** The index of the window holding instant `t`, or -1 when none does. */
+export function windowIndexOf(windows: readonly LocalDayWindow[], t: number): number {
+  return windows.findIndex((window) => t >= window.from && t < window.to);
+}
+
 function pad2(value: number): string {
   return String(value).padStart(2, '0');
 }
