@@ -7,7 +7,9 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { DEFAULT_DEADLINE_MARGIN_MS } from '../lambdas/handlers/environment.ts';
 
 /** The repository root: the esbuild project root and where the lock file lives. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -26,7 +28,7 @@ export function esbuildTargetOf(runtime: lambda.Runtime): string {
 export const LAMBDA_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 
 /** How long before its timeout a handler stops starting new work and returns cleanly. */
-export const HANDLER_DEADLINE_MARGIN = Duration.seconds(30);
+export const HANDLER_DEADLINE_MARGIN = Duration.millis(DEFAULT_DEADLINE_MARGIN_MS);
 
 /** Query results are scratch data: kept long enough to download, then expired. */
 export const QUERY_RESULTS_EXPIRATION = Duration.days(30);
@@ -55,6 +57,10 @@ export const SECURE_QUEUE_PROPS = {
   enforceSSL: true,
   retentionPeriod: Duration.days(14),
 } as const satisfies sqs.QueueProps;
+
+export const SECURE_TOPIC_PROPS = {
+  enforceSSL: true,
+} as const satisfies sns.TopicProps;
 
 /** Scheduler retries only failed deliveries (throttling, service errors), not function errors. */
 export const SCHEDULE_RETRY_ATTEMPTS = 5;

@@ -6,6 +6,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { DEFAULT_RETENTION_DAYS } from '../lambdas/core/config.ts';
 import {
   ACCESS_LOGS_EXPIRATION,
   INCOMPLETE_UPLOAD_EXPIRATION,
@@ -24,7 +25,7 @@ export interface LakeStorageProps {
   readonly bucket?: s3.IBucket;
   /**
    * Days before a lake object expires (new bucket only).
-   * @default 730
+   * @default DEFAULT_RETENTION_DAYS
    */
   readonly retentionDays?: number;
   /**
@@ -46,7 +47,7 @@ export class LakeStorage extends Construct {
   constructor(scope: Construct, id: string, props: LakeStorageProps) {
     super(scope, id);
     this.prefix = props.prefix;
-    const retention = Duration.days(props.retentionDays ?? 730);
+    const retention = Duration.days(props.retentionDays ?? DEFAULT_RETENTION_DAYS);
     const noncurrent = props.noncurrentVersionExpiration ?? NONCURRENT_VERSION_EXPIRATION;
 
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {

@@ -10,7 +10,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { LakeEvent } from '../lambdas/core/lake/run.ts';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/handlers/telemetry.ts';
+import { SECURE_TOPIC_PROPS } from './defaults.ts';
+
+/** The `event` field of the log lines that name a gap's dataset and range. */
+const GAP_EVENT: LakeEvent['event'] = 'gap';
 
 export interface ReporterMonitoringProps {
   /**
@@ -29,23 +34,28 @@ export interface FreshnessOptions {
 
 export class ReporterMonitoring extends Construct {
   public readonly topic: sns.Topic;
-  public readonly alarms: cloudwatch.Alarm[] = [];
+  private readonly registered: cloudwatch.Alarm[] = [];
   private readonly action: actions.SnsAction;
 
   constructor(scope: Construct, id: string, props: ReporterMonitoringProps = {}) {
     super(scope, id);
     this.topic = new sns.Topic(this, 'Topic', {
+      ...SECURE_TOPIC_PROPS,
       displayName: 'peer5-reporter alarms',
-      enforceSSL: true,
     });
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     this.action = new actions.SnsAction(this.topic);
   }
 
+  /** Every alarm created so far, in order. */
+  public get alarms(): readonly cloudwatch.Alarm[] {
+    return this.registered;
+  }
+
   private register(alarm: cloudwatch.Alarm): cloudwatch.Alarm {
     alarm.addAlarmAction(this.action);
     alarm.addOkAction(this.action);
-    this.alarms.push(alarm);
+    this.registered.push(alarm);
     return alarm;
   }
 
@@ -88,8 +98,7 @@ export class ReporterMonitoring extends Construct {
   watchGaps(): cloudwatch.Alarm {
     return this.register(
       new cloudwatch.Alarm(this, 'Gaps', {
-        alarmDescription:
-          'An export found lake windows that can no longer be fetched (beyond the API look-back). The log lines "Lake gap" name the dataset and the range; coarser datasets may still cover it.',
+        alarmDescription: `An export found lake windows that can no longer be fetched (beyond the API look-back). The log lines with event "${GAP_EVENT}" name the dataset and the range; coarser datasets may still cover it.`,
         metric: this.reporterMetric(METRIC.gapsFound, Duration.hours(1)),
         threshold: 1,
         evaluationPeriods: 1,

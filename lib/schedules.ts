@@ -36,7 +36,7 @@ export interface ReporterSchedulesProps {
 
 export class ReporterSchedules extends Construct {
   public readonly role: iam.Role;
-  public readonly schedules: scheduler.Schedule[] = [];
+  private readonly added: scheduler.Schedule[] = [];
   private readonly deadLetterQueue: sqs.IQueue;
   private readonly retryAttempts: number;
 
@@ -57,6 +57,11 @@ export class ReporterSchedules extends Construct {
         resources: [props.deadLetterQueue.queueArn],
       }),
     );
+  }
+
+  /** Every schedule added so far, in order. */
+  public get schedules(): readonly scheduler.Schedule[] {
+    return this.added;
   }
 
   /** Schedules `options.function` and allows the role to invoke it (the unqualified ARN only). */
@@ -87,7 +92,7 @@ export class ReporterSchedules extends Construct {
         }),
       }),
     });
-    this.schedules.push(schedule);
+    this.added.push(schedule);
     return schedule;
   }
 }

@@ -7,7 +7,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { lambdaEnvironment, minutesOfDay, type Settings, SettingsError } from '../lambdas/core/config.ts';
+import {
+  DAILY_FRESHNESS_ALARM_DAYS,
+  lambdaEnvironment,
+  minutesOfDay,
+  type Settings,
+  SettingsError,
+} from '../lambdas/core/config.ts';
 import { emailAddressOf } from '../lambdas/core/report/config.ts';
 import { EXPORT_SETTINGS, REPORT_SETTINGS } from '../lambdas/handlers/environment.ts';
 import { SECURE_QUEUE_PROPS } from './defaults.ts';
@@ -234,11 +240,12 @@ export class Peer5ReporterStack extends Stack {
     }
     this.monitoring.watchQueue('FailedRunsWaiting', this.failureQueue);
     this.monitoring.watchGaps();
-    // Hourly datasets write every hour; with daily datasets only, a window arrives once a day.
+    // Hourly datasets write every hour; with daily datasets only, a window arrives once a day and
+    // freshnessAlarmHours does not apply (its description says so).
     this.monitoring.watchFreshness(
       hourlyDatasets.length > 0
         ? { period: Duration.hours(1), evaluationPeriods: settings.freshnessAlarmHours }
-        : { period: Duration.days(1), evaluationPeriods: 2 },
+        : { period: Duration.days(1), evaluationPeriods: DAILY_FRESHNESS_ALARM_DAYS },
     );
 
     new CfnOutput(this, 'LakeLocation', {

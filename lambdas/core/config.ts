@@ -59,6 +59,14 @@ const LONGEST_CATCH_UP_MS = Math.max(
 const LONGEST_CATCH_UP_DAYS = Math.ceil(LONGEST_CATCH_UP_MS / TIME.DAY);
 /** Objects live at least a day past the catch-up reach before the lifecycle rule deletes them. */
 export const MIN_RETENTION_DAYS = LONGEST_CATCH_UP_DAYS + 1;
+/** Two years of lake objects unless `retentionDays` says otherwise. */
+export const DEFAULT_RETENTION_DAYS = 730;
+
+/**
+ * With daily datasets only, a window arrives once a day, so an alarm counted in hours would fire
+ * between two runs: the freshness alarm then waits this many days instead of `freshnessAlarmHours`.
+ */
+export const DAILY_FRESHNESS_ALARM_DAYS = 2;
 
 const timeOfDay = z.string().regex(TIME_OF_DAY, 'must be a time of day in 24-hour HH:MM form, e.g. "07:30"');
 
@@ -162,7 +170,7 @@ export const settingsSchema = z.object({
     36_500,
     `scheduled runs fetch every window of the last ${LONGEST_CATCH_UP_DAYS} days that is missing from the lake, so a shorter retention deletes windows that every run then fetches again`,
   )
-    .default(730)
+    .default(DEFAULT_RETENTION_DAYS)
     .describe(
       `Days a lake object is kept before the lifecycle rule deletes it (bucket created by the stack only). At least ${MIN_RETENTION_DAYS}: scheduled runs fetch again any window of the last ${LONGEST_CATCH_UP_DAYS} days that is missing.`,
     ),
@@ -176,7 +184,9 @@ export const settingsSchema = z.object({
     ),
   freshnessAlarmHours: wholeNumber(2, 24)
     .default(3)
-    .describe('Alarm when no lake window has been written for this many hours.'),
+    .describe(
+      `Alarm when no lake window has been written for this many hours. Applies when some dataset is hourly; with daily datasets only, the alarm fires after ${DAILY_FRESHNESS_ALARM_DAYS} days without a window instead.`,
+    ),
   apiBaseUrl: apiBaseUrlSchema.default(DEFAULT_BASE_URL).describe('Base URL of the Peer5 API.'),
   reportTopN: wholeNumber(1, MAX_TOP_N)
     .default(DEFAULT_TOP_N)

@@ -27,3 +27,5 @@ export const REPORT_SETTINGS = [
 
 /** Milliseconds before the Lambda timeout at which a handler stops starting new work. */
 export const DEADLINE_MARGIN_VARIABLE = 'PEER5_DEADLINE_MARGIN_MS';
+/** The margin when DEADLINE_MARGIN_VARIABLE is not set: enough to flush logs, metrics and an upload. */
+export const DEFAULT_DEADLINE_MARGIN_MS = 30_000;

@@ -39,7 +39,7 @@ export const sink = new S3LakeSink({ s3, bucket: config.bucketName });
 
 /**
  * One invocation's lake run: the API client and the settings every run of this function shares.
- * `finish` records the result (metrics, logs) and fails the invocation when a window failed.
+ * `finish` records the result's metrics and fails the invocation when a window failed.
  */
 export function lakeRunOf(context: ApiTokenContext) {
   const deadline = deadlineOf(context);

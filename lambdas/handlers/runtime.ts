@@ -12,10 +12,11 @@ import secretsManager from '@middy/secrets-manager';
 import { clearCache, getInternal } from '@middy/util';
 import type { Context } from 'aws-lambda';
 import { ExportClient, type ExportClientEvent, type ExportClientStats } from '../core/client/index.ts';
+import { SettingsError } from '../core/config.ts';
 import type { LakeEvent, RunResult } from '../core/lake/run.ts';
 import type { TokenProvider } from '../core/source.ts';
 import { ApiTokenError, tokenOfSecret } from '../core/token.ts';
-import { DEADLINE_MARGIN_VARIABLE } from './environment.ts';
+import { DEADLINE_MARGIN_VARIABLE, DEFAULT_DEADLINE_MARGIN_MS } from './environment.ts';
 import { METRIC } from './telemetry.ts';
 
 /** Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE. */
@@ -82,10 +83,26 @@ export function apiToken(secretId: string): MiddlewareObj<unknown, unknown, Erro
   };
 }
 
+/** The deadline margin in `environment`: DEFAULT_DEADLINE_MARGIN_MS when unset, else a whole number of ms. */
+export function deadlineMarginOf(environment: Readonly<Record<string, string | undefined>>): number {
+  const text = environment[DEADLINE_MARGIN_VARIABLE];
+  if (text === undefined) return DEFAULT_DEADLINE_MARGIN_MS;
+  const margin = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(margin)) {
+    throw new SettingsError(
+      [{ setting: DEADLINE_MARGIN_VARIABLE, message: 'must be a non-negative whole number of milliseconds' }],
+      'environment variable',
+    );
+  }
+  return margin;
+}
+
+// Read once per cold start: a bad value fails the init with a message that names the variable.
+const DEADLINE_MARGIN_MS = deadlineMarginOf(process.env);
+
 /** Epoch ms by which a handler stops starting work: its timeout minus a margin for the wrap-up. */
 export function deadlineOf(context: Pick<Context, 'getRemainingTimeInMillis'>, now = Date.now()): number {
-  const margin = Number(process.env[DEADLINE_MARGIN_VARIABLE] ?? '30000');
-  return now + context.getRemainingTimeInMillis() - (Number.isFinite(margin) ? margin : 30_000);
+  return now + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS;
 }
 
 /**
@@ -130,7 +147,10 @@ export function logClientEvent(event: ExportClientEvent): void {
   }
 }
 
-/** Lake events at their own level. */
+/**
+ * Lake events at the level the core gives them (gaps and failed windows: error), with their
+ * `event` field, which is what alarm descriptions and the docs point at.
+ */
 export function logLakeEvent(event: LakeEvent): void {
   const { level, message, ...fields } = event;
   logger[level](message, fields);
@@ -150,7 +170,7 @@ export interface RunSummary {
   readonly stopReason: string | null;
 }
 
-/** Emits the run's metrics and logs its gaps and failures at error level. */
+/** Emits the run's metrics; the lake core has already logged its gaps, failures and summary. */
 export function recordRun(result: RunResult, stats: ExportClientStats): RunSummary {
   const gapWindows = result.gaps.reduce((sum, gap) => sum + gap.windows, 0);
   metrics.addMetric(METRIC.windowsWritten, MetricUnit.Count, result.windows.length);
@@ -162,25 +182,7 @@ export function recordRun(result: RunResult, stats: ExportClientStats): RunSumma
   metrics.addMetric(METRIC.apiRequests, MetricUnit.Count, stats.requests);
   metrics.addMetric(METRIC.apiRetries, MetricUnit.Count, stats.retries);
 
-  for (const gap of result.gaps) {
-    logger.error('Lake gap: windows missing that can no longer be fetched', {
-      dataset: gap.dataset,
-      from: new Date(gap.start).toISOString(),
-      to: new Date(gap.end).toISOString(),
-      windows: gap.windows,
-      reason: gap.reason,
-    });
-  }
-  for (const failed of result.failed) {
-    logger.error('Window failed; the next run fetches it again', {
-      dataset: failed.dataset,
-      from: new Date(failed.start).toISOString(),
-      to: new Date(failed.end).toISOString(),
-      key: failed.key,
-      error: failed.error,
-    });
-  }
-  const summary: RunSummary = {
+  return {
     windowsWritten: result.windows.length,
     windowsProvisional: result.windows.filter((window) => !window.final).length,
     windowsFailed: result.failed.length,
@@ -192,20 +194,17 @@ export function recordRun(result: RunResult, stats: ExportClientStats): RunSumma
     apiRetries: stats.retries,
     stopReason: result.stopReason,
   };
-  if (result.deferred > 0) {
-    logger.warn('Run stopped before its plan was done; the next run continues', { ...summary });
-  } else {
-    logger.info('Run finished', { ...summary });
-  }
-  return summary;
 }
+
+/** The `event` field of the log lines that name a failed window. */
+const WINDOW_FAILED_EVENT: LakeEvent['event'] = 'window-failed';
 
 /** Windows failed in this run: the invocation fails so the error alarm and the failure queue see it. */
 export class RunFailedError extends Error {
   override readonly name = 'RunFailedError';
   constructor(readonly summary: RunSummary) {
     super(
-      `${summary.windowsFailed} window(s) failed (${summary.windowsWritten} written, ${summary.windowsDeferred} deferred); they are fetched again by the next run. See the log lines "Window failed".`,
+      `${summary.windowsFailed} window(s) failed (${summary.windowsWritten} written, ${summary.windowsDeferred} deferred); they are fetched again by the next run. See the log lines with event "${WINDOW_FAILED_EVENT}".`,
     );
   }
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderSettingsTable } from '../../bin/cli/readme-sections.ts';
 import {
+  DAILY_FRESHNESS_ALARM_DAYS,
+  DEFAULT_RETENTION_DAYS,
   environmentVariableOf,
   lambdaEnvironment,
   MIN_RETENTION_DAYS,
@@ -227,6 +229,16 @@ describe('the settings reference', () => {
       'recipients',
     ]);
     expect(reference.find((entry) => entry.name === 'hourlyExportMinute')?.defaultValue).toBe('15');
+    expect(reference.find((entry) => entry.name === 'retentionDays')?.defaultValue).toBe(
+      String(DEFAULT_RETENTION_DAYS),
+    );
+  });
+
+  it('says when freshnessAlarmHours does not apply, and what the alarm waits for instead', () => {
+    const freshness = settingsReference().find((entry) => entry.name === 'freshnessAlarmHours');
+    expect(freshness?.description).toContain(
+      `with daily datasets only, the alarm fires after ${DAILY_FRESHNESS_ALARM_DAYS} days without a window`,
+    );
   });
 
   it('lists a Lambda variable only for settings some function reads', () => {

@@ -4,9 +4,11 @@
  * configuration, without bundling (the handler tests run the bundles).
  */
 import { Template } from 'aws-cdk-lib/assertions';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Settings } from '../../lambdas/core/config.ts';
+import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { DEFAULT_RETENTION_DAYS, type Settings } from '../../lambdas/core/config.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
 import {
   columnsOf,
@@ -19,7 +21,12 @@ import {
 } from '../../lambdas/core/datasets.ts';
 import { LAKE_SERDE_LIBRARY, LakeCsvEncoder } from '../../lambdas/core/lake/csv.ts';
 import { provisionalMarkerKey } from '../../lambdas/core/lake/keys.ts';
-import { EXPORT_SETTINGS, REPORT_SETTINGS } from '../../lambdas/handlers/environment.ts';
+import {
+  DEADLINE_MARGIN_VARIABLE,
+  DEFAULT_DEADLINE_MARGIN_MS,
+  EXPORT_SETTINGS,
+  REPORT_SETTINGS,
+} from '../../lambdas/handlers/environment.ts';
 import { createApp } from '../../lib/app.ts';
 import { type OpenCsvParameters, openCsvParseLine } from './opencsv.ts';
 
@@ -572,7 +579,7 @@ describe('the stack with every default dataset and a new bucket', () => {
         Object.keys(
           (resources[logicalId(resources, 'AWS::Lambda::Function', prefix)] as Resource).Properties
             .Environment.Variables,
-        ).filter((name) => name.startsWith('PEER5_') && name !== 'PEER5_DEADLINE_MARGIN_MS');
+        ).filter((name) => name.startsWith('PEER5_') && name !== DEADLINE_MARGIN_VARIABLE);
       const names = (settingNames: readonly string[]) =>
         settingNames.map((name) => `PEER5_${name.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`);
       expect(variables('HourlyExport')).toEqual(names(EXPORT_SETTINGS));
@@ -583,6 +590,14 @@ describe('the stack with every default dataset and a new bucket', () => {
           .Environment.Variables.PEER5_DATASETS,
       ) as { cadence: string }[];
       expect(hourlyDatasets.every((dataset) => dataset.cadence === 'hourly')).toBe(true);
+    });
+
+    it("leave the handlers' default deadline margin before the timeout", () => {
+      for (const [id, fn] of byType(resources, 'AWS::Lambda::Function')) {
+        expect(fn.Properties.Environment.Variables[DEADLINE_MARGIN_VARIABLE], id).toBe(
+          String(DEFAULT_DEADLINE_MARGIN_MS),
+        );
+      }
     });
   });
 
@@ -657,6 +672,26 @@ describe('the stack with every default dataset and a new bucket', () => {
         TreatMissingData: 'notBreaching',
       });
     });
+
+    it("point at the gap log lines by the lake core's event field", () => {
+      const gaps = alarms().find((alarm) => alarm.MetricName === 'GapsFound');
+      expect(gaps?.AlarmDescription).toContain(
+        'The log lines with event "gap" name the dataset and the range',
+      );
+    });
+
+    it('are listed, read-only, by the monitoring construct', () => {
+      // Checked by the type checker: callers read the list but cannot add to it or empty it.
+      expectTypeOf(built.stack.monitoring.alarms).toEqualTypeOf<readonly cloudwatch.Alarm[]>();
+      const listed = built.stack.monitoring.alarms.map((alarm) =>
+        built.stack.getLogicalId(alarm.node.defaultChild as cloudwatch.CfnAlarm),
+      );
+      expect(listed.sort()).toEqual(
+        alarms()
+          .map((alarm) => alarm.id as string)
+          .sort(),
+      );
+    });
   });
 
   it('passes every cdk-nag AwsSolutions rule, with a reason for each acknowledgement', () => {
@@ -673,6 +708,15 @@ describe('the stack with every default dataset and a new bucket', () => {
       .flatMap((entry) => Object.values(entry.data as Record<string, string>));
     expect(acknowledgements.length).toBeGreaterThan(0);
     for (const reason of acknowledgements) expect(reason.length).toBeGreaterThan(80);
+  });
+
+  it('lists the schedules it created, read-only: hourly export, daily export and report', () => {
+    expectTypeOf(built.stack.schedules.schedules).toEqualTypeOf<readonly scheduler.Schedule[]>();
+    expect(built.stack.schedules.schedules.map((schedule) => schedule.node.id)).toEqual([
+      'HourlyExport',
+      'DailyExport',
+      'DailyReport',
+    ]);
   });
 
   it('verifies the sender address as an SES identity', () => {
@@ -740,6 +784,20 @@ describe('the stack writing into an existing bucket, with daily datasets only', 
     expect(statements.find((statement) => statement.sid === 'SendReport')?.resources[0]).toBe(
       'arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/example.com',
     );
+  });
+});
+
+describe('the stack with the default retention', () => {
+  it('expires lake objects after the default of the retentionDays setting', () => {
+    const { resources } = synth({ sender: 'reports@example.com', recipients: 'ops@example.com' });
+    const lake = resources[logicalId(resources, 'AWS::S3::Bucket', 'LakeBucket')] as Resource;
+    expect(lake.Properties.LifecycleConfiguration.Rules[0]).toEqual({
+      Id: 'lake-retention',
+      Prefix: 'peer5/',
+      ExpirationInDays: DEFAULT_RETENTION_DAYS,
+      Status: 'Enabled',
+    });
+    expect(DEFAULT_RETENTION_DAYS).toBe(730);
   });
 });
 

@@ -100,7 +100,6 @@ describe('the token in a secret', () => {
 
 describe('the deadline of a run', () => {
   it('leaves the margin before the Lambda timeout', () => {
-    process.env.PEER5_DEADLINE_MARGIN_MS = '30000';
     expect(deadlineOf({ getRemainingTimeInMillis: () => 600_000 }, 1_000_000)).toBe(1_000_000 + 570_000);
   });
 });

@@ -293,7 +293,7 @@ describe('a simulated day of the deployed functions', () => {
 
   it('never writes the API token into a log line', () => {
     const logs = output.join('');
-    expect(logs).toContain('Run finished');
+    expect(logs).toContain('"event":"run-finished"');
     expect(logs).not.toContain(FIRST_TOKEN);
     expect(logs).not.toContain(ROTATED_TOKEN);
   });
