@@ -12,13 +12,13 @@ import {
   parseDatasets,
 } from './datasets.ts';
 import { DEFAULT_CATCH_UP_HORIZON_MS, DEFAULT_SETTLE_MS } from './lake/plan.ts';
+import { S3_BUCKET_NAME } from './lake/sink.ts';
 import { emailAddressOf, MAX_RECIPIENTS, MAX_TOP_N } from './report/config.ts';
 import { DEFAULT_TOP_N } from './report/summary.ts';
 import { canonicalTimeZone } from './report/time.ts';
 
 const TIME_OF_DAY = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
-const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const LAKE_PREFIX = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 const GLUE_DATABASE = /^[a-z][a-z0-9_]{0,254}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -152,7 +152,10 @@ export const settingsSchema = z.object({
     ),
   bucketName: z
     .string()
-    .regex(BUCKET_NAME, 'must be a valid S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)')
+    .regex(
+      S3_BUCKET_NAME,
+      'must be a valid S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)',
+    )
     .optional()
     .describe(
       'Write the lake into this existing bucket instead of creating one. The stack does not change an existing bucket: its lifecycle, versioning and logging stay yours.',

@@ -67,7 +67,8 @@ export type LakeLocation =
   | { readonly kind: 's3'; readonly bucket: string; readonly prefix: string }
   | { readonly kind: 'local'; readonly root: string; readonly prefix: string };
 
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** S3's bucket naming rules: 3-63 characters, no `xn--` prefix, no `..`, no `-s3alias` suffix. */
+export const S3_BUCKET_NAME = /^(?!xn--)(?!.*\.\.)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /**
  * Reads a lake location from the command line: `s3://bucket/optional/prefix`, `file:///abs/dir`
@@ -82,7 +83,7 @@ export function parseLakeUrl(url: string, cwd: string = process.cwd()): LakeLoca
     const slash = rest.indexOf('/');
     const bucket = slash === -1 ? rest : rest.slice(0, slash);
     const prefix = slash === -1 ? '' : rest.slice(slash + 1).replace(/^\/+|\/+$/g, '');
-    if (!BUCKET_NAME.test(bucket)) {
+    if (!S3_BUCKET_NAME.test(bucket)) {
       throw new LakeUrlError(
         `lake location ${JSON.stringify(url)}: bucket name ${JSON.stringify(bucket)} must be 3-63 lowercase letters, digits, "." or "-"`,
       );
