@@ -55,6 +55,9 @@ export interface Command {
   run(argv: readonly string[], io: CommandIo): Promise<number>;
 }
 
+/** Requests a backfill starts per minute unless told otherwise; the vendor publishes no limit. */
+const DEFAULT_BACKFILL_PACE = 30;
+
 const BACKFILL_FLAGS = {
   from: { type: 'string', value: 'DATE', help: 'first day (or ISO moment) to fetch, inclusive' },
   to: { type: 'string', value: 'DATE', help: 'end of the range, exclusive' },
@@ -62,11 +65,9 @@ const BACKFILL_FLAGS = {
   'max-requests-per-minute': {
     type: 'string',
     value: 'N',
-    help: 'pace API requests to stay under the rate limit (default 30)',
+    help: `pace API requests to stay under the rate limit (default ${DEFAULT_BACKFILL_PACE})`,
   },
 } as const satisfies FlagTable;
-
-const DEFAULT_BACKFILL_PACE = 30;
 
 const RUN_FLAGS = { ...COMMON_FLAGS, ...API_FLAGS, ...LAKE_FLAGS } satisfies FlagTable;
 const REPORT_FLAGS = {
@@ -615,7 +616,8 @@ export const COMMANDS: readonly Command[] = [start, run, report, backfill, plan,
 
 export function commandHelp(command: Command): string {
   const flags = Object.keys(command.flags).length > 0 ? `\n\nOptions:\n${flagHelp(command.flags)}` : '';
-  return `Usage: ${command.usage}\n\n${command.summary}.${flags}`;
+  const summary = `${command.summary.charAt(0).toUpperCase()}${command.summary.slice(1)}`;
+  return `Usage: ${command.usage}\n\n${summary}.${flags}`;
 }
 
 export function mainHelp(): string {

@@ -125,7 +125,7 @@ export function parseFlags(argv: readonly string[], flags: FlagTable): ParsedFla
 export function flagHelp(flags: FlagTable): string {
   const rows = Object.entries(flags).map(([name, spec]) => {
     const left = `--${name}${spec.value ? ` ${spec.value}` : ''}`;
-    return `  ${left.padEnd(24)} ${spec.help}`;
+    return `  ${left.padEnd(28)} ${spec.help}`;
   });
   return rows.join('\n');
 }
