@@ -3,6 +3,7 @@
  * SIGTERM, for local runs and demos.
  */
 import { parseArgs } from 'node:util';
+import { parseInstant } from '../lambdas/core/dates.ts';
 import { DEFAULT_SEGMENTS, SEGMENT_LIMITS } from './catalogue.ts';
 import {
   DEFAULT_HOST,
@@ -40,8 +41,6 @@ class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
-
 function integerFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   // A non-numeric string is passed through so the shared validator reports it as given.
@@ -51,8 +50,8 @@ function integerFlag(value: string | undefined, flag: string, min: number, max: 
 
 function timeFlag(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  const ms = ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) {
+  const ms = parseInstant(value);
+  if (ms === null) {
     throw new UsageError(
       `"${flag}" must be an ISO 8601 date, or date-time with Z or an offset, such as 2024-05-01T12:00:00Z; got ${JSON.stringify(value)}`,
     );

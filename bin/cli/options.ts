@@ -13,6 +13,7 @@ import {
   SettingsError,
   settingFromText,
 } from '../../lambdas/core/config.ts';
+import { parseInstant } from '../../lambdas/core/dates.ts';
 import { type LakeLocation, parseLakeUrl } from '../../lambdas/core/lake/sink.ts';
 
 /** Exit codes a script can rely on. */
@@ -135,47 +136,17 @@ export function stringFlag(values: FlagValues, name: string): string | undefined
   return typeof value === 'string' ? value : undefined;
 }
 
-const ISO_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-](\d{2}):(\d{2})))?$/;
-
-/** The fields of an ISO date or date-time are each in range: no 30 February, no 24:00. */
-function isRealMoment(match: RegExpExecArray): boolean {
-  const [
-    ,
-    year,
-    month,
-    day,
-    hour = '0',
-    minute = '0',
-    second = '0',
-    ,
-    offsetHours = '0',
-    offsetMinutes = '0',
-  ] = match.map((part) => part ?? undefined);
-  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
-  return (
-    date.getUTCFullYear() === Number(year) &&
-    date.getUTCMonth() === Number(month) - 1 &&
-    date.getUTCDate() === Number(day) &&
-    Number(hour) < 24 &&
-    Number(minute) < 60 &&
-    Number(second) < 60 &&
-    Number(offsetHours) < 24 &&
-    Number(offsetMinutes) < 60
-  );
-}
-
 /** A `--flag ISO` value as epoch ms; a date alone means its midnight UTC. */
 export function timeFlag(values: FlagValues, name: string): number | undefined {
   const text = stringFlag(values, name);
   if (text === undefined) return undefined;
-  const match = ISO_TIME.exec(text);
-  if (match === null || !isRealMoment(match)) {
+  const ms = parseInstant(text);
+  if (ms === null) {
     throw new UsageError(
       `--${name} must be an ISO 8601 date (2026-11-25) or date-time with Z or an offset (2026-11-25T08:00:00Z) that exists on the calendar; got ${JSON.stringify(text)}`,
     );
   }
-  return Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
+  return ms;
 }
 
 function readConfigFile(values: FlagValues, cwd: string): Record<string, unknown> {

@@ -5,26 +5,17 @@
  */
 import { z } from 'zod';
 import { type DatasetDefinition, LAKE_EPOCH } from '../core/datasets.ts';
+import { parseCalendarDate, parseInstant } from '../core/dates.ts';
 
 export class EventError extends Error {
   override readonly name = 'EventError';
 }
 
-const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 /** A date (UTC midnight), an ISO 8601 time with a zone, or epoch milliseconds. */
 function instantOf(value: unknown): number | null {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : null;
-  if (typeof value !== 'string') return null;
-  const text = value.trim();
-  if (CALENDAR_DATE.test(text)) {
-    const ms = Date.parse(`${text}T00:00:00Z`);
-    return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text ? null : ms;
-  }
-  // A time without a zone would silently be read in the Lambda's zone: require one.
-  if (!/T.*(Z|[+-]\d{2}:?\d{2})$/i.test(text)) return null;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? null : ms;
+  // A time without a zone would silently be read in the Lambda's zone: parseInstant requires one.
+  return typeof value === 'string' ? parseInstant(value) : null;
 }
 
 const INSTANT_RULE =
@@ -123,9 +114,15 @@ export function parseReportEvent(event: unknown, now: number): ReportRequest {
     {
       scheduledTime: z
         .string()
-        .refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 time')
+        .refine((value) => parseInstant(value) !== null, 'must be an ISO 8601 time with a zone')
         .optional(),
-      date: z.string().regex(CALENDAR_DATE, 'must be a calendar date in the form YYYY-MM-DD').optional(),
+      date: z
+        .string()
+        .refine(
+          (value) => parseCalendarDate(value) !== null,
+          'must be a calendar date in the form YYYY-MM-DD',
+        )
+        .optional(),
     },
     { error: 'must be a JSON object such as {"date": "2024-05-01"}' },
   );
@@ -133,7 +130,7 @@ export function parseReportEvent(event: unknown, now: number): ReportRequest {
   if (!result.success) throw new EventError(describeIssues('report', result.error));
   const { scheduledTime, date } = result.data;
   return {
-    now: scheduledTime === undefined ? now : Date.parse(scheduledTime),
+    now: scheduledTime === undefined ? now : (parseInstant(scheduledTime) as number),
     ...(date === undefined ? {} : { date }),
   };
 }

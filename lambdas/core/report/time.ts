@@ -4,8 +4,6 @@
  */
 import { TIME } from '../contract.ts';
 
-const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-
 const wallClockFormatters = new Map<string, Intl.DateTimeFormat>();
 
 function wallClockFormatter(timeZone: string): Intl.DateTimeFormat {
@@ -50,25 +48,9 @@ export function zoneOffsetMs(t: number, timeZone: string): number {
   return wallClockMs(t, timeZone) - Math.floor(t / 1000) * 1000;
 }
 
-export interface CalendarDate {
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-}
+import { type CalendarDate, parseCalendarDate } from '../dates.ts';
 
-/** Parses `YYYY-MM-DD`, or returns null when it is not a real calendar date. */
-export function parseCalendarDate(text: string): CalendarDate | null {
-  const match = DATE_PATTERN.exec(text);
-  if (match === null) return null;
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
-  const probe = new Date(Date.UTC(year, month - 1, day));
-  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) {
-    return null;
-  }
-  return { year, month, day };
-}
+export { type CalendarDate, parseCalendarDate };
 
 function requireCalendarDate(date: string): CalendarDate {
   const parsed = parseCalendarDate(date);
