@@ -215,6 +215,9 @@ export function partitionKeysOf(dataset: DatasetDefinition): PartitionKey[] {
  */
 export const LAKE_EPOCH = '2015-01-01';
 
+/** `LAKE_EPOCH` as epoch milliseconds (its midnight UTC). */
+export const LAKE_EPOCH_MS = Date.parse(`${LAKE_EPOCH}T00:00:00Z`);
+
 /** A window is one cadence period of one dataset: the unit that is fetched and written whole. */
 export interface Window {
   readonly dataset: DatasetDefinition;
@@ -241,19 +244,15 @@ export function partitionValuesOf(window: Window): Record<string, string> {
   return window.dataset.cadence === 'hourly' ? { dt, hour: iso.slice(11, 13) } : { dt };
 }
 
-function joinPrefix(prefix: string, rest: string): string {
+/** A key (or folder) under the lake prefix, joined the same way as every table's keys. */
+export function lakeKey(prefix: string, rest: string): string {
   const trimmed = prefix.replace(/^\/+|\/+$/g, '');
   return trimmed === '' ? rest : `${trimmed}/${rest}`;
 }
 
-/** A key (or folder) under the lake prefix, joined the same way as every table's keys. */
-export function lakeKey(prefix: string, rest: string): string {
-  return joinPrefix(prefix, rest);
-}
-
 /** Folder of a dataset's table in the lake: `<prefix>/<dataset>/`. */
 export function tablePrefix(prefix: string, dataset: DatasetDefinition): string {
-  return `${joinPrefix(prefix, dataset.name)}/`;
+  return `${lakeKey(prefix, dataset.name)}/`;
 }
 
 /** Deterministic object key of a window; a re-run writes the same key. */

@@ -4,7 +4,7 @@
  * - report:   `{ "date"?: "YYYY-MM-DD" }` by hand, `{ "scheduledTime": "<ISO>" }` from Scheduler
  */
 import { z } from 'zod';
-import { type DatasetDefinition, LAKE_EPOCH } from '../core/datasets.ts';
+import { type DatasetDefinition, LAKE_EPOCH, LAKE_EPOCH_MS } from '../core/datasets.ts';
 import { parseCalendarDate, parseInstant } from '../core/dates.ts';
 
 export class EventError extends Error {
@@ -83,7 +83,7 @@ export function parseBackfillEvent(
           message: 'must be after "from" (the range is [from, to))',
         });
       }
-      if (value.from < Date.parse(`${LAKE_EPOCH}T00:00:00Z`)) {
+      if (value.from < LAKE_EPOCH_MS) {
         ctx.addIssue({
           code: 'custom',
           path: ['from'],

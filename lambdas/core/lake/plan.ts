@@ -15,6 +15,7 @@ import {
   type DatasetDefinition,
   exportRequestFor,
   LAKE_EPOCH,
+  LAKE_EPOCH_MS,
   objectKey,
   windowAt,
 } from '../datasets.ts';
@@ -394,8 +395,6 @@ export interface PlanBackfillInput {
   readonly settleMs?: number;
   readonly lookBackMarginMs?: number;
 }
-
-const LAKE_EPOCH_MS = Date.parse(`${LAKE_EPOCH}T00:00:00Z`);
 
 export class BackfillRangeError extends Error {
   override readonly name = 'BackfillRangeError';
