@@ -573,7 +573,7 @@ const plan: Command = {
 const query: Command = {
   name: 'query',
   summary: 'run SQL over the local lake with the Athena table and column names',
-  usage: 'peer5-reporter query "SQL" [--lake DIR] [--json]',
+  usage: 'peer5-reporter query "SQL" [--lake DIR] [--now ISO] [--json]',
   flags: { ...COMMON_FLAGS, lake: LAKE_FLAGS.lake },
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, this.flags);
@@ -581,6 +581,7 @@ const query: Command = {
     if (sql === undefined || sql.trim() === '') throw new UsageError('query needs the SQL to run, in quotes');
     if (rest.length > 0)
       throw new UsageError('query takes one SQL argument: put the whole statement in quotes');
+    const now = timeFlag(values, 'now');
     const options = resolveOptions(values, this.flags, { cwd: io.cwd });
     if (options.lake.kind !== 'local') {
       throw new UsageError('--lake: query runs over a local folder; query an S3 lake with Athena');
@@ -591,6 +592,7 @@ const query: Command = {
       prefix: options.lake.prefix,
       database: options.settings.databaseName,
       datasets: options.settings.datasets,
+      ...(now === undefined ? {} : { now }),
     });
     print(io, values, result.rows, () =>
       table(

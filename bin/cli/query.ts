@@ -3,10 +3,13 @@
  * names as the Glue tables, so an analyst can try an Athena query before running it for real.
  * DuckDB is an optional dependency: the rest of the CLI works without it.
  *
- * DuckDB's SQL is close to Athena's (Trino) but not the same, so the session is set up to run the
- * SQL our README and saved queries use as Athena would: the session time zone is UTC, and a few
- * Trino functions DuckDB lacks get small macros (see ATHENA_FUNCTION_SHIMS). These are shims for
- * the functions the docs use, not a Trino emulator: other Trino-only SQL still fails here.
+ * DuckDB's SQL is close to Athena's (Trino) but not the same, so the session is set up to answer
+ * Athena SQL as Athena would: the session time zone is UTC, the clock can be set (`--now`), the
+ * Trino functions analysts use that DuckDB lacks get macros (athena-functions.ts), and date
+ * arithmetic is rewritten on the parse tree (athena-rewrite.ts).
+ *
+ * It reads a folder only. DuckDB reads S3 through its httpfs extension, which @duckdb/node-api does
+ * not ship and DuckDB downloads at run time from its own site, so an S3 lake is queried with Athena.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +20,9 @@ import {
   partitionKeysOf,
   tablePrefix,
 } from '../../lambdas/core/datasets.ts';
+import { sqlString } from './athena-formats.ts';
+import { athenaSessionSql } from './athena-functions.ts';
+import { rewriteAthenaTree } from './athena-rewrite.ts';
 
 export class QueryEngineMissingError extends Error {
   override readonly name = 'QueryEngineMissingError';
@@ -28,10 +34,6 @@ export interface QueryResult {
 }
 
 const DUCKDB_TYPES: Record<ColumnType, string> = { bigint: 'BIGINT', double: 'DOUBLE', string: 'VARCHAR' };
-
-function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
 
 function sqlIdentifier(value: string): string {
   return `"${value.replaceAll('"', '""')}"`;
@@ -77,99 +79,8 @@ export function viewSql(
   ].join(' ');
 }
 
-/**
- * Trino's `date_format` specifiers (MySQL style, as Athena engine v3 reads them) and the DuckDB
- * `strftime` code that prints the same text:
- *
- *   %a Sun..Sat      -> %a     %H 00..23          -> %H     %p AM/PM              -> %p
- *   %b Jan..Dec      -> %b     %h, %I 01..12      -> %I     %r 01:04:05 PM        -> %I:%M:%S %p
- *   %c month 1..12   -> %-m    %i minutes 00..59  -> %M     %S, %s seconds 00..59 -> %S
- *   %d day 01..31    -> %d     %j day of year     -> %j     %T 13:04:05           -> %H:%M:%S
- *   %e day 1..31     -> %-d    %k hour 0..23      -> %-H    %v ISO week 01..53    -> %V
- *   %f 123000        -> %g000  %l hour 1..12      -> %-I    %W Sunday..Saturday   -> %A
- *   %M January..     -> %B     %m month 01..12    -> %m     %x ISO week year      -> %G
- *   %Y 2026          -> %Y     %y 26              -> %y     %% a literal %        -> %%
- *
- * `%f` prints milliseconds and three zeros because Trino keeps milliseconds only. Trino rejects
- * %D %U %u %V %w %X ("not supported in date format string"), so the shim does too (null below).
- * Any other `%x` prints `x`, as in Trino.
- */
-const DATE_FORMAT_SPECIFIERS: Readonly<Record<string, string | null>> = {
-  '%a': '%a',
-  '%b': '%b',
-  '%c': '%-m',
-  '%d': '%d',
-  '%e': '%-d',
-  '%f': '%g000',
-  '%H': '%H',
-  '%h': '%I',
-  '%I': '%I',
-  '%i': '%M',
-  '%j': '%j',
-  '%k': '%-H',
-  '%l': '%-I',
-  '%M': '%B',
-  '%m': '%m',
-  '%p': '%p',
-  '%r': '%I:%M:%S %p',
-  '%S': '%S',
-  '%s': '%S',
-  '%T': '%H:%M:%S',
-  '%v': '%V',
-  '%W': '%A',
-  '%x': '%G',
-  '%Y': '%Y',
-  '%y': '%y',
-  '%%': '%%',
-  '%D': null,
-  '%U': null,
-  '%u': null,
-  '%V': null,
-  '%w': null,
-  '%X': null,
-};
-
-/** A DuckDB expression that rewrites the Trino format string `format` into a strftime one. */
-function strftimeFormatSql(format: string): string {
-  const cases = Object.entries(DATE_FORMAT_SPECIFIERS).map(([trino, duckdb]) => {
-    const result =
-      duckdb === null
-        ? `error(${sqlString(`date_format: ${trino} not supported in date format string (Athena rejects it too)`)})`
-        : sqlString(duckdb);
-    return `WHEN ${sqlString(trino)} THEN ${result}`;
-  });
-  // Split into `%x` specifiers and runs of literal text; literal text has no `%`, so strftime prints
-  // it as is. A lone trailing `%` prints nothing, as in Trino.
-  const token = [
-    `CASE t ${cases.join(' ')}`,
-    `WHEN '%' THEN ''`,
-    `ELSE CASE WHEN starts_with(t, '%') THEN substr(t, 2) ELSE t END END`,
-  ].join(' ');
-  return `array_to_string(list_transform(regexp_extract_all(${format}, '(?s)%.|[^%]+|%'), lambda t: ${token}), '')`;
-}
-
-/**
- * Shims for the Athena (Trino) functions our docs and saved queries use that DuckDB lacks or names
- * differently. DuckDB already has Trino's date_trunc, nullif, round, count_if and
- * `current_date - interval '7' day`.
- */
-const ATHENA_FUNCTION_SHIMS: readonly string[] = [
-  // The rewritten format is not a constant to DuckDB, which only the time-zone-aware strftime takes;
-  // with the session in UTC the cast keeps the wall-clock time of a plain timestamp or date.
-  `CREATE OR REPLACE TEMP MACRO date_format(value, format) AS strftime(CAST(value AS TIMESTAMPTZ), ${strftimeFormatSql('format')})`,
-  // Trino returns a timestamp with time zone, as DuckDB's to_timestamp does.
-  'CREATE OR REPLACE TEMP MACRO from_unixtime(unixtime) AS to_timestamp(unixtime)',
-  'CREATE OR REPLACE TEMP MACRO approx_distinct(value) AS approx_count_distinct(value)',
-];
-
-/** Session set-up that makes DuckDB answer Athena SQL as Athena does. */
-function athenaSessionSql(): string[] {
-  // Athena's session time zone is UTC: current_date, date_trunc and the timestamps from_unixtime
-  // returns follow it, wherever the analyst's laptop is.
-  return ["SET TimeZone = 'UTC'", ...ATHENA_FUNCTION_SHIMS];
-}
-
 type DuckDbModule = typeof import('@duckdb/node-api');
+type DuckDbConnection = import('@duckdb/node-api').DuckDBConnection;
 
 async function loadDuckDb(): Promise<DuckDbModule> {
   try {
@@ -185,14 +96,37 @@ async function loadDuckDb(): Promise<DuckDbModule> {
 
 /**
  * One cell as a JSON-safe value. BIGINT and HUGEINT (sums) arrive as bigint and DECIMAL as a number:
- * JSON and tables want numbers (epoch ms and byte counts fit). Timestamps, dates, lists and structs
- * take DuckDB's JSON form (`2026-11-25 05:00:00+00`, arrays, objects) rather than Date objects or
- * value classes that `--json` could not print.
+ * JSON and tables want numbers (epoch ms and byte counts fit). TIME arrives as a bigint of
+ * microseconds too, so a bigint whose JSON form is no integer keeps that form (`04:00:00`).
+ * Lists hold plain values too. Timestamps, dates and structs take DuckDB's JSON form
+ * (`2026-11-25 05:00:00+00`, objects) rather than Date objects or value classes that `--json`
+ * could not print.
  */
 function plain(js: unknown, json: unknown): unknown {
-  if (typeof js === 'bigint') return Number(js);
+  if (typeof js === 'bigint') return typeof json === 'string' && !/^-?\d+$/.test(json) ? json : Number(js);
   if (js === null || typeof js !== 'object') return js;
+  if (Array.isArray(js) && Array.isArray(json)) return js.map((item, index) => plain(item, json[index]));
   return json;
+}
+
+/**
+ * The SQL to run: `sql` with Athena's date arithmetic and extract fields (athena-rewrite.ts), as
+ * DuckDB prints the rewritten tree; `sql` itself when there is nothing to rewrite.
+ */
+async function athenaSql(connection: DuckDbConnection, sql: string): Promise<string> {
+  const [serialized] = (
+    await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS tree', [sql])
+  )
+    .getRowObjectsJS()
+    .map((row) => row.tree);
+  const rewritten = typeof serialized === 'string' ? rewriteAthenaTree(serialized) : null;
+  if (rewritten === null) return sql;
+  const [printed] = (
+    await connection.runAndReadAll('SELECT json_deserialize_sql($1::JSON) AS sql', [rewritten])
+  )
+    .getRowObjectsJS()
+    .map((row) => row.sql);
+  return typeof printed === 'string' ? printed : sql;
 }
 
 export async function queryLocalLake(options: {
@@ -201,18 +135,22 @@ export async function queryLocalLake(options: {
   readonly prefix: string;
   readonly database: string;
   readonly datasets: readonly DatasetDefinition[];
+  /** The moment current_date, now() and their kin return (epoch ms); the real clock by default. */
+  readonly now?: number;
 }): Promise<QueryResult> {
   const duckdb = await loadDuckDb();
+  // The client prints a timestamp with time zone at the laptop's offset; Athena's session is UTC.
+  duckdb.DuckDBTimestampTZValue.timezoneOffsetInMinutes = 0;
   const instance = await duckdb.DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
-    for (const statement of athenaSessionSql()) await connection.run(statement);
+    for (const statement of athenaSessionSql(options.now ?? Date.now())) await connection.run(statement);
     await connection.run(`CREATE SCHEMA IF NOT EXISTS ${sqlIdentifier(options.database)}`);
     await connection.run(`SET schema = ${sqlString(options.database)}`);
     for (const dataset of options.datasets) {
       await connection.run(viewSql(options.database, options.lakeRoot, options.prefix, dataset));
     }
-    const reader = await connection.runAndReadAll(options.sql);
+    const reader = await connection.runAndReadAll(await athenaSql(connection, options.sql));
     const columns = reader.columnNames();
     const json = reader.getRowObjectsJson();
     const rows = reader.getRowObjectsJS().map((row, index) => {

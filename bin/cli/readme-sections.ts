@@ -1,6 +1,7 @@
 /**
  * The README's reference tables, generated from the code so they cannot drift: the settings (from
- * the settings schema) and the built-in datasets (from their definitions). `npm run docs` rewrites
+ * the settings schema), the built-in datasets (from their definitions) and the Athena functions of
+ * the local query engine (from its shims). `npm run docs` rewrites
  * them; a test fails when the README differs from what this renders.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { settingsReference } from '../../lambdas/core/config.ts';
 import { columnsOf, DEFAULT_DATASETS, partitionKeysOf } from '../../lambdas/core/datasets.ts';
 import { EXPORT_SETTINGS, REPORT_SETTINGS } from '../../lambdas/handlers/environment.ts';
+import { ATHENA_FUNCTIONS } from './athena-functions.ts';
 import { API_FLAGS, type FlagSpec, LAKE_FLAGS, MAIL_FLAGS } from './options.ts';
 
 export const README_PATH = path.resolve(
@@ -76,9 +78,19 @@ export function renderDatasetsTable(): string {
   ].join('\n');
 }
 
+/** The Athena functions the local `query` engine adds to DuckDB's own. */
+export function renderAthenaFunctionsTable(): string {
+  return [
+    '| Athena function | on the local engine |',
+    '|---|---|',
+    ...ATHENA_FUNCTIONS.map((fn) => `| ${cell(fn.usage)} | ${cell(fn.differences || 'as in Athena')} |`),
+  ].join('\n');
+}
+
 export const GENERATED_SECTIONS: Readonly<Record<string, () => string>> = {
   settings: renderSettingsTable,
   datasets: renderDatasetsTable,
+  'athena-functions': renderAthenaFunctionsTable,
 };
 
 function markers(name: string): { start: string; end: string } {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryLocalLake } from '../../bin/cli/query.ts';
 import { type DatasetDefinition, objectKey, parseDatasets, windowAt } from '../../lambdas/core/datasets.ts';
 import { LakeCsvEncoder } from '../../lambdas/core/lake/csv.ts';
+import { runCli } from './run-cli.ts';
 
 const [pages] = parseDatasets([
   {
@@ -159,5 +160,48 @@ describe('Athena functions on the local engine', () => {
       { total: 3, share: 2.6, at: '2026-11-25 05:00:00', day: '2026-11-25', list: [1, 2] },
     ]);
     expect(JSON.parse(JSON.stringify(rows))).toEqual(rows);
+  });
+});
+
+describe('the query command', () => {
+  let work: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'peer5-query-cli-'));
+  });
+
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('answers current_date, now() and current_timestamp as of --now, in UTC', async () => {
+    const result = await runCli(
+      [
+        'query',
+        "SELECT current_date AS today, now() AS at, current_timestamp AS ts, date_format(current_date - interval '1' day, '%Y-%m-%d') AS yesterday",
+        '--now',
+        '2026-11-25T08:00:00Z',
+        '--lake',
+        path.join(work, 'empty'),
+        '--json',
+      ],
+      { cwd: work, env: { TZ: 'Pacific/Kiritimati' } },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([
+      {
+        today: '2026-11-25',
+        at: '2026-11-25 08:00:00+00',
+        ts: '2026-11-25 08:00:00+00',
+        yesterday: '2026-11-24',
+      },
+    ]);
+  });
+
+  it('refuses a --now that is no moment, naming the flag', async () => {
+    const result = await runCli(['query', 'SELECT 1', '--now', 'yesterday'], { cwd: work });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--now must be an ISO 8601 date/);
   });
 });
