@@ -21,6 +21,7 @@ import {
   type FlagValues,
   flagHelp,
   LAKE_FLAGS,
+  LOCAL_LAKE,
   MAIL_FLAGS,
   parseFlags,
   type ResolvedOptions,
@@ -574,7 +575,14 @@ const query: Command = {
   name: 'query',
   summary: 'run SQL over the local lake with the Athena table and column names',
   usage: 'peer5-reporter query "SQL" [--lake DIR] [--now ISO] [--json]',
-  flags: { ...COMMON_FLAGS, lake: LAKE_FLAGS.lake },
+  flags: {
+    ...COMMON_FLAGS,
+    lake: {
+      type: 'string',
+      value: 'DIR',
+      help: `the lake folder (default ./${LOCAL_LAKE}); query an S3 lake with Athena`,
+    },
+  },
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, this.flags);
     const [sql, ...rest] = positionals;
@@ -582,9 +590,18 @@ const query: Command = {
     if (rest.length > 0)
       throw new UsageError('query takes one SQL argument: put the whole statement in quotes');
     const now = timeFlag(values, 'now');
-    const options = resolveOptions(values, this.flags, { cwd: io.cwd });
+    // A deployment's config file (its bucket, sender and recipients) must not stop a local query.
+    const options = resolveOptions(values, this.flags, { cwd: io.cwd, local: true, fileLakeFolder: true });
     if (options.lake.kind !== 'local') {
-      throw new UsageError('--lake: query runs over a local folder; query an S3 lake with Athena');
+      throw new UsageError(
+        '--lake: query reads a local folder (the local engine has no S3 support); query an S3 lake with Athena',
+      );
+    }
+    if (stringFlag(values, 'lake') === undefined && options.settings.bucketName !== undefined) {
+      note(
+        io,
+        `Querying the local lake ${options.lake.root}; the deployed lake in s3://${options.settings.bucketName} is queried with Athena.`,
+      );
     }
     const result = await queryLocalLake({
       sql,

@@ -14,7 +14,7 @@ import {
   settingFromText,
 } from '../../lambdas/core/config.ts';
 import { parseInstant } from '../../lambdas/core/dates.ts';
-import { type LakeLocation, parseLakeUrl } from '../../lambdas/core/lake/sink.ts';
+import { type LakeLocation, LakeUrlError, parseLakeUrl } from '../../lambdas/core/lake/sink.ts';
 
 /** Exit codes a script can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, gaps: 3 } as const;
@@ -205,12 +205,28 @@ function splitConfigFile(file: Record<string, unknown>): {
   return { settings, lake: lake as string | undefined, outbox: outbox as string | undefined };
 }
 
+/** A config file's `lake` if it names a folder; an invalid one is kept, to be reported by name. */
+function folderOnly(lake: string | undefined, cwd: string): string | undefined {
+  if (lake === undefined) return undefined;
+  try {
+    return parseLakeUrl(lake, cwd).kind === 'local' ? lake : undefined;
+  } catch (error: unknown) {
+    if (!(error instanceof LakeUrlError)) throw error;
+    return lake;
+  }
+}
+
 export interface ResolveOptions {
   /**
    * A local run (`start`): the lake and the outbox are folders unless a flag says otherwise, and
    * the config file's bucket and sender do not switch it to S3 or SES.
    */
   readonly local?: boolean;
+  /**
+   * With `local`: the config file's `lake` still counts when it names a folder (`query`, which
+   * reads whichever local lake the user keeps). An S3 one, like the file's bucket, is for Athena.
+   */
+  readonly fileLakeFolder?: boolean;
   readonly cwd?: string;
 }
 
@@ -271,7 +287,9 @@ export function resolveOptions(
 
   const lakeFlag = stringFlag(values, 'lake');
   const fileLake = local
-    ? undefined
+    ? resolve.fileLakeFolder === true
+      ? folderOnly(file.lake, cwd)
+      : undefined
     : (file.lake ?? (settings.bucketName ? `s3://${settings.bucketName}` : undefined));
   let lake: LakeTarget;
   try {

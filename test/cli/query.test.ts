@@ -4,7 +4,13 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryLocalLake } from '../../bin/cli/query.ts';
-import { type DatasetDefinition, objectKey, parseDatasets, windowAt } from '../../lambdas/core/datasets.ts';
+import {
+  type DatasetDefinition,
+  DEFAULT_DATASETS,
+  objectKey,
+  parseDatasets,
+  windowAt,
+} from '../../lambdas/core/datasets.ts';
 import { LakeCsvEncoder } from '../../lambdas/core/lake/csv.ts';
 import { runCli } from './run-cli.ts';
 
@@ -19,6 +25,23 @@ const [pages] = parseDatasets([
 ]) as [DatasetDefinition];
 
 const START = Date.parse('2026-11-19T05:00:00Z');
+
+/** Writes one hour of `by_country_1h` (one row per country) into a lake folder, as the writer does. */
+async function writeCountries(lakeRoot: string, countries: readonly string[]): Promise<void> {
+  const dataset = DEFAULT_DATASETS.find((candidate) => candidate.name === 'by_country_1h');
+  if (dataset === undefined) throw new Error('by_country_1h is a default dataset');
+  const encoder = new LakeCsvEncoder(dataset);
+  const lines = countries.map((country, index) =>
+    encoder.line({
+      timestamp: START,
+      dimensions: { 'country.code': country },
+      metrics: { http: 100, p2p: index, played: 10, rebuffered: 0, sessions: 1 },
+    }),
+  );
+  const file = path.join(lakeRoot, objectKey('', windowAt(dataset, START)));
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, gzipSync(encoder.header + lines.join('')));
+}
 const TRICKY = [
   'https://example.com/watch?v=1&t=2,3',
   'say "hi"',
@@ -197,6 +220,66 @@ describe('the query command', () => {
         yesterday: '2026-11-24',
       },
     ]);
+  });
+
+  it('queries ./local/lake in a folder whose config file describes a deployment', async () => {
+    const configs = {
+      // The README's example of a deployment's config file.
+      deployment: {
+        bucketName: 'acme-data-lake',
+        prefix: 'peer5',
+        secretName: 'peer5-reporter/api-token',
+        sender: 'Peer5 Reports <reports@acme.tv>',
+        recipients: ['ops@acme.tv'],
+        timeZone: 'Europe/Berlin',
+      },
+      'sender only': { sender: 'reports@acme.tv' },
+    };
+    for (const [name, config] of Object.entries(configs)) {
+      const folder = path.join(work, name.replaceAll(' ', '-'));
+      await writeCountries(path.join(folder, 'local', 'lake'), ['DE', 'FR', 'BR']);
+      await writeFile(path.join(folder, 'peer5-reporter.config.json'), JSON.stringify(config));
+      const result = await runCli(
+        ['query', 'SELECT count(*) AS countries, sum(p2p) AS p2p FROM by_country_1h', '--json'],
+        { cwd: folder },
+      );
+      expect(result.code, `${name}: ${result.stderr}`).toBe(0);
+      expect(JSON.parse(result.stdout), name).toEqual([{ countries: 3, p2p: 3 }]);
+    }
+  });
+
+  it('says which lake it reads when the config file names a deployed bucket', async () => {
+    const result = await runCli(['query', 'SELECT 1 AS one'], { cwd: path.join(work, 'deployment') });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      `Querying the local lake ${path.join(work, 'deployment', 'local', 'lake')}`,
+    );
+    expect(result.stderr).toContain('s3://acme-data-lake is queried with Athena');
+  });
+
+  it('queries the folder that "lake" names in the config file', async () => {
+    const folder = path.join(work, 'own-lake');
+    await writeCountries(path.join(folder, 'my-lake'), ['NL']);
+    await writeFile(path.join(folder, 'peer5-reporter.config.json'), JSON.stringify({ lake: 'my-lake' }));
+    const result = await runCli(['query', 'SELECT country_code FROM by_country_1h', '--json'], {
+      cwd: folder,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([{ country_code: 'NL' }]);
+  });
+
+  it('offers a folder only in --help, and refuses an s3:// lake, pointing to Athena', async () => {
+    const help = await runCli(['query', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(
+      /--lake DIR\s+the lake folder \(default \.\/local\/lake\); query an S3 lake with Athena/,
+    );
+    expect(help.stdout).not.toContain('s3://');
+
+    const s3 = await runCli(['query', 'SELECT 1', '--lake', 's3://acme-data-lake/peer5'], { cwd: work });
+    expect(s3.code).toBe(2);
+    expect(s3.stderr).toContain('--lake: query reads a local folder');
+    expect(s3.stderr).toContain('query an S3 lake with Athena');
   });
 
   it('refuses a --now that is no moment, naming the flag', async () => {
