@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { CHART_COLORS } from '../../lambdas/core/report/chart.ts';
 import { reportSubject } from '../../lambdas/core/report/email.ts';
-import { escapeHtml, html, renderReportHtml } from '../../lambdas/core/report/html.ts';
+import { escapeHtml, ghostDayLabel, html, renderReportHtml } from '../../lambdas/core/report/html.ts';
 import { REBUFFER_BANDS_TEXT, segmentLabel } from '../../lambdas/core/report/labels.ts';
 import { summarizeReport } from '../../lambdas/core/report/summary.ts';
 import { renderReportText } from '../../lambdas/core/report/text.ts';
@@ -71,6 +72,40 @@ describe('the HTML part', () => {
     expect(markup).toContain('+12.5 pts');
     expect(markup).toContain('Brazil (BR)');
     expect(markup).toContain('Unknown');
+  });
+});
+
+describe('the chart legend', () => {
+  it('names the series of the day and no ghost when the chart has none', () => {
+    expect(markup).toContain('Offload (right axis)');
+    expect(markup).not.toContain('Last Wednesday');
+    expect(markup).not.toContain(CHART_COLORS.ghostOffload);
+  });
+
+  it('adds last week’s day and the ghost series the chart draws', () => {
+    const both = renderReportHtml(summary, {
+      subject,
+      chartSrc: 'cid:x',
+      chart: {
+        ghost: summary.hours.map((hour) => ({ label: hour.label, delivered: hour.delivered, offload: 0.5 })),
+      },
+    });
+    expect(both).toContain('Last Wednesday (18 Nov):');
+    expect(both).toContain(`border-top:2px dashed ${CHART_COLORS.ghostOffload}`);
+    expect(both).toContain(`border:1px solid ${CHART_COLORS.ghostDelivered}`);
+    expect(both).toContain('the same hours a week earlier as a ghost');
+    const offloadOnly = renderReportHtml(summary, {
+      subject,
+      chartSrc: 'cid:x',
+      chart: { ghost: summary.hours.map((hour) => ({ label: hour.label, offload: 0.5 })) },
+    });
+    expect(offloadOnly).toContain(`border-top:2px dashed ${CHART_COLORS.ghostOffload}`);
+    expect(offloadOnly).not.toContain(CHART_COLORS.ghostDelivered);
+  });
+
+  it('dates the ghost a week before the report day, across a month end', () => {
+    expect(ghostDayLabel('2026-11-25')).toBe('Last Wednesday (18 Nov)');
+    expect(ghostDayLabel('2026-03-03')).toBe('Last Tuesday (24 Feb)');
   });
 });
 

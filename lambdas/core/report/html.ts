@@ -3,7 +3,7 @@
  * clients that drop CSS, 600px wide and fluid below) built with a template tag that escapes every
  * interpolated value unless it is markup this module produced itself.
  */
-import { CHART_COLORS, CHART_HEIGHT, CHART_WIDTH } from './chart.ts';
+import { CHART_COLORS, CHART_HEIGHT, CHART_WIDTH, ghostSeries, type OffloadChartOptions } from './chart.ts';
 import { formatBytes, formatPercent, formatRebufferRatio, formatSessions } from './format.ts';
 import {
   approximationNote,
@@ -27,7 +27,7 @@ import {
   type ReportSummary,
   type SegmentBreakdown,
 } from './summary.ts';
-import { longDate } from './time.ts';
+import { addDays, longDate } from './time.ts';
 
 /** Markup that is already safe; anything else interpolated into `html` is escaped. */
 export class Html {
@@ -238,22 +238,55 @@ ${table(
 </td></tr>`;
 }
 
-function legendSwatch(color: string, label: string, shape: 'box' | 'line'): Html {
-  const height = shape === 'box' ? 10 : 3;
-  return html`<td style="padding:0 4px 0 0;vertical-align:middle;"><table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr><td width="12" height="${height}" bgcolor="${color}" style="width:12px;height:${height}px;background-color:${color};font-size:0;line-height:0;">&nbsp;</td></tr></table></td><td style="padding:0 14px 0 0;font-family:${FONT};font-size:12px;line-height:16px;color:${COLORS.muted};vertical-align:middle;white-space:nowrap;">${label}</td>`;
+type SwatchShape = 'box' | 'line' | 'dashed' | 'outline';
+
+function swatchStyle(color: string, shape: SwatchShape): { height: number; style: string } {
+  if (shape === 'box') return { height: 10, style: `background-color:${color};` };
+  if (shape === 'line') return { height: 3, style: `background-color:${color};` };
+  if (shape === 'dashed') return { height: 0, style: `border-top:2px dashed ${color};` };
+  return { height: 8, style: `border:1px solid ${color};border-bottom:0;` };
 }
 
-function chartSection(summary: ReportSummary, chartSrc: string): Html {
+function legendSwatch(color: string, label: string, shape: SwatchShape): Html {
+  const { height, style } = swatchStyle(color, shape);
+  const fill = shape === 'box' || shape === 'line' ? html` bgcolor="${color}"` : '';
+  // A dash pattern needs the room for two dashes to read as dashed.
+  const width = shape === 'dashed' ? 16 : 12;
+  return html`<td style="padding:0 4px 0 0;vertical-align:middle;"><table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr><td width="${width}" height="${height}"${fill} style="width:${width}px;height:${height}px;${style}font-size:0;line-height:0;">&nbsp;</td></tr></table></td><td style="padding:0 14px 0 0;font-family:${FONT};font-size:12px;line-height:16px;color:${COLORS.muted};vertical-align:middle;white-space:nowrap;">${label}</td>`;
+}
+
+const WEEKDAY = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long' });
+const DAY_MONTH = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' });
+
+/** `Last Wednesday (18 Nov)` for the report day 2026-11-25: the day the ghost shows. */
+export function ghostDayLabel(date: string): string {
+  const at = Date.parse(`${addDays(date, -7)}T00:00:00Z`);
+  return `Last ${WEEKDAY.format(at)} (${DAY_MONTH.format(at)})`;
+}
+
+/** The legend's second line, for the ghost series the chart draws (see `ghostSeries`). */
+function ghostLegend(summary: ReportSummary, chart: OffloadChartOptions | undefined): Html {
+  const shown = ghostSeries(chart);
+  if (!shown.offload && !shown.delivered) return html``;
+  return html`<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 8px;"><tr>
+<td style="padding:0 8px 0 0;font-family:${FONT};font-size:12px;line-height:16px;color:${COLORS.muted};vertical-align:middle;">${ghostDayLabel(summary.date)}:</td>
+${shown.offload ? legendSwatch(CHART_COLORS.ghostOffload, 'Offload', 'dashed') : ''}${shown.delivered ? legendSwatch(CHART_COLORS.ghostDelivered, 'Delivered', 'outline') : ''}
+</tr></table>`;
+}
+
+function chartSection(summary: ReportSummary, chartSrc: string, chart?: OffloadChartOptions): Html {
   const peakIndex = summary.peakHour ? summary.hours.indexOf(summary.peakHour) : -1;
   const peak = summary.peakHour
     ? html`Peak hour <strong>${hourRange(summary, peakIndex)}</strong>: ${formatBytes(summary.peakHour.delivered)} delivered, offload ${formatPercent(summary.peakHour.offload)}.`
     : '';
+  const ghost = ghostLegend(summary, chart);
+  const alt = `Bar chart of bytes delivered per hour, HTTP and P2P stacked, with the hourly offload as a line${ghost.markup ? ', and the same hours a week earlier as a ghost' : ''}`;
   return html`<tr><td style="padding:18px 20px 0;">
 ${sectionTitle('Delivered per hour', `local time, ${summary.timeZone}`)}
-<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 8px;"><tr>
+<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 ${ghost.markup ? 4 : 8}px;"><tr>
 ${legendSwatch(CHART_COLORS.p2p, 'P2P', 'box')}${legendSwatch(CHART_COLORS.http, 'HTTP', 'box')}${legendSwatch(CHART_COLORS.offload, 'Offload (right axis)', 'line')}
 </tr></table>
-<img src="${chartSrc}" width="${CHART_WIDTH}" height="${CHART_HEIGHT}" alt="Bar chart of bytes delivered per hour, HTTP and P2P stacked, with the hourly offload as a line" style="display:block;width:100%;max-width:${CHART_WIDTH}px;height:auto;border:0;outline:none;text-decoration:none;">
+${ghost}<img src="${chartSrc}" width="${CHART_WIDTH}" height="${CHART_HEIGHT}" alt="${alt}" style="display:block;width:100%;max-width:${CHART_WIDTH}px;height:auto;border:0;outline:none;text-decoration:none;">
 <div style="font-family:${FONT};font-size:13px;line-height:20px;color:${COLORS.text};margin:8px 0 0;">${peak}</div>
 </td></tr>`;
 }
@@ -270,6 +303,8 @@ export interface HtmlOptions {
   readonly subject: string;
   /** The chart's `src`: a `cid:` reference in the email, a data URI in the preview. */
   readonly chartSrc: string;
+  /** The options the chart was drawn with, so the legend names the ghost series it shows. */
+  readonly chart?: OffloadChartOptions;
 }
 
 export function preheaderText(summary: ReportSummary): string {
@@ -325,7 +360,7 @@ export function renderReportHtml(summary: ReportSummary, options: HtmlOptions): 
 <div style="font-size:13px;line-height:18px;color:${COLORS.muted};">${summary.timeZone} · ${summary.hoursInDay} hours</div>
 </td></tr>
 ${summary.hasTraffic ? kpis : noTrafficBanner(summary)}
-${summary.hasTraffic ? chartSection(summary, options.chartSrc) : ''}
+${summary.hasTraffic ? chartSection(summary, options.chartSrc, options.chart) : ''}
 ${comparisonSection(summary)}
 ${summary.hasTraffic ? summary.segments.map((breakdown) => segmentTable(breakdown, summary.topN)) : ''}
 ${summary.hasTraffic ? dropsSection(summary) : ''}
