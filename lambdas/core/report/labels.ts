@@ -3,6 +3,7 @@
  * described. Dimension values are free text from the field; these functions make them safe to
  * print on one line (markup escaping is the HTML renderer's job).
  */
+import type { Dimension } from '../contract.ts';
 import {
   formatBytes,
   formatPercent,
@@ -11,7 +12,6 @@ import {
   formatRebufferRatio,
   formatSessions,
 } from './format.ts';
-import type { SegmentDimension } from './plan.ts';
 import { type Change, REBUFFER_BANDS, type RebufferBand, type ReportSummary } from './summary.ts';
 
 export const MAX_LABEL_LENGTH = 48;
@@ -44,7 +44,7 @@ export interface SegmentLabel {
   readonly unknown: boolean;
 }
 
-export function segmentLabel(dimension: SegmentDimension, value: string | null): SegmentLabel {
+export function segmentLabel(dimension: Dimension, value: string | null): SegmentLabel {
   if (value === null || singleLine(value) === '') return { text: 'Unknown', unknown: true };
   const clean = singleLine(value);
   const name = dimension === 'country.code' ? countryName(clean) : undefined;
