@@ -218,7 +218,7 @@ export class SimulatorState {
           ? 'rate limit exceeded: too many requests (simulated)'
           : `the server failed to produce the export (simulated ${fault.status})`;
       const headers: Record<string, string> =
-        fault.retryAfter === undefined ? {} : { 'Retry-After': fault.retryAfter };
+        fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
       this.sendError(response, fault.status, message, true, headers);
       return;
     }

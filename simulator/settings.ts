@@ -5,7 +5,10 @@
 import { SEGMENT_LIMITS } from './catalogue.ts';
 
 export type SimulatorFault =
-  | { status: 429 | 500 | 502 | 503; retryAfter?: string }
+  | {
+      status: 429 | 500 | 502 | 503 /** Whole seconds, or a header value sent as is. */;
+      retryAfter?: number | string;
+    }
   | { kind: 'delay'; ms: number }
   | { kind: 'drip'; bytes: number; everyMs: number }
   | { kind: 'truncate' }
