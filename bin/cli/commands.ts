@@ -103,8 +103,8 @@ function iso(ms: number): string {
   return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
-/** Failed or unfinished (interrupted) work is 1, so a script never mistakes it for done. */
-function exitCodeOf(result: RunResult): number {
+/** Failed or unfinished (interrupted, deadline) work is 1, so a script never mistakes it for done. */
+export function exitCodeOf(result: RunResult): number {
   if (result.failed.length > 0 || result.deferred > 0) return EXIT.failed;
   if (result.gaps.length > 0) return EXIT.gaps;
   return EXIT.ok;
