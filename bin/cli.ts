@@ -58,5 +58,5 @@ export async function runProcess(): Promise<void> {
 /** How long a finished command's process may linger for buffered output. */
 const LINGER_MS = 1_000;
 
-// Run when executed directly (`tsx bin/cli.ts ...`, which `npm start` uses).
+// Run when executed directly (`tsx bin/cli.ts ...`).
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runProcess();

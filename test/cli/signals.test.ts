@@ -2,6 +2,7 @@
  * Ctrl-C, SIGTERM and the deadline on the real command, in a process of its own, both as the bin
  * and through `npx peer5-reporter`: the exit code is the documented one either way.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
-import { type CliResult, collect, interruptGroup, runCli, spawnCli } from './run-cli.ts';
+import { type CliResult, collect, interruptGroup, REPO_ROOT, runCli, spawnCli } from './run-cli.ts';
 
 const NOW = '2026-11-20T06:30:00Z';
 const REAL_API = { PEER5_TOKEN: 'demo-token' };
@@ -127,6 +128,31 @@ describe('stopping the command line', () => {
       expect(kept.length).toBeLessThan(12);
     });
   }
+
+  it('ends `npm start` on one Ctrl-C with exit 1, like the command itself', async () => {
+    const lake = path.join(work, 'npm-start');
+    const child = spawn(
+      'npm',
+      ['start', '--', '--lake', lake, '--outbox', path.join(work, 'npm-start-outbox')],
+      {
+        cwd: REPO_ROOT,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const result = collect(child);
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    await waitFor('the export to start', () => stderr.includes('Exporting '));
+    interruptGroup(child, 'SIGINT');
+    const { code } = await result;
+    expect(child.signalCode).toBeNull();
+    expect(code).toBe(1);
+    expect(stderr).toContain('Interrupted (SIGINT): stopping.');
+    expect(stderr).toContain('The report was not written: the export stopped early.');
+  });
 
   it('passes a SIGTERM sent to npx alone (as a supervisor sends it) on to the command, exit 1', async () => {
     const lake = path.join(work, 'npx-sigterm');
