@@ -46,7 +46,17 @@ export async function main(argv: readonly string[], io?: Partial<CommandIo>): Pr
   }
 }
 
-// Run when executed directly (`tsx bin/cli.ts ...`, which `npm start` uses).
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  process.exitCode = await main(process.argv.slice(2));
+/** Runs the process's command line and sets its exit code. */
+export async function runProcess(): Promise<void> {
+  const code = await main(process.argv.slice(2));
+  process.exitCode = code;
+  // The command is over: a connection it gave up on (at its deadline, say) must not keep the
+  // process alive. The timer is unref'd, so a process with nothing left exits without it.
+  setTimeout(() => process.exit(code), LINGER_MS).unref();
 }
+
+/** How long a finished command's process may linger for buffered output. */
+const LINGER_MS = 1_000;
+
+// Run when executed directly (`tsx bin/cli.ts ...`).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runProcess();

@@ -71,6 +71,8 @@ export interface RunningSimulator {
   setRateLimit(limit: { requests: number; windowMs?: number } | null): void;
   setSegments(n: number): void;
   setLateDataDelay(ms: number): void;
+  /** Replaces the accepted `X-Auth-Token` values, as a token rotation does. */
+  setTokens(tokens: string[]): void;
   queueFaults(faults: SimulatorFault[]): void;
   /** Counters for tests: requests received, by status (0 = connection reset without an answer). */
   readonly stats: { requests: number; byStatus: Record<number, number> };
@@ -129,6 +131,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     setRateLimit: (limit) => state.setRateLimit(parseRateLimit(limit)),
     setSegments: (n) => state.setSegments(parseSegments(n)),
     setLateDataDelay: (ms) => state.setLateDataDelay(parseLateDataDelay(ms)),
+    setTokens: (tokens) => state.setTokens(parseTokens(tokens)),
     queueFaults: (faults) => state.queueFaults(parseFaults(faults)),
     stats: state.stats,
     rows: (request, rowOptions) => {

@@ -58,7 +58,7 @@ class RequestBodyError extends Error {
 /** Everything that can change while the simulator runs, and the request handler that uses it. */
 export class SimulatorState {
   readonly seed: number;
-  private readonly tokens: ReadonlySet<string>;
+  private tokens: ReadonlySet<string>;
   private populationValue: Population;
   private lateDataDelay: number;
   private rateLimitValue: ResolvedRateLimit | null;
@@ -113,6 +113,11 @@ export class SimulatorState {
     this.lateDataDelay = ms;
   }
 
+  /** Replaces the accepted tokens, as a rotation does: the old ones are refused from now on. */
+  setTokens(tokens: readonly string[]): void {
+    this.tokens = new Set(tokens);
+  }
+
   queueFaults(faults: readonly SimulatorFault[]): void {
     this.faults.push(...faults);
   }
@@ -121,6 +126,7 @@ export class SimulatorState {
     if (patch.segments !== undefined) this.setSegments(patch.segments);
     if (patch.rateLimit !== undefined) this.setRateLimit(patch.rateLimit);
     if (patch.lateDataDelayMs !== undefined) this.setLateDataDelay(patch.lateDataDelayMs);
+    if (patch.tokens !== undefined) this.setTokens(patch.tokens);
   }
 
   describe() {
@@ -211,7 +217,9 @@ export class SimulatorState {
         fault.status === 429
           ? 'rate limit exceeded: too many requests (simulated)'
           : `the server failed to produce the export (simulated ${fault.status})`;
-      this.sendError(response, fault.status, message);
+      const headers: Record<string, string> =
+        fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
+      this.sendError(response, fault.status, message, true, headers);
       return;
     }
     switch (fault?.kind) {
@@ -232,6 +240,7 @@ export class SimulatorState {
         break;
     }
     const truncate = fault?.kind === 'truncate';
+    const drip = fault?.kind === 'drip' ? { bytes: fault.bytes, everyMs: fault.everyMs } : undefined;
 
     const outcome = limited
       ? { status: 429, message: 'rate limit exceeded: too many requests; back off before retrying' }
@@ -244,7 +253,7 @@ export class SimulatorState {
       }
       return;
     }
-    await this.streamExport(response, outcome.format, outcome.body, now, truncate);
+    await this.streamExport(response, outcome.format, outcome.body, now, truncate, drip);
   }
 
   private checkExport(
@@ -287,6 +296,7 @@ export class SimulatorState {
     request: ExportRequest,
     now: number,
     truncate: boolean,
+    drip?: Drip,
   ): Promise<void> {
     const population = this.populationValue;
     const plan = planExport(population, request.dimensions ?? [], request.filters);
@@ -307,7 +317,7 @@ export class SimulatorState {
     try {
       this.record(200);
       response.writeHead(200, { 'Content-Type': encoder.contentType, 'Cache-Control': 'no-store' });
-      const sink = new ResponseSink(response);
+      const sink = new ResponseSink(response, drip);
       let chunk = encoder.opening;
       let first = true;
       for (const bucket of buckets) {
@@ -355,9 +365,11 @@ export class SimulatorState {
     contentType: string,
     body: string,
     counted = true,
+    headers: Readonly<Record<string, string>> = {},
   ): void {
     if (counted) this.record(status);
     response.writeHead(status, {
+      ...headers,
       'Content-Type': contentType,
       'Content-Length': Buffer.byteLength(body),
       'Cache-Control': 'no-store',
@@ -365,8 +377,14 @@ export class SimulatorState {
     response.end(body);
   }
 
-  private sendError(response: ServerResponse, status: number, message: string, counted = true): void {
-    this.send(response, status, 'application/json; charset=utf-8', errorBody(message), counted);
+  private sendError(
+    response: ServerResponse,
+    status: number,
+    message: string,
+    counted = true,
+    headers: Readonly<Record<string, string>> = {},
+  ): void {
+    this.send(response, status, 'application/json; charset=utf-8', errorBody(message), counted, headers);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -472,14 +490,25 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
+/** A slow body: `bytes` at a time, one piece every `everyMs`. */
+interface Drip {
+  readonly bytes: number;
+  readonly everyMs: number;
+}
+
 /**
  * Writes chunks with backpressure: waits for 'drain' when the socket's buffer is full. Knows
- * when the client has gone ('close' before the end), so a dropped export stops at once.
+ * when the client has gone ('close' before the end), so a dropped export stops at once. With a
+ * drip, each chunk goes out in small pieces with a pause before each, like a server (or a proxy)
+ * that sends just enough to keep a connection from timing out.
  */
 class ResponseSink {
   private gone = false;
 
-  constructor(private readonly response: ServerResponse) {
+  constructor(
+    private readonly response: ServerResponse,
+    private readonly drip?: Drip,
+  ) {
     response.once('close', () => {
       this.gone = true;
     });
@@ -487,6 +516,16 @@ class ResponseSink {
 
   /** Writes a chunk; false when the client has gone and nothing more should be written. */
   async write(chunk: string): Promise<boolean> {
+    if (this.drip === undefined) return await this.writeNow(chunk);
+    const bytes = Buffer.from(chunk);
+    for (let offset = 0; offset < bytes.length; offset += this.drip.bytes) {
+      if (!(await waitUnlessClosed(this.response, this.drip.everyMs))) return false;
+      if (!(await this.writeNow(bytes.subarray(offset, offset + this.drip.bytes)))) return false;
+    }
+    return true;
+  }
+
+  private async writeNow(chunk: string | Uint8Array): Promise<boolean> {
     if (this.gone || this.response.destroyed) return false;
     if (!this.response.write(chunk)) {
       await new Promise<void>((resolve) => {

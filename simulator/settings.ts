@@ -5,8 +5,12 @@
 import { SEGMENT_LIMITS } from './catalogue.ts';
 
 export type SimulatorFault =
-  | { status: 429 | 500 | 502 | 503 }
+  | {
+      status: 429 | 500 | 502 | 503 /** Whole seconds, or a header value sent as is. */;
+      retryAfter?: number | string;
+    }
   | { kind: 'delay'; ms: number }
+  | { kind: 'drip'; bytes: number; everyMs: number }
   | { kind: 'truncate' }
   | { kind: 'reset' }
   | { kind: 'error-body' }
@@ -24,9 +28,13 @@ export interface ResolvedRateLimit {
 
 export const DEFAULT_RATE_WINDOW_MS = 60_000;
 export const FAULT_STATUSES = [429, 500, 502, 503] as const;
-const FAULT_KINDS = ['delay', 'truncate', 'reset', 'error-body', 'html'] as const;
+const FAULT_KINDS = ['delay', 'drip', 'truncate', 'reset', 'error-body', 'html'] as const;
 /** A delay longer than this is a mistake, not a slow answer; a test wanting "never" uses this. */
 const MAX_DELAY_MS = 3_600_000;
+/** The largest piece a drip sends at a time. */
+const MAX_DRIP_BYTES = 1024 * 1024;
+/** A header value is visible ASCII (and tabs and spaces): a line break would end the header. */
+const HEADER_VALUE = /^[\t\x20-\x7e]+$/;
 
 export class SimulatorConfigError extends Error {
   override readonly name = 'SimulatorConfigError';
@@ -101,6 +109,18 @@ function describeFaultShapes(): string {
   return `{"status": ${FAULT_STATUSES.join('|')}} or {"kind": ${FAULT_KINDS.map((k) => `"${k}"`).join('|')}}`;
 }
 
+/**
+ * A status fault's `Retry-After`: whole seconds as a number, or any header value as a string (an
+ * HTTP date, or a number too large for a timer), sent as given.
+ */
+function parseRetryAfterField(value: unknown, field: string): string {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
+  if (typeof value === 'string' && HEADER_VALUE.test(value)) return value;
+  fail(
+    `"${field}" must be whole seconds (a number from 0) or a header value (a string of printable ASCII); got ${JSON.stringify(value)}`,
+  );
+}
+
 export function parseFault(value: unknown, field: string): SimulatorFault {
   if (!isObject(value)) fail(`"${field}" must be an object: ${describeFaultShapes()}`);
   if ('status' in value) {
@@ -108,12 +128,24 @@ export function parseFault(value: unknown, field: string): SimulatorFault {
     if (!(FAULT_STATUSES as readonly unknown[]).includes(status)) {
       fail(`"${field}.status" must be one of ${FAULT_STATUSES.join(', ')}; got ${JSON.stringify(status)}`);
     }
-    return { status: status as (typeof FAULT_STATUSES)[number] };
+    const extra = Object.keys(value).find((key) => key !== 'status' && key !== 'retryAfter');
+    if (extra !== undefined)
+      fail(`"${field}" has unknown field ${JSON.stringify(extra)}; allowed: status, retryAfter`);
+    const fault = { status: status as (typeof FAULT_STATUSES)[number] };
+    return value.retryAfter === undefined
+      ? fault
+      : { ...fault, retryAfter: parseRetryAfterField(value.retryAfter, `${field}.retryAfter`) };
   }
   const { kind } = value;
   switch (kind) {
     case 'delay':
       return { kind, ms: parseInteger(value.ms, `${field}.ms`, 0, MAX_DELAY_MS) };
+    case 'drip':
+      return {
+        kind,
+        bytes: parseInteger(value.bytes, `${field}.bytes`, 1, MAX_DRIP_BYTES),
+        everyMs: parseInteger(value.everyMs, `${field}.everyMs`, 1, MAX_DELAY_MS),
+      };
     case 'truncate':
     case 'reset':
     case 'error-body':
@@ -135,9 +167,10 @@ export interface ConfigPatch {
   segments?: number;
   rateLimit?: ResolvedRateLimit | null;
   lateDataDelayMs?: number;
+  tokens?: string[];
 }
 
-const CONFIG_FIELDS = ['segments', 'rateLimit', 'lateDataDelayMs'] as const;
+const CONFIG_FIELDS = ['segments', 'rateLimit', 'lateDataDelayMs', 'tokens'] as const;
 
 /** The body of `POST /_sim/config`: any of the live settings. */
 export function parseConfigPatch(body: unknown): ConfigPatch {
@@ -150,6 +183,7 @@ export function parseConfigPatch(body: unknown): ConfigPatch {
   if (body.segments !== undefined) patch.segments = parseSegments(body.segments);
   if (body.rateLimit !== undefined) patch.rateLimit = parseRateLimit(body.rateLimit);
   if (body.lateDataDelayMs !== undefined) patch.lateDataDelayMs = parseLateDataDelay(body.lateDataDelayMs);
+  if (body.tokens !== undefined) patch.tokens = parseTokens(body.tokens);
   return patch;
 }
 

@@ -30,8 +30,16 @@ import {
   timeFlag,
   UsageError,
 } from './options.ts';
-import { createProgress } from './progress.ts';
+import { createRunStatus, type RunStatus } from './progress.ts';
 import { queryLocalLake } from './query.ts';
+import {
+  type DeadlineCommand,
+  deadlineFlag,
+  deadlineOf,
+  OUTPUT_FLAGS,
+  type RunControl,
+  startRunControl,
+} from './run-control.ts';
 import {
   type ApiConnection,
   connectApi,
@@ -76,6 +84,8 @@ const REPORT_FLAGS = {
   ...API_FLAGS,
   ...MAIL_FLAGS,
   date: { type: 'string', value: 'YYYY-MM-DD', help: 'the report day (default: yesterday in the time zone)' },
+  deadline: deadlineFlag('report'),
+  quiet: OUTPUT_FLAGS.quiet,
 } satisfies FlagTable;
 
 // -------------------------------------------------------------------------------------------------
@@ -94,8 +104,8 @@ function iso(ms: number): string {
   return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
-/** Failed or unfinished (interrupted) work is 1, so a script never mistakes it for done. */
-function exitCodeOf(result: RunResult): number {
+/** Failed or unfinished (interrupted, deadline) work is 1, so a script never mistakes it for done. */
+export function exitCodeOf(result: RunResult): number {
   if (result.failed.length > 0 || result.deferred > 0) return EXIT.failed;
   if (result.gaps.length > 0) return EXIT.gaps;
   return EXIT.ok;
@@ -199,54 +209,65 @@ interface Runtime {
   readonly options: ResolvedOptions;
   readonly api: ApiConnection;
   readonly now: number;
+  /** The deadline and the stop signal (Ctrl-C) of this run. */
+  readonly control: RunControl;
+  /** Notes, waits and progress on stderr. */
+  readonly status: RunStatus;
+}
+
+interface RuntimeExtra {
+  readonly command: DeadlineCommand;
+  readonly target: 'lake' | 'mail';
+  readonly embedded?: boolean;
+  readonly maxRequestsPerMinute?: number;
+}
+
+/** What a run prints on stderr, by --quiet, --no-progress and --json; notes under --json too. */
+function runStatus(values: FlagValues, io: CommandIo, spacingMs = 0): RunStatus {
+  return createRunStatus(io.stderr, {
+    quiet: values.quiet === true,
+    progress: !values.json && values['no-progress'] !== true,
+    spacingMs,
+  });
 }
 
 async function withRuntime<T>(
   values: FlagValues,
   flags: FlagTable,
   io: CommandIo,
-  extra: { embedded?: boolean; maxRequestsPerMinute?: number; target: 'lake' | 'mail' },
+  extra: RuntimeExtra,
   body: (runtime: Runtime) => Promise<T>,
 ): Promise<T> {
   // The embedded (local) run keeps everything on this machine whatever the config file says.
   const options = resolveOptions(values, flags, { cwd: io.cwd, local: extra.embedded === true });
+  const durationMs = deadlineOf(values, extra.command);
   const nowFlag = timeFlag(values, 'now');
   const realTarget = extra.target === 'lake' ? options.lake.kind === 's3' : options.mail.kind === 'ses';
-  const api = await connectApi({
-    settings: options.settings,
-    tokenSecret: options.tokenSecret,
-    apiUrlGiven: stringFlag(values, 'api-url') !== undefined,
-    now: nowFlag,
-    realTarget,
-    ...extra,
-  });
-  note(io, `Using ${api.description}${nowFlag === undefined ? '' : `, as of ${iso(nowFlag)}`}.`);
+  const pace = extra.maxRequestsPerMinute;
+  const status = runStatus(values, io, pace ? 60_000 / pace : 0);
+  const control = startRunControl({ durationMs, alert: (line) => status.alert(line) });
   try {
-    return await body({ options, api, now: nowFlag ?? Date.now() });
+    const api = await connectApi({
+      settings: options.settings,
+      tokenSecret: options.tokenSecret,
+      apiUrlGiven: stringFlag(values, 'api-url') !== undefined,
+      now: nowFlag,
+      realTarget,
+      deadline: control.deadline,
+      signal: control.signal,
+      onEvent: (event) => status.clientEvent(event),
+      ...(extra.embedded === undefined ? {} : { embedded: extra.embedded }),
+      ...(pace === undefined ? {} : { maxRequestsPerMinute: pace }),
+    });
+    status.note(`Using ${api.description}${nowFlag === undefined ? '' : `, as of ${iso(nowFlag)}`}.`);
+    try {
+      return await body({ options, api, now: nowFlag ?? Date.now(), control, status });
+    } finally {
+      await api.close();
+    }
   } finally {
-    await api.close();
+    control.dispose();
   }
-}
-
-/** SIGINT stops a long run after the window in progress; a second SIGINT exits at once. */
-function stopOnInterrupt(io: CommandIo): { readonly signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort();
-    io.stderr.write(
-      '\nInterrupted: finishing the window in progress, then stopping (Ctrl-C again to quit now).\n',
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    signal: controller.signal,
-    dispose() {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
 }
 
 function positiveInteger(values: FlagValues, name: string, fallback: number): number {
@@ -319,16 +340,14 @@ function noPositionals(positionals: readonly string[], command: string): void {
   if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument "${positionals[0]}"`);
 }
 
+/** Runs the plan as a Lambda would, stopping at the run's deadline or on Ctrl-C. */
 async function executeWithProgress(
   plan: RunPlan,
   runtime: Runtime,
   lake: LakeConnection,
   datasets: readonly DatasetDefinition[],
-  io: CommandIo,
-  values: FlagValues,
 ): Promise<RunResult> {
-  const progress = createProgress(io.stderr);
-  const interrupt = stopOnInterrupt(io);
+  const { control, status } = runtime;
   try {
     return await executePlan(plan, {
       source: runtime.api.client,
@@ -336,19 +355,20 @@ async function executeWithProgress(
       prefix: lake.prefix,
       datasets,
       now: runtime.now,
-      stopSignal: interrupt.signal,
+      deadline: control.deadline,
+      reserveMs: control.reserveMs,
+      stopSignal: control.signal,
       onProgress: (update: RunProgress) => {
-        if (values.json) return;
-        progress.update({
+        status.progress({
           windowsDone: update.windowsDone,
           windowsTotal: update.windowsPlanned,
           rows: update.rowsTotal,
+          requestsTotal: plan.requests,
         });
       },
     });
   } finally {
-    interrupt.dispose();
-    if (!values.json) progress.finish();
+    status.finish();
   }
 }
 
@@ -358,22 +378,26 @@ async function executeWithProgress(
 const start: Command = {
   name: 'start',
   summary: 'run the whole product locally: simulator, lake, report (what `npm start` runs)',
-  usage: 'peer5-reporter start [--now ISO] [--lake DIR] [--outbox DIR] [--time-zone ZONE] [--json]',
+  usage:
+    'peer5-reporter start [--now ISO] [--lake DIR] [--outbox DIR] [--time-zone ZONE] [--deadline 5m] [--json]',
   flags: {
     ...COMMON_FLAGS,
     lake: LAKE_FLAGS.lake,
     outbox: MAIL_FLAGS.outbox,
     'time-zone': MAIL_FLAGS['time-zone'],
+    deadline: deadlineFlag('start'),
+    ...OUTPUT_FLAGS,
   },
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, this.flags);
     noPositionals(positionals, 'start');
-    return await withRuntime(values, this.flags, io, { embedded: true, target: 'lake' }, async (runtime) => {
-      const { options, now } = runtime;
+    const extra = { command: 'start', embedded: true, target: 'lake' } as const;
+    return await withRuntime(values, this.flags, io, extra, async (runtime) => {
+      const { options, now, status } = runtime;
       const lake = connectLake(options.lake);
       const dayEnd = Math.floor(now / TIME.DAY) * TIME.DAY;
       const dayStart = dayEnd - TIME.DAY;
-      note(io, `Exporting ${iso(dayStart).slice(0, 10)} (UTC) into ${lake.location} ...`);
+      status.note(`Exporting ${iso(dayStart).slice(0, 10)} (UTC) into ${lake.location} ...`);
       const { plan, datasets } = await planWork(
         { kind: 'backfill', from: dayStart, to: dayEnd, force: false },
         options,
@@ -381,8 +405,16 @@ const start: Command = {
         lake,
         now,
       );
-      const result = await executeWithProgress(plan, runtime, lake, datasets, io, values);
-      note(io, 'Writing the daily report ...');
+      const result = await executeWithProgress(plan, runtime, lake, datasets);
+      if (result.stopReason !== null) {
+        // Stopped early (Ctrl-C, the deadline): a report now would only fail the same way.
+        print(io, values, { ...runJson(result, lake), report: null }, () =>
+          runLines(result, lake).join('\n'),
+        );
+        status.note('The report was not written: the export stopped early. Run the command again.');
+        return EXIT.failed;
+      }
+      status.note('Writing the daily report ...');
       const { mailer, location } = connectMailer(options.mail);
       const report = await runReportNamingFlags({
         source: runtime.api.client,
@@ -418,16 +450,17 @@ const start: Command = {
 const run: Command = {
   name: 'run',
   summary: 'run the hourly or daily export, as the Lambda does',
-  usage: 'peer5-reporter run hourly|daily [--now ISO] [--lake URL] [--datasets A,B] [--json]',
-  flags: RUN_FLAGS,
+  usage:
+    'peer5-reporter run hourly|daily [--now ISO] [--lake URL] [--datasets A,B] [--deadline 15m] [--json]',
+  flags: { ...RUN_FLAGS, deadline: deadlineFlag('run'), ...OUTPUT_FLAGS },
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, this.flags);
     const cadence = cadenceOf(positionals, 'run');
-    return await withRuntime(values, this.flags, io, { target: 'lake' }, async (runtime) => {
+    return await withRuntime(values, this.flags, io, { command: 'run', target: 'lake' }, async (runtime) => {
       const { options, now } = runtime;
       const lake = connectLake(options.lake);
       const { plan, datasets } = await planWork({ kind: 'scheduled', cadence }, options, values, lake, now);
-      const result = await executeWithProgress(plan, runtime, lake, datasets, io, values);
+      const result = await executeWithProgress(plan, runtime, lake, datasets);
       print(io, values, runJson(result, lake), () => runLines(result, lake).join('\n'));
       return exitCodeOf(result);
     });
@@ -447,28 +480,34 @@ const report: Command = {
     if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) {
       throw new UsageError(`--date must be a day in YYYY-MM-DD form; got ${JSON.stringify(date)}`);
     }
-    return await withRuntime(values, this.flags, io, { target: 'mail' }, async (runtime) => {
-      const { options, now } = runtime;
-      const { mailer, location } = connectMailer(options.mail);
-      const result = await runReportNamingFlags({
-        source: runtime.api.client,
-        mailer,
-        now,
-        ...(date === undefined ? {} : { date }),
-        timeZone: options.settings.timeZone,
-        from: options.settings.sender,
-        to: options.settings.recipients,
-        topN: options.settings.reportTopN,
-      });
-      print(io, values, { ...reportJson(result), delivery: location }, () =>
-        [
-          ...reportLines(result),
-          ...(result.paths ?? []).map((file) => `  wrote ${file}`),
-          ...(result.messageId ? [`  sent through ${location}, message id ${result.messageId}`] : []),
-        ].join('\n'),
-      );
-      return EXIT.ok;
-    });
+    return await withRuntime(
+      values,
+      this.flags,
+      io,
+      { command: 'report', target: 'mail' },
+      async (runtime) => {
+        const { options, now } = runtime;
+        const { mailer, location } = connectMailer(options.mail);
+        const result = await runReportNamingFlags({
+          source: runtime.api.client,
+          mailer,
+          now,
+          ...(date === undefined ? {} : { date }),
+          timeZone: options.settings.timeZone,
+          from: options.settings.sender,
+          to: options.settings.recipients,
+          topN: options.settings.reportTopN,
+        });
+        print(io, values, { ...reportJson(result), delivery: location }, () =>
+          [
+            ...reportLines(result),
+            ...(result.paths ?? []).map((file) => `  wrote ${file}`),
+            ...(result.messageId ? [`  sent through ${location}, message id ${result.messageId}`] : []),
+          ].join('\n'),
+        );
+        return EXIT.ok;
+      },
+    );
   },
 };
 
@@ -497,8 +536,9 @@ async function runReportNamingFlags(options: RunReportOptions): Promise<RunRepor
 const backfill: Command = {
   name: 'backfill',
   summary: 'fetch a date range into the lake, with progress; resumes where it stopped',
-  usage: 'peer5-reporter backfill --from DATE --to DATE [--datasets A,B] [--force] [--lake URL] [--json]',
-  flags: { ...RUN_FLAGS, ...BACKFILL_FLAGS },
+  usage:
+    'peer5-reporter backfill --from DATE --to DATE [--datasets A,B] [--force] [--lake URL] [--deadline 12h] [--json]',
+  flags: { ...RUN_FLAGS, ...BACKFILL_FLAGS, deadline: deadlineFlag('backfill'), ...OUTPUT_FLAGS },
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, this.flags);
     noPositionals(positionals, 'backfill');
@@ -508,17 +548,17 @@ const backfill: Command = {
       values,
       this.flags,
       io,
-      { maxRequestsPerMinute: pace, target: 'lake' },
+      { command: 'backfill', maxRequestsPerMinute: pace, target: 'lake' },
       async (runtime) => {
-        const { options, now } = runtime;
+        const { options, now, status } = runtime;
         const lake = connectLake(options.lake);
         const work = { kind: 'backfill', from, to, force: values.force === true } as const;
         const { plan, datasets } = await planWork(work, options, values, lake, now);
-        note(io, describePlan(plan)[0] ?? '');
-        const result = await executeWithProgress(plan, runtime, lake, datasets, io, values);
+        status.note(describePlan(plan)[0] ?? '');
+        const result = await executeWithProgress(plan, runtime, lake, datasets);
         print(io, values, runJson(result, lake), () => runLines(result, lake).join('\n'));
         if (result.deferred > 0)
-          note(io, 'Run the same command again to resume: finished windows are skipped.');
+          status.note('Run the same command again to resume: finished windows are skipped.');
         return exitCodeOf(result);
       },
     );
@@ -536,6 +576,7 @@ const plan: Command = {
     from: BACKFILL_FLAGS.from,
     to: BACKFILL_FLAGS.to,
     force: BACKFILL_FLAGS.force,
+    deadline: deadlineFlag('plan'),
   },
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, this.flags);
@@ -545,13 +586,21 @@ const plan: Command = {
       throw new UsageError('plan needs what to plan: hourly, daily or backfill');
     }
     const options = resolveOptions(values, this.flags, { cwd: io.cwd });
+    const durationMs = deadlineOf(values, 'plan');
     const now = timeFlag(values, 'now') ?? Date.now();
     const lake = connectLake(options.lake);
     const work: Work =
       what === 'backfill'
         ? { kind: 'backfill', ...backfillRange(values), force: values.force === true }
         : { kind: 'scheduled', cadence: what };
-    const { plan: runPlan } = await planWork(work, options, values, lake, now);
+    // Reading an S3 lake is the only slow part: the deadline bounds it.
+    const control = startRunControl({ durationMs, alert: (line) => note(io, line) });
+    let runPlan: RunPlan;
+    try {
+      runPlan = (await planWork(work, options, values, lake, now)).plan;
+    } finally {
+      control.dispose();
+    }
     const json = {
       now: iso(runPlan.now),
       windows: runPlan.windows,
@@ -648,7 +697,8 @@ export function mainHelp(): string {
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
     `With no ${TOKEN_VARIABLE} and no --token-secret, commands run against the embedded simulator.`,
-    'Exit codes: 0 ok, 1 failed, 2 bad usage, 3 finished with gaps.',
+    'Exit codes: 0 ok, 1 failed, 2 bad usage, 3 finished with gaps; 1 too when a run stops early',
+    '(Ctrl-C, --deadline): windows already written stay, and running it again goes on.',
     'Run "peer5-reporter <command> --help" for its options.',
   ].join('\n');
 }

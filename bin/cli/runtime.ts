@@ -3,10 +3,11 @@
  * (a folder or S3) and the mailer (a folder or SES). The SDK clients are the standard ones, so
  * profiles, regions and `AWS_ENDPOINT_URL` work as everywhere else.
  */
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
-import { ExportClient } from '../../lambdas/core/client/index.ts';
+import { ExportClient, type ExportClientEvent } from '../../lambdas/core/client/index.ts';
 import type { Settings } from '../../lambdas/core/config.ts';
 import type { DatasetDefinition } from '../../lambdas/core/datasets.ts';
 import { LocalLakeSink } from '../../lambdas/core/lake/local-sink.ts';
@@ -76,9 +77,15 @@ export interface ApiOptions {
    * when neither PEER5_TOKEN nor --token-secret gives one.
    */
   readonly realTarget?: boolean;
+  /** Epoch ms by which every request and wait has stopped (--deadline). */
+  readonly deadline?: number;
+  /** Stops every request and wait at once (Ctrl-C). */
+  readonly signal?: AbortSignal;
+  /** The client's request, retry and outcome events. */
+  readonly onEvent?: (event: ExportClientEvent) => void;
 }
 
-/** Spaces requests so no more than `perMinute` start in any minute. */
+/** Spaces requests so no more than `perMinute` start in any minute; the wait ends with the request's signal. */
 export function pacedFetch(perMinute: number, base: typeof fetch = fetch): typeof fetch {
   const spacingMs = 60_000 / perMinute;
   let nextSlot = 0;
@@ -86,7 +93,8 @@ export function pacedFetch(perMinute: number, base: typeof fetch = fetch): typeo
     const now = Date.now();
     const slot = Math.max(now, nextSlot);
     nextSlot = slot + spacingMs;
-    if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
+    const signal = init?.signal ?? undefined;
+    if (slot > now) await sleepFor(slot - now, undefined, signal ? { signal } : {});
     return await base(input, init);
   };
 }
@@ -101,6 +109,11 @@ export async function connectApi(options: ApiOptions): Promise<ApiConnection> {
   const now = options.now;
   const clientClock = now === undefined ? {} : { now: () => now };
   const pacing = options.maxRequestsPerMinute ? { fetch: pacedFetch(options.maxRequestsPerMinute) } : {};
+  const limits = {
+    ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+  };
   // --token-secret wins over PEER5_TOKEN, which wins over a secret named in the config file.
   const named = options.tokenSecret?.flag || !envToken ? options.tokenSecret?.name : undefined;
   const secret = named ?? (options.realTarget && !envToken ? options.settings.secretName : undefined);
@@ -112,6 +125,7 @@ export async function connectApi(options: ApiOptions): Promise<ApiConnection> {
       token,
       ...clientClock,
       ...pacing,
+      ...limits,
     });
     return { client, description: options.settings.apiBaseUrl, simulator: null, close: async () => {} };
   }
@@ -124,6 +138,7 @@ export async function connectApi(options: ApiOptions): Promise<ApiConnection> {
     token: async () => 'demo-token',
     ...clientClock,
     ...pacing,
+    ...limits,
   });
   return {
     client,

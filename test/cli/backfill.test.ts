@@ -94,7 +94,7 @@ describe('peer5-reporter backfill', () => {
     await waitFor(async () => (await lakeObjects(lake)).length > 0, 30_000);
     child.kill('SIGINT');
     const first = await finished;
-    expect(first.stderr).toContain('Interrupted: finishing the window in progress');
+    expect(first.stderr).toContain('Interrupted (SIGINT): stopping. Windows already written stay');
     expect(first.code).toBe(1);
     expect(first.stderr).toContain('Run the same command again to resume');
     const partial = await lakeObjects(lake);

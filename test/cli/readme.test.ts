@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../bin/cli/commands.ts';
+import { COMMANDS, commandHelp } from '../../bin/cli/commands.ts';
 import { README_PATH, withGeneratedSections } from '../../bin/cli/readme-sections.ts';
+import { DEFAULT_DEADLINES } from '../../bin/cli/run-control.ts';
+import { CLIENT_DEFAULTS } from '../../lambdas/core/client/index.ts';
 import { REPO_ROOT } from './run-cli.ts';
 
 describe('the README', () => {
@@ -29,5 +31,17 @@ describe('the README', () => {
   it('documents every command of the command line', async () => {
     const readme = await readFile(README_PATH, 'utf8');
     for (const command of COMMANDS) expect(readme).toContain(`| \`${command.name}`);
+  });
+
+  it("gives each command's default --deadline and the longest wait as the code has them, as --help does", async () => {
+    const readme = await readFile(README_PATH, 'utf8');
+    for (const [name, deadline] of Object.entries(DEFAULT_DEADLINES)) {
+      expect(readme).toContain(`| \`${name}\` | ${deadline} |`);
+      const command = COMMANDS.find((candidate) => candidate.name === name);
+      expect(command && commandHelp(command), name).toMatch(
+        new RegExp(`--deadline DURATION +stop by then, .*\\(default ${deadline}\\)`),
+      );
+    }
+    expect(readme).toContain(`never more than **${CLIENT_DEFAULTS.maxWaitMs / 60_000} minutes** at a time`);
   });
 });

@@ -15,6 +15,13 @@ export interface CliResult {
 export interface CliOptions {
   readonly cwd?: string;
   readonly env?: Record<string, string | undefined>;
+  /**
+   * Start it the way a shell starts a foreground job: in a process group of its own, so that
+   * `interruptGroup` can deliver a signal to every process in it, as a terminal's Ctrl-C does.
+   */
+  readonly ownGroup?: boolean;
+  /** Through `npx peer5-reporter`, as the README says, instead of the bin itself. */
+  readonly viaNpx?: boolean;
 }
 
 /** Environment for a child: no real token, no AWS endpoint, unless a test sets them. */
@@ -26,11 +33,21 @@ function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
 }
 
 export function spawnCli(args: readonly string[], options: CliOptions = {}): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], {
+  const [command, commandArgs] = options.viaNpx
+    ? ['npx', ['peer5-reporter', ...args]]
+    : [process.execPath, [BIN, ...args]];
+  return spawn(command, commandArgs, {
     cwd: options.cwd ?? REPO_ROOT,
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownGroup === true,
   });
+}
+
+/** Sends `signal` to every process in the child's group, as a terminal does on Ctrl-C. */
+export function interruptGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGINT'): void {
+  if (child.pid === undefined) throw new Error('the child has no pid');
+  process.kill(-child.pid, signal);
 }
 
 export async function collect(child: ChildProcess): Promise<CliResult> {

@@ -372,6 +372,57 @@ describe('the export client and time limits', () => {
     expect(sleeps).toEqual([50, 100]);
   });
 
+  it('does not hammer on a Retry-After too large for a timer: one request, then the wait, until stopped', async () => {
+    faulted([0, 1, 2].map(() => ({ status: 429, retryAfter: '9999999999' }) as const));
+    const before = sim.stats.requests;
+    const stop = new AbortController();
+    // The real timer: before the cap, Node turned this wait into 1 ms and the client sent all
+    // its attempts at once.
+    const exporter = client({ maxAttempts: 4, signal: stop.signal });
+    const stopped = failure(exporter.stream(totals));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sim.stats.requests - before).toBe(1);
+    stop.abort(new Error('Ctrl-C'));
+    const error = await stopped;
+    expect(error).toBeInstanceOf(ExportAbortedError);
+    expect(error.message).toContain('aborted while waiting to retry');
+    expect((error.cause as Error).message).toBe('Ctrl-C');
+    expect(sim.stats.requests - before).toBe(1);
+  });
+
+  it('defers at once when a huge Retry-After ends past the deadline, after one request', async () => {
+    faulted([{ status: 429, retryAfter: '9999999999' }]);
+    const before = sim.stats.requests;
+    const started = Date.now();
+    const exporter = client({ maxAttempts: 8, deadline: Date.now() + 60_000 });
+    const error = await failure(exporter.stream(totals));
+    expect(error).toBeInstanceOf(DeadlineExceededError);
+    expect(error.message).toContain('would wait 9999999999 s');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(sim.stats.requests - before).toBe(1);
+  });
+
+  it('stops an in-flight request when its client-wide signal fires', async () => {
+    faulted([{ kind: 'drip', bytes: 8, everyMs: 100 }]);
+    const stop = new AbortController();
+    const exporter = client({ requestTimeoutMs: 30_000, signal: stop.signal });
+    setTimeout(() => stop.abort(new Error('SIGTERM')), 300);
+    const started = Date.now();
+    const error = await failure(exporter.stream(totals));
+    expect(error).toBeInstanceOf(ExportAbortedError);
+    expect((error.cause as Error).message).toBe('SIGTERM');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('stops a body that drips forever at the deadline, though no read ever times out', async () => {
+    faulted([{ kind: 'drip', bytes: 8, everyMs: 100 }]);
+    const exporter = client({ requestTimeoutMs: 30_000, deadline: Date.now() + 500 });
+    const started = Date.now();
+    expect(await failure(exporter.stream(totals))).toBeInstanceOf(DeadlineExceededError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(exporter.stats.requests).toBe(1);
+  });
+
   it('stops with ExportAbortedError when the caller aborts', async () => {
     faulted([{ kind: 'delay', ms: 60_000 }]);
     const controller = new AbortController();

@@ -9,8 +9,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
+  CLIENT_DEFAULTS,
+  DeadlineExceededError,
   ExportBodyError,
   ExportClient,
+  type ExportClientEvent,
   type ExportClientOptions,
   ExportHttpError,
   ExportRequestInvalidError,
@@ -300,6 +303,43 @@ describe('the export client and Retry-After', () => {
     expect(sleeps[0]).toBe(3000);
     expect(sleeps[1]).toBeGreaterThan(55_000);
     expect(sleeps[1]).toBeLessThanOrEqual(60_000);
+  });
+
+  it('caps a huge Retry-After at the longest wait, so the timer cannot overflow into a busy loop', async () => {
+    const sleeps: number[] = [];
+    const events: ExportClientEvent[] = [];
+    const exporter = client({
+      maxAttempts: 2,
+      random: () => 0.5,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      onEvent: (event) => events.push(event),
+      fetch: sequence([limited('9999999999'), ok]),
+    });
+    expect(await collect(exporter.stream(REQUEST))).toEqual(expectedRows);
+    expect(sleeps).toEqual([CLIENT_DEFAULTS.maxWaitMs]);
+    expect(events.find((event) => event.type === 'retry')).toMatchObject({
+      delayMs: CLIENT_DEFAULTS.maxWaitMs,
+      requestedMs: 9_999_999_999_000,
+    });
+  });
+
+  it('leaves a request whose Retry-After ends past the deadline for the next run, without waiting', async () => {
+    const sleeps: number[] = [];
+    const exporter = client({
+      maxAttempts: 5,
+      deadline: Date.now() + 15 * TIME.MINUTE,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      fetch: sequence([limited('3600'), ok]),
+    });
+    const error = await failure(exporter.stream(REQUEST));
+    expect(error).toBeInstanceOf(DeadlineExceededError);
+    expect(error.message).toMatch(/would wait 3600 s, past the deadline/);
+    expect(sleeps).toEqual([]);
+    expect(exporter.stats.requests).toBe(1);
   });
 
   it('uses its own backoff when it is longer than Retry-After', async () => {

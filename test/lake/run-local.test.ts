@@ -7,6 +7,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DeadlineExceededError } from '../../lambdas/core/client/errors.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { type DatasetDefinition, objectKey, parseDatasets, windowAt } from '../../lambdas/core/datasets.ts';
 import { provisionalMarkerKey } from '../../lambdas/core/lake/keys.ts';
@@ -126,6 +127,77 @@ describe('a run stopped on request', () => {
     expect(result.deferred).toBe(9);
     expect(result.stopReason).toBe('stopped on request; the rest is left for the next run');
     expect((await readTable(sink, 'lake', minutes)).windows.size).toBe(1);
+  });
+});
+
+describe('a run stopped on request while a request is in flight', () => {
+  it('cancels the request, drops the window it was writing, keeps the written ones and defers the rest', async () => {
+    const now = at(T0 + 10 * HOUR + 5 * MINUTE);
+    const stop = new AbortController();
+    // The first window's rows and the second's first row, then a request that hangs (a long
+    // Retry-After wait, a dripping body) until it is cancelled; one that is never cancelled gives
+    // up after two seconds.
+    const hanging: ExportSource = {
+      async *rows(query, options) {
+        for (const row of sim.rows(query, { asOf: 'final' })) {
+          yield row;
+          if (row.timestamp >= query.from + HOUR) break;
+        }
+        await new Promise<void>((_, reject) => {
+          const timer = setTimeout(() => reject(new Error('the request was never cancelled')), 2_000);
+          options?.signal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(options.signal?.reason);
+          });
+        });
+      },
+    };
+    setTimeout(() => stop.abort(), 100);
+    const started = Date.now();
+    const result = await runExport({
+      source: hanging,
+      sink,
+      prefix: 'lake',
+      datasets: [minutes],
+      since: T0,
+      settleMs: SETTLE,
+      now,
+      stopSignal: stop.signal,
+    });
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(result.failed).toEqual([]);
+    expect(result.windows.map((window) => window.start)).toEqual([T0]);
+    expect(result.deferred).toBe(9);
+    expect(result.deferredWindows[0]).toEqual({ dataset: 'minutes', start: T0 + HOUR, end: T0 + 2 * HOUR });
+    expect(result.stopReason).toBe('stopped on request; the rest is left for the next run');
+    const table = await readTable(sink, 'lake', minutes);
+    expect([...table.windows.keys()]).toEqual([T0]);
+    expect(table.rows).toEqual(finalRows(sim, minutes, T0, T0 + HOUR));
+  });
+});
+
+describe('a run whose source runs out of time', () => {
+  it('defers the window a deadline stopped, rather than failing it, and the next run writes it', async () => {
+    const now = at(T0 + 10 * HOUR + 5 * MINUTE);
+    const outOfTime: ExportSource = {
+      // biome-ignore lint/correctness/useYield: a source that gives up before its first row
+      async *rows() {
+        throw new DeadlineExceededError(
+          'the retry after "rate limited (429)" would wait 9999999999 s, past the deadline',
+          Date.now(),
+        );
+      },
+    };
+    const input = { sink, prefix: 'lake', datasets: [minutes], since: T0, settleMs: SETTLE, now };
+    const result = await runExport({ ...input, source: outOfTime });
+    expect(result.failed).toEqual([]);
+    expect(result.windows).toEqual([]);
+    expect(result.deferred).toBe(10);
+    expect(result.stopReason).toMatch(
+      /^stopped at the deadline: the retry after "rate limited \(429\)" would wait 9999999999 s/,
+    );
+    const next = await runExport({ ...input, source: directSource(sim) });
+    expect(next.windows).toHaveLength(10);
   });
 });
 

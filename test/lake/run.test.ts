@@ -17,7 +17,7 @@ import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
 import type { ExportSource } from '../../lambdas/core/source.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
 import { type RunningMoto, startMoto } from '../support/moto.ts';
-import { finalRows, freshS3Sink, readTable, slice } from './support/lake.ts';
+import { expectLakeWindows, finalRows, freshS3Sink, readTable, slice } from './support/lake.ts';
 
 const { MINUTE, HOUR, DAY } = TIME;
 
@@ -77,16 +77,9 @@ async function runAt(
   return await runExport({ ...input, now });
 }
 
-/** Every complete window of [from, completeEnd) is in the lake exactly once, and nothing else is. */
+/** Every complete window of [from, to) is in the lake exactly once, and nothing else is. */
 async function expectWindowsExactly(sink: LakeSink, dataset: DatasetDefinition, from: number, to: number) {
-  const table = await readTable(sink, 'lake', dataset);
-  const step = dataset.cadence === 'hourly' ? HOUR : DAY;
-  const expected = new Map<number, string>();
-  for (let start = from; start < to; start += step)
-    expected.set(start, objectKey('lake', windowAt(dataset, start)));
-  expect(table.windows).toEqual(expected);
-  expect(table.strays).toEqual([]);
-  return table;
+  return await expectLakeWindows(sink, 'lake', dataset, from, to);
 }
 
 describe('runExport, hour by hour for 48 hours', () => {
@@ -243,66 +236,6 @@ describe('runExport when a fetch fails mid-window', () => {
       expect(rerun.windows.map((window) => window.start)).toEqual([2, 9, 10, 11].map((h) => T0 + h * HOUR));
       const table = await expectWindowsExactly(sink, minutes, T0, T0 + 12 * HOUR);
       expect(slice(table.rows, T0, T0 + 9 * HOUR)).toEqual(finalRows(sim, minutes, T0, T0 + 9 * HOUR));
-    } finally {
-      await sim.close();
-    }
-  });
-
-  it('fetches a window again within the run when the API cuts a body off after some rows', async () => {
-    const { sim, sink, client } = await setup({ now: T0, holdBackBytes: 0 });
-    const events: LakeEvent[] = [];
-    try {
-      sim.queueFaults([{ kind: 'truncate' }]);
-      const now = T0 + 12 * HOUR + 5 * MINUTE;
-      const result = await runAt(
-        sim,
-        {
-          source: client,
-          sink,
-          prefix: 'lake',
-          datasets: [minutes],
-          since: T0,
-          settleMs: SETTLE,
-          log: (e) => events.push(e),
-        },
-        now,
-      );
-      expect(result.failed).toEqual([]);
-      const retries = events.filter((event) => event.event === 'window-retry');
-      expect(retries).toHaveLength(1);
-      expect(retries[0]?.error).toMatchObject({ name: 'ExportTruncatedError' });
-      expect(result.queries).toBe(2);
-      const table = await expectWindowsExactly(sink, minutes, T0, T0 + 12 * HOUR);
-      expect(slice(table.rows, T0, T0 + 9 * HOUR)).toEqual(finalRows(sim, minutes, T0, T0 + 9 * HOUR));
-    } finally {
-      await sim.close();
-    }
-  });
-});
-
-describe('overlapping runs', () => {
-  it('leave the lake correct when two start at once', async () => {
-    const { sim, sink, client } = await setup({ now: T0 });
-    try {
-      const input = { source: client, sink, prefix: 'lake', datasets, since: T0, settleMs: SETTLE };
-      const now = T0 + 30 * HOUR + 5 * MINUTE;
-      sim.setClock(now);
-      const [first, second] = await Promise.all([runExport({ ...input, now }), runExport({ ...input, now })]);
-      expect(first.failed).toEqual([]);
-      expect(second.failed).toEqual([]);
-      let table = await expectWindowsExactly(sink, minutes, T0, T0 + 30 * HOUR);
-      expect([...table.markers].sort((a, b) => a - b)).toEqual([27, 28, 29].map((h) => T0 + h * HOUR));
-
-      // Two more overlapping runs after everything has settled: the lake ends final and whole.
-      const later = T0 + 34 * HOUR + 5 * MINUTE;
-      sim.setClock(later);
-      await Promise.all([runExport({ ...input, now: later }), runExport({ ...input, now: later })]);
-      table = await expectWindowsExactly(sink, minutes, T0, T0 + 34 * HOUR);
-      expect(slice(table.rows, T0, T0 + 30 * HOUR)).toEqual(finalRows(sim, minutes, T0, T0 + 30 * HOUR));
-      expect([...table.markers].sort((a, b) => a - b)).toEqual([31, 32, 33].map((h) => T0 + h * HOUR));
-      const dailyTable = await expectWindowsExactly(sink, daily, T0, T0 + DAY);
-      expect(dailyTable.rows).toEqual(finalRows(sim, daily, T0, T0 + DAY));
-      expect(dailyTable.markers.size).toBe(0);
     } finally {
       await sim.close();
     }

@@ -85,6 +85,20 @@ describe('the simulator admin endpoints', () => {
     ['faults', { faults: [{ status: 404 }] }, /"faults\[0\]\.status" must be one of 429, 500, 502, 503/],
     ['faults', { faults: [{ kind: 'html' }, { kind: 'slow' }] }, /"faults\[1\]\.kind" must be one of/],
     ['faults', { faults: [{ kind: 'delay' }] }, /"faults\[0\]\.ms" must be an integer/],
+    [
+      'faults',
+      { faults: [{ status: 429, retryAfter: 'soon\r\nX-Evil: 1' }] },
+      /"faults\[0\]\.retryAfter" must be whole seconds .* or a header value/,
+    ],
+    ['faults', { faults: [{ status: 429, retryAfter: -1 }] }, /"faults\[0\]\.retryAfter" must be/],
+    ['faults', { faults: [{ status: 503, after: 1 }] }, /unknown field "after"; allowed: status, retryAfter/],
+    [
+      'faults',
+      { faults: [{ kind: 'drip', bytes: 0, everyMs: 10 }] },
+      /"faults\[0\]\.bytes" must be an integer from 1/,
+    ],
+    ['faults', { faults: [{ kind: 'drip', bytes: 16 }] }, /"faults\[0\]\.everyMs" must be an integer/],
+    ['config', { tokens: [] }, /"tokens" must be a non-empty array of strings/],
     ['config', { segments: 0 }, /"segments" must be an integer from 1 to 1000000/],
     ['config', { rateLimit: { requests: 0 } }, /"rateLimit\.requests" must be an integer from 1/],
     ['config', { rateLimit: 5 }, /"rateLimit" must be null \(no limit\) or an object/],
@@ -95,6 +109,22 @@ describe('the simulator admin endpoints', () => {
     const { status, json } = await admin(simulator, 'POST', path, body);
     expect(status).toBe(400);
     expect(json).toEqual({ error: true, message: expect.stringMatching(pattern) });
+  });
+
+  it('rotates the accepted tokens with POST /_sim/config, refusing the old ones from then on', async () => {
+    expect((await postExport(simulator, LAST_HOUR)).status).toBe(200);
+    const { status, json } = await admin(simulator, 'POST', 'config', { tokens: ['rotated-token'] });
+    try {
+      expect(status).toBe(200);
+      expect(JSON.stringify(json)).not.toContain('rotated-token');
+      expect((await postExport(simulator, LAST_HOUR)).status).toBe(401);
+      expect((await postExport(simulator, LAST_HOUR, { token: 'rotated-token' })).status).toBe(200);
+      simulator.setTokens(['demo-token']);
+      expect((await postExport(simulator, LAST_HOUR, { token: 'rotated-token' })).status).toBe(401);
+      expect((await postExport(simulator, LAST_HOUR)).status).toBe(200);
+    } finally {
+      simulator.setTokens(['demo-token']);
+    }
   });
 
   it('answers 404 for an unknown admin path and 405 for a wrong method', async () => {

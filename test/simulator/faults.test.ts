@@ -41,6 +41,66 @@ describe('injected faults', () => {
     },
   );
 
+  it('sends the Retry-After a status fault names, as whole seconds or as the exact header text', async () => {
+    simulator.queueFaults([
+      { status: 429, retryAfter: '9999999999' },
+      { status: 503, retryAfter: 'Wed, 21 Oct 2026 07:28:00 GMT' },
+    ]);
+    const huge = await postExport(simulator, REQUEST);
+    expect(huge.status).toBe(429);
+    expect(huge.headers.get('retry-after')).toBe('9999999999');
+    const dated = await postExport(simulator, REQUEST);
+    expect(dated.status).toBe(503);
+    expect(dated.headers.get('retry-after')).toBe('Wed, 21 Oct 2026 07:28:00 GMT');
+    await admin(simulator, 'POST', 'faults', { faults: [{ status: 429, retryAfter: 2 }] });
+    expect((await postExport(simulator, REQUEST)).headers.get('retry-after')).toBe('2');
+  });
+
+  it('drips the normal answer a few bytes at a time, each piece after a pause', async () => {
+    const bytes = Math.ceil(Buffer.byteLength(normal) / 4);
+    simulator.queueFaults([{ kind: 'drip', bytes, everyMs: 100 }]);
+    const started = performance.now();
+    const response = await fetch(`${simulator.url}/export`, {
+      method: 'POST',
+      headers: { 'X-Auth-Token': TOKEN, 'Content-Type': 'application/json' },
+      body: JSON.stringify(REQUEST),
+    });
+    expect(response.status).toBe(200);
+    const pieces: number[] = [];
+    const reader = response.body?.getReader();
+    let text = '';
+    for (;;) {
+      const piece = await reader?.read();
+      if (!piece || piece.done) break;
+      pieces.push(piece.value.byteLength);
+      text += Buffer.from(piece.value).toString();
+    }
+    expect(text).toBe(normal);
+    expect(Math.max(...pieces)).toBeLessThanOrEqual(bytes);
+    // Four pieces, each after a pause: a lower bound only, as the server cannot send sooner.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(4 * 100 - 5);
+  });
+
+  it('stops dripping when the client goes away', async () => {
+    simulator.queueFaults([{ kind: 'drip', bytes: 1, everyMs: 50 }]);
+    const controller = new AbortController();
+    const response = await fetch(`${simulator.url}/export`, {
+      method: 'POST',
+      headers: { 'X-Auth-Token': TOKEN, 'Content-Type': 'application/json' },
+      body: JSON.stringify(REQUEST),
+      signal: controller.signal,
+    });
+    await response.body?.getReader().read();
+    expect((await admin(simulator, 'GET', 'state')).json.activeExports).toBe(1);
+    controller.abort();
+    const deadline = Date.now() + 2_000;
+    while ((await admin(simulator, 'GET', 'state')).json.activeExports !== 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect((await admin(simulator, 'GET', 'state')).json.activeExports).toBe(0);
+    expect((await postExport(simulator, REQUEST)).text).toBe(normal);
+  });
+
   it('delays the answer by the given time, then answers normally', async () => {
     simulator.queueFaults([{ kind: 'delay', ms: 300 }]);
     const started = performance.now();

@@ -45,6 +45,9 @@ export const CLIENT_DEFAULTS = {
   baseDelayMs: 1_000,
   // The vendor's limit is per minute: a ceiling of a minute lets the backoff outlast a lock-out.
   maxDelayMs: 60_000,
+  // The longest single wait, whatever Retry-After says: a larger value is more likely a mistake
+  // (or a timer overflow waiting to happen) than a plan, and a later retry can ask again.
+  maxWaitMs: 5 * 60_000,
   // Covers a typical hourly window whole; rows held back cost a few MB at most.
   holdBackBytes: 512 * 1024,
 } as const;
@@ -58,14 +61,22 @@ export interface ExportClientOptions {
   readonly format?: ExportFormat;
   /** The clock used to plan and check look-back limits (the CLI's --now passes a fixed one). */
   readonly now?: () => number;
-  /** Wall-clock epoch ms: no attempt and no backoff sleep runs past it. */
+  /**
+   * Wall-clock epoch ms: no attempt and no backoff sleep runs past it. A retry whose wait (the
+   * server's Retry-After or the backoff) would end past it is not made: the request fails at once
+   * with DeadlineExceededError, which callers treat as "left for the next run".
+   */
   readonly deadline?: number;
+  /** Stops every request and backoff sleep of this client (Ctrl-C in a terminal, say). */
+  readonly signal?: AbortSignal;
   /** Per attempt: the longest wait for the response, and for each next piece of the body. */
   readonly requestTimeoutMs?: number;
   /** Attempts per request, the first included. */
   readonly maxAttempts?: number;
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
+  /** The longest single wait before a retry, Retry-After included (CLIENT_DEFAULTS.maxWaitMs). */
+  readonly maxWaitMs?: number;
   /**
    * Body bytes to read before the first row reaches the consumer (0: deliver at once). A response
    * that fails within them is retried here; see the module comment.
@@ -114,7 +125,10 @@ export type ExportClientEvent =
   | (RequestSummary & {
       readonly type: 'retry';
       readonly attempt: number;
+      /** The wait before the next attempt. */
       readonly delayMs: number;
+      /** The wait the server or the backoff asked for, before the cap of `maxWaitMs`. */
+      readonly requestedMs: number;
       readonly error: ExportErrorSummary;
     })
   | (RequestSummary & {
@@ -237,6 +251,11 @@ function transportDetail(error: unknown): { code: string | undefined; text: stri
   return { code, text: parts.join(': ') };
 }
 
+/** A wait for a message: milliseconds when short, else whole seconds (a Retry-After can be huge). */
+function waitText(ms: number): string {
+  return ms < 10_000 ? `${Math.round(ms)} ms` : `${Math.ceil(ms / 1000)} s`;
+}
+
 /** The contract's `"field"` quoting lets a 400 message name its field. */
 function fieldOf(message: string | undefined): string {
   return /"([a-z.]+)"/.exec(message ?? '')?.[1] ?? 'body';
@@ -250,6 +269,7 @@ export class ExportClient implements ExportSource {
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly maxWaitMs: number;
   private readonly holdBackBytes: number;
   private readonly random: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -268,9 +288,12 @@ export class ExportClient implements ExportSource {
     this.maxAttempts = Math.max(1, options.maxAttempts ?? CLIENT_DEFAULTS.maxAttempts);
     this.baseDelayMs = options.baseDelayMs ?? CLIENT_DEFAULTS.baseDelayMs;
     this.maxDelayMs = options.maxDelayMs ?? CLIENT_DEFAULTS.maxDelayMs;
+    this.maxWaitMs = Math.min(Math.max(0, options.maxWaitMs ?? CLIENT_DEFAULTS.maxWaitMs), MAX_TIMER_MS);
     this.holdBackBytes = options.holdBackBytes ?? CLIENT_DEFAULTS.holdBackBytes;
     this.random = options.random ?? Math.random;
-    this.sleep = options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal }));
+    // Node turns a timer beyond its ceiling into 1 ms: never hand it one.
+    this.sleep =
+      options.sleep ?? ((ms, signal) => sleepFor(Math.min(ms, MAX_TIMER_MS), undefined, { signal }));
     this.fetchImpl = options.fetch ?? fetch;
     if (this.format !== 'csv' && this.format !== 'json') {
       throw new ExportRequestInvalidError(
@@ -294,13 +317,21 @@ export class ExportClient implements ExportSource {
 
   async *rows(query: ExportQuery, options: ExportStreamOptions = {}): AsyncGenerator<ExportRow> {
     // Plan and check every request before sending the first, so a bad query costs no API call.
-    for (const request of this.plan(query)) yield* this.send(request, options.signal);
+    const signal = this.stopSignal(options.signal);
+    for (const request of this.plan(query)) yield* this.send(request, signal);
   }
 
   /** Streams the rows of one API-legal request. */
   async *stream(request: ExportRequest, options: ExportStreamOptions = {}): AsyncGenerator<ExportRow> {
     this.validate(request, this.now());
-    yield* this.send(request, options.signal);
+    yield* this.send(request, this.stopSignal(options.signal));
+  }
+
+  /** The client's own stop signal and the caller's, as one. */
+  private stopSignal(callerSignal: AbortSignal | undefined): AbortSignal | undefined {
+    const own = this.options.signal;
+    if (own === undefined || callerSignal === undefined) return own ?? callerSignal;
+    return AbortSignal.any([own, callerSignal]);
   }
 
   private validate(request: ExportRequest, now: number): void {
@@ -377,19 +408,29 @@ export class ExportClient implements ExportSource {
           this.emit({ ...summary, type: 'failed', attempts, error: this.summary(error) });
           throw error;
         }
-        const delayMs = this.delayFor(error, failures);
+        const requestedMs = this.delayFor(error, failures);
         failures++;
-        if (this.options.deadline !== undefined && Date.now() + delayMs >= this.options.deadline) {
+        // Waiting part of what was asked and retrying early would only be refused again: a wait
+        // that ends past the deadline leaves the request for the next run, now.
+        if (this.options.deadline !== undefined && Date.now() + requestedMs >= this.options.deadline) {
           const deadlineError = new DeadlineExceededError(
-            `${describe(request)}: the retry after "${error.message}" would wait ${delayMs} ms, past the deadline ${isoTime(this.options.deadline)}`,
+            `${describe(request)}: the retry after "${error.message}" would wait ${waitText(requestedMs)}, past the deadline ${isoTime(this.options.deadline)}`,
             this.options.deadline,
             { request, cause: error, status: error.status },
           );
           this.emit({ ...summary, type: 'failed', attempts, error: this.summary(deadlineError) });
           throw deadlineError;
         }
+        const delayMs = Math.min(requestedMs, this.maxWaitMs);
         this.counters.retries++;
-        this.emit({ ...summary, type: 'retry', attempt: attempts, delayMs, error: this.summary(error) });
+        this.emit({
+          ...summary,
+          type: 'retry',
+          attempt: attempts,
+          delayMs,
+          requestedMs,
+          error: this.summary(error),
+        });
         try {
           await this.sleep(delayMs, signal);
         } catch (sleepError) {

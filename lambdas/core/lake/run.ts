@@ -12,6 +12,7 @@
  *                      run replaced it meanwhile (perhaps with provisional numbers), put the marker
  *                      back.
  */
+import { DeadlineExceededError } from '../client/errors.ts';
 import type { ExportRow } from '../contract.ts';
 import { CADENCE_MS, type DatasetDefinition, exportRequestFor } from '../datasets.ts';
 import type { ExportSource } from '../source.ts';
@@ -69,8 +70,9 @@ export interface RunSettings {
   /** Wall clock for the deadline; Date.now by default. */
   readonly clock?: () => number;
   /**
-   * Stops the run early on request (Ctrl-C in a terminal): the window in progress is finished,
-   * no other starts, and the rest is deferred as at a deadline.
+   * Stops the run early on request (Ctrl-C in a terminal): the request in flight (or its backoff
+   * sleep) is cancelled, the window in progress is dropped, and it and the rest are deferred as at
+   * a deadline. Windows already written stay.
    */
   readonly stopSignal?: AbortSignal;
   /**
@@ -151,6 +153,13 @@ export class LakeSourceOrderError extends Error {
 export class LakeDeadlineError extends Error {
   override readonly name = 'LakeDeadlineError';
 }
+
+/** The run was asked to stop while a window was being written; the window is deferred, not failed. */
+export class LakeStoppedError extends Error {
+  override readonly name = 'LakeStoppedError';
+}
+
+const STOPPED_ON_REQUEST = 'stopped on request; the rest is left for the next run';
 
 const EMPTY = new Uint8Array(0);
 
@@ -234,10 +243,15 @@ class PlanExecution {
       });
     }
     const timer = this.armDeadline();
+    const { stopSignal } = this.settings;
+    const onStop = () => this.abort.abort(new LakeStoppedError(STOPPED_ON_REQUEST));
+    stopSignal?.addEventListener('abort', onStop, { once: true });
+    if (stopSignal?.aborted) onStop();
     try {
       for (const fetch of plan.fetches) await this.runFetch(fetch);
     } finally {
       if (timer) clearTimeout(timer);
+      stopSignal?.removeEventListener('abort', onStop);
     }
     const requestsAfter = requestCount(this.settings.source);
     const result: RunResult = {
@@ -323,9 +337,7 @@ class PlanExecution {
     const attempts = new Map<number, number>();
     let index = 0;
     while (index < fetch.windows.length) {
-      if (this.stopReason === null && this.settings.stopSignal?.aborted) {
-        this.stop('stopped on request; the rest is left for the next run');
-      }
+      if (this.stopReason === null && this.settings.stopSignal?.aborted) this.stop(STOPPED_ON_REQUEST);
       if (this.stopReason === null && this.timeIsShort()) {
         this.stop(
           `stopped before the deadline ${iso(this.settings.deadline ?? 0)}; the rest is left for the next run`,
@@ -340,15 +352,25 @@ class PlanExecution {
       if (!outcome.failure) continue;
       const { index: failedIndex, error } = outcome.failure;
       const window = fetch.windows[failedIndex] as PlannedWindow;
+      // Running out of time, or being asked to stop, is not the window's fault: it is left for the
+      // next run with the rest, like a window the run never reached.
       if (this.deadlinePassed) {
         this.stop(
           `the deadline ${iso(this.settings.deadline ?? 0)} passed while writing; the rest is left for the next run`,
         );
         continue;
       }
+      if (this.settings.stopSignal?.aborted) {
+        this.stop(STOPPED_ON_REQUEST);
+        continue;
+      }
+      const described = describeError(error);
+      if (error instanceof DeadlineExceededError) {
+        this.stop(`stopped at the deadline: ${described.message}; the rest is left for the next run`);
+        continue;
+      }
       const tried = (attempts.get(failedIndex) ?? 0) + 1;
       attempts.set(failedIndex, tried);
-      const described = describeError(error);
       if (isRetryable(error) && tried < this.windowAttempts) {
         this.log({
           level: 'warn',

@@ -1,11 +1,15 @@
 /** Helpers for lake tests: read a table back and compare it with the simulator's final numbers. */
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { expect } from 'vitest';
 import type { ExportRow } from '../../../lambdas/core/contract.ts';
 import {
+  CADENCE_MS,
   columnsOf,
   type DatasetDefinition,
   exportRequestFor,
+  objectKey,
   tablePrefix,
+  windowAt,
 } from '../../../lambdas/core/datasets.ts';
 import { provisionalPrefix, windowStartOfKey, windowStartOfMarker } from '../../../lambdas/core/lake/keys.ts';
 import { readLakeObject } from '../../../lambdas/core/lake/read.ts';
@@ -114,6 +118,23 @@ export async function readTable(
     if (start !== null) markers.add(start);
   }
   return { windows, rows, markers, strays };
+}
+
+/** Every window of [from, to) is in the table exactly once, under its own key, and nothing else is. */
+export async function expectLakeWindows(
+  sink: LakeSink,
+  prefix: string,
+  dataset: DatasetDefinition,
+  from: number,
+  to: number,
+): Promise<LakeTable> {
+  const table = await readTable(sink, prefix, dataset);
+  const expected = new Map<number, string>();
+  for (let start = from; start < to; start += CADENCE_MS[dataset.cadence])
+    expected.set(start, objectKey(prefix, windowAt(dataset, start)));
+  expect(table.windows).toEqual(expected);
+  expect(table.strays).toEqual([]);
+  return table;
 }
 
 /** The simulator's final rows of [from, to), as a table. */
