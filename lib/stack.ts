@@ -15,7 +15,7 @@ import {
   SettingsError,
 } from '../lambdas/core/config.ts';
 import { emailAddressOf } from '../lambdas/core/report/config.ts';
-import { EXPORT_SETTINGS, REPORT_SETTINGS } from '../lambdas/handlers/environment.ts';
+import { EXPORT_SETTINGS, REPORT_SETTINGS, RUN_KIND, type RunKind } from '../lambdas/handlers/environment.ts';
 import { SECURE_QUEUE_PROPS } from './defaults.ts';
 import { LakeCatalog } from './lake-catalog.ts';
 import { LakeStorage } from './lake-storage.ts';
@@ -141,13 +141,14 @@ export class Peer5ReporterStack extends Stack {
       description: string,
       datasets: Settings['datasets'],
       timeout: Duration,
+      kind: RunKind,
     ) =>
       new ReporterFunction(this, functionId, {
         entry,
         description,
         timeout,
         environment: exportEnvironment(datasets),
-        statements: [readToken(), ...lakeStatements(bucket, settings.prefix, datasets)],
+        statements: [readToken(), ...lakeStatements(bucket, settings.prefix, datasets, kind)],
         failureQueue: this.failureQueue,
       });
 
@@ -162,6 +163,7 @@ export class Peer5ReporterStack extends Stack {
             'peer5-reporter hourly export',
             hourlyDatasets,
             Duration.minutes(10),
+            RUN_KIND.hourlyExport,
           )
         : undefined;
     this.dailyExport =
@@ -172,6 +174,7 @@ export class Peer5ReporterStack extends Stack {
             'peer5-reporter daily export',
             dailyDatasets,
             Duration.minutes(15),
+            RUN_KIND.dailyExport,
           )
         : undefined;
     this.backfill = exportFunction(
@@ -180,6 +183,7 @@ export class Peer5ReporterStack extends Stack {
       'peer5-reporter backfill of a past range',
       settings.datasets,
       Duration.minutes(15),
+      RUN_KIND.backfill,
     );
     this.dailyReport = new ReporterFunction(this, 'DailyReport', {
       entry: 'lambdas/handlers/daily-report.ts',

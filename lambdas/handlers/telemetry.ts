@@ -19,7 +19,14 @@ export const METRIC = {
   windowsFailed: 'WindowsFailed',
   windowsDeferred: 'WindowsDeferred',
   reportsSent: 'ReportsSent',
+  reportsLate: 'ReportsLate',
 } as const;
+
+/**
+ * Second dimension of `WindowsDeferred`, also emitted per kind of run (`RUN_KIND`), so that an
+ * alarm can watch the scheduled exports without the backfill, whose deferrals are routine.
+ */
+export const RUN_DIMENSION = 'run';
 
 /** Environment variables the stack sets for Powertools, next to the product settings. */
 export const POWERTOOLS_ENVIRONMENT = {

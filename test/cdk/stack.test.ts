@@ -20,12 +20,13 @@ import {
   windowAt,
 } from '../../lambdas/core/datasets.ts';
 import { LAKE_SERDE_LIBRARY, LakeCsvEncoder } from '../../lambdas/core/lake/csv.ts';
-import { provisionalMarkerKey } from '../../lambdas/core/lake/keys.ts';
+import { provisionalMarkerKey, runLeaseKey } from '../../lambdas/core/lake/keys.ts';
 import {
   DEADLINE_MARGIN_VARIABLE,
   DEFAULT_DEADLINE_MARGIN_MS,
   EXPORT_SETTINGS,
   REPORT_SETTINGS,
+  RUN_KIND,
 } from '../../lambdas/handlers/environment.ts';
 import { createApp } from '../../lib/app.ts';
 import { type OpenCsvParameters, openCsvParseLine } from './opencsv.ts';
@@ -210,6 +211,7 @@ describe('the stack with every default dataset and a new bucket', () => {
         'ListLake',
         'WriteLakeWindows',
         'TrackProvisionalWindows',
+        'HoldRunLease',
         undefined,
       ]);
       expect(statements[0]).toMatchObject({
@@ -230,7 +232,13 @@ describe('the stack with every default dataset and a new bucket', () => {
       expect(statements[3]?.resources).toHaveLength(hourly.length);
       expect(statements[4]?.actions).toEqual(['s3:PutObject', 's3:DeleteObject']);
       expect(statements[4]?.resources).toHaveLength(hourly.length);
-      expect(statements[5]).toMatchObject({
+      expect(statements[5]).toEqual({
+        sid: 'HoldRunLease',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [`${lakeArn()}/${runLeaseKey('peer5', RUN_KIND.hourlyExport)}`],
+        condition: undefined,
+      });
+      expect(statements[6]).toMatchObject({
         actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
         resources: [`<${logicalId(resources, 'AWS::SQS::Queue', 'FailedRuns')}.Arn>`],
       });
@@ -267,6 +275,25 @@ describe('the stack with every default dataset and a new bucket', () => {
           }
         }
       }
+    });
+
+    it('let each export function hold only the run lease of its own kind', () => {
+      const kinds: [string, string][] = [
+        ['HourlyExportRole', RUN_KIND.hourlyExport],
+        ['DailyExportRole', RUN_KIND.dailyExport],
+        ['BackfillRole', RUN_KIND.backfill],
+      ];
+      for (const [role, kind] of kinds) {
+        const lease = summarize(statementsOfRole(resources, role)).find(
+          (statement) => statement.sid === 'HoldRunLease',
+        );
+        expect(lease?.resources, role).toEqual([`${lakeArn()}/${runLeaseKey('peer5', kind)}`]);
+      }
+      expect(
+        summarize(statementsOfRole(resources, 'DailyReportRole')).some(
+          (statement) => statement.sid === 'HoldRunLease',
+        ),
+      ).toBe(false);
     });
 
     it('let the report send only as the sender, through its identity and the recipients in the sandbox', () => {
