@@ -67,3 +67,10 @@ export const SCHEDULE_RETRY_ATTEMPTS = 5;
 
 /** A failed run is retried once by Lambda's async invocation, then sent to the failure queue. */
 export const ASYNC_RETRY_ATTEMPTS = 1;
+
+/**
+ * Scheduled runs in a row that deferred windows before the "can no longer keep up" alarm fires:
+ * three hours for the hourly export (a first catch-up that spills into one more run is normal),
+ * two days for the daily one.
+ */
+export const DEFERRING_RUNS_ALARM = { hourly: 3, daily: 2 } as const;

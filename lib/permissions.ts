@@ -111,3 +111,16 @@ export function sendReportStatement(
     conditions: { StringEquals: { 'ses:FromAddress': options.sender } },
   });
 }
+
+/**
+ * Read the custom metrics back (the report check asks whether ReportsSent counted a report).
+ * GetMetricData has no resource-level permissions and no namespace condition key, so its resource
+ * can only be `*`; it reads metrics only, and changes nothing.
+ */
+export function readMetricsStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ReadReportMetrics',
+    actions: ['cloudwatch:GetMetricData'],
+    resources: ['*'],
+  });
+}

@@ -25,6 +25,9 @@ export const REPORT_SETTINGS = [
   'reportTopN',
 ] as const satisfies readonly SettingName[];
 
+/** The report check: only the zone, to say when the report was due in the report's own time. */
+export const REPORT_CHECK_SETTINGS = ['timeZone'] as const satisfies readonly SettingName[];
+
 /** Milliseconds before the Lambda timeout at which a handler stops starting new work. */
 export const DEADLINE_MARGIN_VARIABLE = 'PEER5_DEADLINE_MARGIN_MS';
 /** The margin when DEADLINE_MARGIN_VARIABLE is not set: enough to flush logs, metrics and an upload. */

@@ -106,6 +106,16 @@ export function deadlineOf(context: Pick<Context, 'getRemainingTimeInMillis'>, n
 }
 
 /**
+ * Wraps a handler that needs no API token: log lines carry the Lambda context and metrics are
+ * flushed per invocation.
+ */
+export function observedHandler<TEvent, TResult>(run: (event: TEvent, context: Context) => Promise<TResult>) {
+  return middy<TEvent, TResult, Error, Context>(run)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}
+
+/**
  * Wraps a handler in what every function shares: log lines carry the Lambda context, metrics
  * are flushed per invocation, and `context.apiToken` reads the token from `secretName`.
  */

@@ -28,6 +28,12 @@ export const METRIC = {
  */
 export const RUN_DIMENSION = 'run';
 
+/**
+ * How long after the report's scheduled time the report check runs. A report that CloudWatch has
+ * not counted in `ReportsSent` by then is late: the check records `ReportsLate` = 1.
+ */
+export const REPORT_CHECK_DELAY_MINUTES = 60;
+
 /** Environment variables the stack sets for Powertools, next to the product settings. */
 export const POWERTOOLS_ENVIRONMENT = {
   POWERTOOLS_SERVICE_NAME: SERVICE_NAME,

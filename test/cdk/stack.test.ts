@@ -25,6 +25,7 @@ import {
   DEADLINE_MARGIN_VARIABLE,
   DEFAULT_DEADLINE_MARGIN_MS,
   EXPORT_SETTINGS,
+  REPORT_CHECK_SETTINGS,
   REPORT_SETTINGS,
   RUN_KIND,
 } from '../../lambdas/handlers/environment.ts';
@@ -161,6 +162,12 @@ describe('the stack with every default dataset and a new bucket', () => {
           target: `<${logicalId(resources, 'AWS::Lambda::Function', 'DailyReport')}.Arn>`,
           window: 'OFF',
         },
+        {
+          expression: 'cron(30 8 * * ? *)',
+          timeZone: 'Europe/Berlin',
+          target: `<${logicalId(resources, 'AWS::Lambda::Function', 'ReportCheck')}.Arn>`,
+          window: 'OFF',
+        },
       ]);
     });
 
@@ -189,7 +196,7 @@ describe('the stack with every default dataset and a new bucket', () => {
     it('send failed async runs of every function to the same queue after one retry', () => {
       const queueId = logicalId(resources, 'AWS::SQS::Queue', 'FailedRuns');
       const configs = byType(resources, 'AWS::Lambda::EventInvokeConfig');
-      expect(configs).toHaveLength(4);
+      expect(configs).toHaveLength(5);
       for (const [, config] of configs) {
         expect(config.Properties.MaximumRetryAttempts).toBe(1);
         expect(flatten(config.Properties.DestinationConfig.OnFailure.Destination)).toBe(`<${queueId}.Arn>`);
@@ -346,6 +353,12 @@ describe('the stack with every default dataset and a new bucket', () => {
           resources: [fn('DailyReport')],
           condition: undefined,
         },
+        {
+          sid: 'InvokeReportCheck',
+          actions: ['lambda:InvokeFunction'],
+          resources: [fn('ReportCheck')],
+          condition: undefined,
+        },
       ]);
       built.template.hasResourceProperties('AWS::IAM::Role', {
         AssumeRolePolicyDocument: {
@@ -359,9 +372,14 @@ describe('the stack with every default dataset and a new bucket', () => {
       });
     });
 
-    it('contain no wildcard action or resource and no managed policy anywhere', () => {
+    it('contain no wildcard action or resource and no managed policy anywhere, but reading metrics back', () => {
       for (const [, policy] of byType(resources, 'AWS::IAM::Policy')) {
         for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
+          // GetMetricData has no resource-level permissions: `*` is the only resource it takes.
+          if (statement.Sid === 'ReadReportMetrics') {
+            expect(statement).toMatchObject({ Action: 'cloudwatch:GetMetricData', Resource: '*' });
+            continue;
+          }
           for (const action of asList(statement.Action)) expect(action).not.toContain('*');
           for (const resource of asList(statement.Resource)) expect(flatten(resource)).not.toContain('*');
         }
@@ -591,7 +609,7 @@ describe('the stack with every default dataset and a new bucket', () => {
   describe('functions', () => {
     it('run on the newest Node.js runtime on arm64 with their own log group and a retention', () => {
       const functions = byType(resources, 'AWS::Lambda::Function');
-      expect(functions).toHaveLength(4);
+      expect(functions).toHaveLength(5);
       for (const [, fn] of functions) {
         expect(fn.Properties.Runtime).toBe('nodejs24.x');
         expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -612,6 +630,7 @@ describe('the stack with every default dataset and a new bucket', () => {
       expect(variables('HourlyExport')).toEqual(names(EXPORT_SETTINGS));
       expect(variables('Backfill')).toEqual(names(EXPORT_SETTINGS));
       expect(variables('DailyReport')).toEqual(names(REPORT_SETTINGS));
+      expect(variables('ReportCheck')).toEqual(names(REPORT_CHECK_SETTINGS));
       const hourlyDatasets = JSON.parse(
         (resources[logicalId(resources, 'AWS::Lambda::Function', 'HourlyExport')] as Resource).Properties
           .Environment.Variables.PEER5_DATASETS,
@@ -653,7 +672,7 @@ describe('the stack with every default dataset and a new bucket', () => {
     it('watch the errors of every function', () => {
       const errorAlarms = alarms().filter((alarm) => alarm.MetricName === 'Errors');
       expect(errorAlarms.map((alarm) => flatten(alarm.Dimensions[0].Value))).toEqual(
-        ['HourlyExport', 'DailyExport', 'DailyReport', 'Backfill'].map(
+        ['HourlyExport', 'DailyExport', 'DailyReport', 'Backfill', 'ReportCheck'].map(
           (prefix) => `<${logicalId(resources, 'AWS::Lambda::Function', prefix)}>`,
         ),
       );
@@ -737,12 +756,13 @@ describe('the stack with every default dataset and a new bucket', () => {
     for (const reason of acknowledgements) expect(reason.length).toBeGreaterThan(80);
   });
 
-  it('lists the schedules it created, read-only: hourly export, daily export and report', () => {
+  it('lists the schedules it created, read-only: hourly export, daily export, report and its check', () => {
     expectTypeOf(built.stack.schedules.schedules).toEqualTypeOf<readonly scheduler.Schedule[]>();
     expect(built.stack.schedules.schedules.map((schedule) => schedule.node.id)).toEqual([
       'HourlyExport',
       'DailyExport',
       'DailyReport',
+      'ReportCheck',
     ]);
   });
 
