@@ -7,6 +7,7 @@ import { TIME } from '../../lambdas/core/contract.ts';
 import { CADENCES, type Cadence, type DatasetDefinition } from '../../lambdas/core/datasets.ts';
 import { describePlan, planBackfill, planRun, type RunPlan } from '../../lambdas/core/lake/plan.ts';
 import { executePlan, type RunProgress, type RunResult } from '../../lambdas/core/lake/run.ts';
+import { incompleteUploadWarning } from '../../lambdas/core/lake/s3-lifecycle.ts';
 import { readLakeState } from '../../lambdas/core/lake/state.ts';
 import { ReportConfigError } from '../../lambdas/core/report/config.ts';
 import { formatBytes, formatPercent } from '../../lambdas/core/report/format.ts';
@@ -551,6 +552,11 @@ const plan: Command = {
         ? { kind: 'backfill', ...backfillRange(values), force: values.force === true }
         : { kind: 'scheduled', cadence: what };
     const { plan: runPlan } = await planWork(work, options, values, lake, now);
+    // A bucket given by name is the owner's: say when it would keep the parts of killed uploads.
+    const uploadWarning = lake.s3
+      ? await incompleteUploadWarning(lake.s3.client, lake.s3.bucket, lake.prefix)
+      : null;
+    if (uploadWarning) note(io, `Warning: ${uploadWarning}`);
     const json = {
       now: iso(runPlan.now),
       windows: runPlan.windows,
@@ -564,6 +570,7 @@ const plan: Command = {
         reasons: fetch.windows.map((window) => window.reason),
       })),
       gaps: runPlan.gaps.map((gap) => ({ ...gap, start: iso(gap.start), end: iso(gap.end) })),
+      warnings: uploadWarning ? [uploadWarning] : [],
     };
     print(io, values, json, () => describePlan(runPlan).join('\n'));
     return runPlan.gaps.length > 0 ? EXIT.gaps : EXIT.ok;
