@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { INCOMPLETE_UPLOAD_DAYS } from '../lambdas/core/lake/sink.ts';
 import { DEFAULT_DEADLINE_MARGIN_MS } from '../lambdas/handlers/environment.ts';
 
 /** The repository root: the esbuild project root and where the lock file lives. */
@@ -36,7 +37,8 @@ export const QUERY_RESULTS_EXPIRATION = Duration.days(30);
 export const ACCESS_LOGS_EXPIRATION = Duration.days(365);
 /** Overwritten lake objects (a window written again) stay recoverable this long. */
 export const NONCURRENT_VERSION_EXPIRATION = Duration.days(30);
-export const INCOMPLETE_UPLOAD_EXPIRATION = Duration.days(1);
+/** Multipart uploads left by a killed run are aborted after this (the plan command checks a bucket given by name). */
+export const INCOMPLETE_UPLOAD_EXPIRATION = Duration.days(INCOMPLETE_UPLOAD_DAYS);
 
 /**
  * Properties every bucket of the stack shares: private, encrypted, TLS only, owner-enforced.
@@ -67,3 +69,10 @@ export const SCHEDULE_RETRY_ATTEMPTS = 5;
 
 /** A failed run is retried once by Lambda's async invocation, then sent to the failure queue. */
 export const ASYNC_RETRY_ATTEMPTS = 1;
+
+/**
+ * Scheduled runs in a row that deferred windows before the "can no longer keep up" alarm fires:
+ * three hours for the hourly export (a first catch-up that spills into one more run is normal),
+ * two days for the daily one.
+ */
+export const DEFERRING_RUNS_ALARM = { hourly: 3, daily: 2 } as const;

@@ -1,8 +1,9 @@
 /**
  * Alarms that tell the platform team something needs attention, sent to one SNS topic:
- * a run failed, an event could not be delivered or processed, or the lake stopped receiving data.
+ * a run failed, an event could not be delivered or processed, the lake stopped receiving data,
+ * the scheduled exports can no longer keep up, or the report did not go out.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,7 +12,14 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { LakeEvent } from '../lambdas/core/lake/run.ts';
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/handlers/telemetry.ts';
+import type { RunKind } from '../lambdas/handlers/environment.ts';
+import {
+  METRIC,
+  METRICS_NAMESPACE,
+  REPORT_CHECK_DELAY_MINUTES,
+  RUN_DIMENSION,
+  SERVICE_NAME,
+} from '../lambdas/handlers/telemetry.ts';
 import { SECURE_TOPIC_PROPS } from './defaults.ts';
 
 /** The `event` field of the log lines that name a gap's dataset and range. */
@@ -32,6 +40,16 @@ export interface FreshnessOptions {
   readonly evaluationPeriods: number;
 }
 
+export interface DeferralOptions {
+  /** How often the function is scheduled: one run per period. */
+  readonly period: Duration;
+  /** Runs in a row that deferred windows before the alarm fires. */
+  readonly runs: number;
+}
+
+/** The construct id of the synth warning about an alarm topic nobody is subscribed to. */
+export const UNSUBSCRIBED_TOPIC_WARNING = 'peer5-reporter:alarm-topic-unsubscribed';
+
 export class ReporterMonitoring extends Construct {
   public readonly topic: sns.Topic;
   private readonly registered: cloudwatch.Alarm[] = [];
@@ -43,7 +61,18 @@ export class ReporterMonitoring extends Construct {
       ...SECURE_TOPIC_PROPS,
       displayName: 'peer5-reporter alarms',
     });
-    if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    if (props.alarmEmail) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    } else {
+      Annotations.of(this).addWarningV2(
+        UNSUBSCRIBED_TOPIC_WARNING,
+        'No one is subscribed to the alarm topic, so every alarm goes unheard. Deploy with ' +
+          '-c alarmEmail=oncall@example.com (or set "alarmEmail" in cdk.json), or subscribe after the ' +
+          'deploy: aws sns subscribe --topic-arn <AlarmTopic output> --protocol email ' +
+          '--notification-endpoint oncall@example.com (Chatbot, PagerDuty and other subscribers work too; ' +
+          'this warning then stays, as a reminder).',
+      );
+    }
     this.action = new actions.SnsAction(this.topic);
   }
 
@@ -109,14 +138,59 @@ export class ReporterMonitoring extends Construct {
   }
 
   /** A custom metric the handlers emit (Powertools adds the `service` dimension). */
-  private reporterMetric(metricName: string, period: Duration): cloudwatch.Metric {
+  private reporterMetric(
+    metricName: string,
+    period: Duration,
+    options: { readonly statistic?: string; readonly dimensions?: Record<string, string> } = {},
+  ): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
       metricName,
-      dimensionsMap: { service: SERVICE_NAME },
-      statistic: cloudwatch.Stats.SUM,
+      dimensionsMap: { service: SERVICE_NAME, ...options.dimensions },
+      statistic: options.statistic ?? cloudwatch.Stats.SUM,
       period,
     });
+  }
+
+  /**
+   * A scheduled export deferred windows in several runs in a row: each run hit its deadline before
+   * the end of its plan, so the export is falling behind rather than catching up once. A period
+   * without a run (or with a run that finished its plan) ends the streak.
+   */
+  watchDeferrals(id: string, kind: RunKind, label: string, options: DeferralOptions): cloudwatch.Alarm {
+    return this.register(
+      new cloudwatch.Alarm(this, `${id}Behind`, {
+        alarmDescription: `The ${label} deferred windows in each of its last ${options.runs} runs: it stops at its deadline before the end of its plan, so it can no longer keep up. Check ApiRetries (a rate limit slows it down) and the log lines with event "run-stopped"; catch up with a backfill, or split large datasets.`,
+        metric: this.reporterMetric(METRIC.windowsDeferred, options.period, {
+          dimensions: { [RUN_DIMENSION]: kind },
+        }),
+        threshold: 1,
+        evaluationPeriods: options.runs,
+        datapointsToAlarm: options.runs,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+
+  /**
+   * The report check found no report sent an hour after it was due. `ReportsLate` arrives once a
+   * day from the check (1 or 0) and whenever a report is sent (0), so between datapoints the alarm
+   * keeps its state: it fires at the check and clears when a report goes out.
+   */
+  watchReportLate(timeZone: string, reportTime: string): cloudwatch.Alarm {
+    return this.register(
+      new cloudwatch.Alarm(this, 'ReportLate', {
+        alarmDescription: `No daily report was sent by ${REPORT_CHECK_DELAY_MINUTES} minutes after its scheduled time (${reportTime} ${timeZone}). Check the report function's errors and logs, the DailyReport schedule and the failure queue; resend with {"date": "YYYY-MM-DD"} once fixed, which clears this alarm.`,
+        metric: this.reporterMetric(METRIC.reportsLate, Duration.minutes(5), {
+          statistic: cloudwatch.Stats.MINIMUM,
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      }),
+    );
   }
 
   /**

@@ -8,7 +8,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { type DatasetDefinition, objectKey, windowAt } from '../lambdas/core/datasets.ts';
-import { provisionalMarkerKey } from '../lambdas/core/lake/keys.ts';
+import { provisionalMarkerKey, runLeaseKey } from '../lambdas/core/lake/keys.ts';
+import type { RunKind } from '../lambdas/handlers/environment.ts';
 import { keyPattern } from './key-patterns.ts';
 
 /** Key patterns of the objects the lake writer may create: windows and provisional markers. */
@@ -31,12 +32,14 @@ export function lakeKeyPatterns(
  * - list the bucket, only below the lake prefix;
  * - write and check window objects (GetObject covers HEAD; AbortMultipartUpload because large
  *   windows are streamed as multipart uploads), only at keys the writer produces;
- * - write and delete provisional markers, only at the marker keys.
+ * - write and delete provisional markers, only at the marker keys;
+ * - take, read and give up the run lease of the function's own kind of run, that one key only.
  */
 export function lakeStatements(
   bucket: s3.IBucket,
   prefix: string,
   datasets: readonly DatasetDefinition[],
+  kind: RunKind,
 ): iam.PolicyStatement[] {
   const patterns = lakeKeyPatterns(prefix, datasets);
   const objectArns = (keys: readonly string[]) => keys.map((key) => bucket.arnForObjects(key));
@@ -56,6 +59,11 @@ export function lakeStatements(
       sid: 'TrackProvisionalWindows',
       actions: ['s3:PutObject', 's3:DeleteObject'],
       resources: objectArns(patterns.markers),
+    }),
+    new iam.PolicyStatement({
+      sid: 'HoldRunLease',
+      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      resources: [bucket.arnForObjects(runLeaseKey(prefix, kind))],
     }),
   ];
 }
@@ -101,5 +109,18 @@ export function sendReportStatement(
     actions: ['ses:SendEmail', 'ses:SendRawEmail'],
     resources: identities.map((identity) => sesIdentityArn(scope, identity)),
     conditions: { StringEquals: { 'ses:FromAddress': options.sender } },
+  });
+}
+
+/**
+ * Read the custom metrics back (the report check asks whether ReportsSent counted a report).
+ * GetMetricData has no resource-level permissions and no namespace condition key, so its resource
+ * can only be `*`; it reads metrics only, and changes nothing.
+ */
+export function readMetricsStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ReadReportMetrics',
+    actions: ['cloudwatch:GetMetricData'],
+    resources: ['*'],
   });
 }

@@ -15,12 +15,24 @@ import {
   SettingsError,
 } from '../lambdas/core/config.ts';
 import { emailAddressOf } from '../lambdas/core/report/config.ts';
-import { EXPORT_SETTINGS, REPORT_SETTINGS } from '../lambdas/handlers/environment.ts';
-import { SECURE_QUEUE_PROPS } from './defaults.ts';
+import {
+  EXPORT_SETTINGS,
+  REPORT_CHECK_SETTINGS,
+  REPORT_SETTINGS,
+  RUN_KIND,
+  type RunKind,
+} from '../lambdas/handlers/environment.ts';
+import { REPORT_CHECK_DELAY_MINUTES } from '../lambdas/handlers/telemetry.ts';
+import { DEFERRING_RUNS_ALARM, SECURE_QUEUE_PROPS } from './defaults.ts';
 import { LakeCatalog } from './lake-catalog.ts';
 import { LakeStorage } from './lake-storage.ts';
 import { ReporterMonitoring } from './monitoring.ts';
-import { lakeStatements, readSecretStatement, sendReportStatement } from './permissions.ts';
+import {
+  lakeStatements,
+  readMetricsStatement,
+  readSecretStatement,
+  sendReportStatement,
+} from './permissions.ts';
 import { ReporterFunction } from './reporter-function.ts';
 import { ReporterSchedules } from './schedules.ts';
 
@@ -32,9 +44,9 @@ export interface Peer5ReporterStackProps extends StackProps {
 /** Bytes of settings per function: Lambda's 4 KB, less what Powertools and the runtime options take. */
 const LAMBDA_ENVIRONMENT_BUDGET = 3600;
 
-/** Cron fields of an `HH:MM` time of day. */
-function cronAt(time: string): { minute: string; hour: string } {
-  const minutes = minutesOfDay(time);
+/** Cron fields of an `HH:MM` time of day, or of `afterMinutes` later (past midnight wraps round). */
+function cronAt(time: string, afterMinutes = 0): { minute: string; hour: string } {
+  const minutes = (minutesOfDay(time) + afterMinutes) % (24 * 60);
   return { minute: String(minutes % 60), hour: String(Math.floor(minutes / 60)) };
 }
 
@@ -68,6 +80,8 @@ export class Peer5ReporterStack extends Stack {
   /** Absent when no dataset has a daily cadence. */
   public readonly dailyExport: ReporterFunction | undefined;
   public readonly dailyReport: ReporterFunction;
+  /** Checks, an hour after the report was due, that it was sent (the ReportLate alarm). */
+  public readonly reportCheck: ReporterFunction;
   public readonly backfill: ReporterFunction;
   public readonly schedules: ReporterSchedules;
   public readonly monitoring: ReporterMonitoring;
@@ -141,13 +155,14 @@ export class Peer5ReporterStack extends Stack {
       description: string,
       datasets: Settings['datasets'],
       timeout: Duration,
+      kind: RunKind,
     ) =>
       new ReporterFunction(this, functionId, {
         entry,
         description,
         timeout,
         environment: exportEnvironment(datasets),
-        statements: [readToken(), ...lakeStatements(bucket, settings.prefix, datasets)],
+        statements: [readToken(), ...lakeStatements(bucket, settings.prefix, datasets, kind)],
         failureQueue: this.failureQueue,
       });
 
@@ -162,6 +177,7 @@ export class Peer5ReporterStack extends Stack {
             'peer5-reporter hourly export',
             hourlyDatasets,
             Duration.minutes(10),
+            RUN_KIND.hourlyExport,
           )
         : undefined;
     this.dailyExport =
@@ -172,6 +188,7 @@ export class Peer5ReporterStack extends Stack {
             'peer5-reporter daily export',
             dailyDatasets,
             Duration.minutes(15),
+            RUN_KIND.dailyExport,
           )
         : undefined;
     this.backfill = exportFunction(
@@ -180,6 +197,7 @@ export class Peer5ReporterStack extends Stack {
       'peer5-reporter backfill of a past range',
       settings.datasets,
       Duration.minutes(15),
+      RUN_KIND.backfill,
     );
     this.dailyReport = new ReporterFunction(this, 'DailyReport', {
       entry: 'lambdas/handlers/daily-report.ts',
@@ -197,6 +215,20 @@ export class Peer5ReporterStack extends Stack {
       failureQueue: this.failureQueue,
     });
     if (this.senderIdentity) this.dailyReport.function.node.addDependency(this.senderIdentity);
+    this.reportCheck = new ReporterFunction(this, 'ReportCheck', {
+      entry: 'lambdas/handlers/report-check.ts',
+      description: 'peer5-reporter check that the daily report was sent',
+      timeout: Duration.minutes(1),
+      memorySize: 256,
+      environment: lambdaEnvironment(settings, REPORT_CHECK_SETTINGS),
+      statements: [readMetricsStatement()],
+      failureQueue: this.failureQueue,
+    });
+    Validations.of(this.reportCheck.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudwatch:GetMetricData supports no resource-level permissions and no namespace condition key, so its resource must be "*". The report check only reads the ReportsSent metric back; the role can change nothing.',
+    });
 
     const utc = TimeZone.of('UTC');
     this.schedules = new ReporterSchedules(this, 'Schedules', { deadLetterQueue: this.failureQueue });
@@ -225,6 +257,13 @@ export class Peer5ReporterStack extends Stack {
       timeZone: TimeZone.of(settings.timeZone),
       maxEventAge: Duration.hours(6),
     });
+    this.schedules.add('ReportCheck', {
+      function: this.reportCheck.function,
+      description: `Checks at ${REPORT_CHECK_DELAY_MINUTES} minutes past ${settings.reportTime} ${settings.timeZone} that the report was sent`,
+      cron: cronAt(settings.reportTime, REPORT_CHECK_DELAY_MINUTES),
+      timeZone: TimeZone.of(settings.timeZone),
+      maxEventAge: Duration.hours(1),
+    });
 
     this.monitoring = new ReporterMonitoring(this, 'Monitoring', {
       ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
@@ -234,12 +273,26 @@ export class Peer5ReporterStack extends Stack {
       ['DailyExport', this.dailyExport, 'daily export'],
       ['DailyReport', this.dailyReport, 'daily report'],
       ['Backfill', this.backfill, 'backfill'],
+      ['ReportCheck', this.reportCheck, 'report check'],
     ];
     for (const [alarmId, reporter, label] of watched) {
       if (reporter) this.monitoring.watchErrors(alarmId, reporter.function, label);
     }
     this.monitoring.watchQueue('FailedRunsWaiting', this.failureQueue);
     this.monitoring.watchGaps();
+    if (this.hourlyExport) {
+      this.monitoring.watchDeferrals('HourlyExport', RUN_KIND.hourlyExport, 'hourly export', {
+        period: Duration.hours(1),
+        runs: DEFERRING_RUNS_ALARM.hourly,
+      });
+    }
+    if (this.dailyExport) {
+      this.monitoring.watchDeferrals('DailyExport', RUN_KIND.dailyExport, 'daily export', {
+        period: Duration.days(1),
+        runs: DEFERRING_RUNS_ALARM.daily,
+      });
+    }
+    this.monitoring.watchReportLate(settings.timeZone, settings.reportTime);
     // Hourly datasets write every hour; with daily datasets only, a window arrives once a day and
     // freshnessAlarmHours does not apply (its description says so).
     this.monitoring.watchFreshness(

@@ -7,6 +7,7 @@ import { TIME } from '../../lambdas/core/contract.ts';
 import { CADENCES, type Cadence, type DatasetDefinition } from '../../lambdas/core/datasets.ts';
 import { describePlan, planBackfill, planRun, type RunPlan } from '../../lambdas/core/lake/plan.ts';
 import { executePlan, type RunProgress, type RunResult } from '../../lambdas/core/lake/run.ts';
+import { incompleteUploadWarning } from '../../lambdas/core/lake/s3-lifecycle.ts';
 import { readLakeState } from '../../lambdas/core/lake/state.ts';
 import { ReportConfigError } from '../../lambdas/core/report/config.ts';
 import { formatBytes, formatPercent } from '../../lambdas/core/report/format.ts';
@@ -596,11 +597,15 @@ const plan: Command = {
     // Reading an S3 lake is the only slow part: the deadline bounds it.
     const control = startRunControl({ durationMs, alert: (line) => note(io, line) });
     let runPlan: RunPlan;
+    let uploadWarning: string | null = null;
     try {
       runPlan = (await planWork(work, options, values, lake, now)).plan;
+      // A bucket given by name is the owner's: say when it would keep the parts of killed uploads.
+      if (lake.s3) uploadWarning = await incompleteUploadWarning(lake.s3.client, lake.s3.bucket, lake.prefix);
     } finally {
       control.dispose();
     }
+    if (uploadWarning) note(io, `Warning: ${uploadWarning}`);
     const json = {
       now: iso(runPlan.now),
       windows: runPlan.windows,
@@ -614,6 +619,7 @@ const plan: Command = {
         reasons: fetch.windows.map((window) => window.reason),
       })),
       gaps: runPlan.gaps.map((gap) => ({ ...gap, start: iso(gap.start), end: iso(gap.end) })),
+      warnings: uploadWarning ? [uploadWarning] : [],
     };
     print(io, values, json, () => describePlan(runPlan).join('\n'));
     return runPlan.gaps.length > 0 ? EXIT.gaps : EXIT.ok;

@@ -153,6 +153,8 @@ export interface LakeConnection {
   readonly prefix: string;
   /** Where the lake is, for the user. */
   readonly location: string;
+  /** The S3 client and bucket of an s3:// lake, for checks of the bucket itself. */
+  readonly s3?: { readonly client: S3Client; readonly bucket: string };
 }
 
 export function connectLake(target: LakeTarget): LakeConnection {
@@ -161,7 +163,12 @@ export function connectLake(target: LakeTarget): LakeConnection {
   }
   const s3 = new S3Client(usesEndpointOverride() ? { forcePathStyle: true } : {});
   const location = `s3://${target.bucket}/${target.prefix}`;
-  return { sink: new S3LakeSink({ s3, bucket: target.bucket }), prefix: target.prefix, location };
+  return {
+    sink: new S3LakeSink({ s3, bucket: target.bucket }),
+    prefix: target.prefix,
+    location,
+    s3: { client: s3, bucket: target.bucket },
+  };
 }
 
 export function connectMailer(target: MailTarget): { mailer: Mailer; location: string } {

@@ -3,16 +3,19 @@
  * (optionally `"datasets": [...]`, and `"force": true` to fetch final windows again). Resumable:
  * finished windows are final in the lake, so when a run stops at its deadline (`invokeAgain` in
  * the result) the same event continues where it left off. With `force` it starts over instead.
+ * One backfill runs at a time: an invoke while another is in flight does nothing and says to
+ * invoke again (`skipped`, `invokeAgain`).
  */
 import { runBackfill } from '../core/lake/run.ts';
+import { RUN_KIND } from './environment.ts';
 import { parseBackfillEvent } from './events.ts';
-import { config, lakeRunOf } from './export-run.ts';
+import { config, isSkippedRun, lakeRunOf, type SkippedRun, underRunLease } from './export-run.ts';
 import { logger, type RunSummary, reporterHandler } from './runtime.ts';
 
-export interface BackfillResult extends RunSummary {
+export type BackfillResult = (RunSummary | SkippedRun) & {
   /** True when windows were left for another invocation with the same event. */
   readonly invokeAgain: boolean;
-}
+};
 
 export const handler = reporterHandler(
   config.secretName,
@@ -24,16 +27,19 @@ export const handler = reporterHandler(
       datasets: request.datasets.map((dataset) => dataset.name),
       force: request.force,
     });
-    const run = lakeRunOf(context);
-    const summary = run.finish(
-      await runBackfill({
-        ...run.settings,
-        datasets: request.datasets,
-        from: request.from,
-        to: request.to,
-        force: request.force,
-      }),
-    );
-    return { ...summary, invokeAgain: summary.windowsDeferred > 0 };
+    const result = await underRunLease(RUN_KIND.backfill, context, async () => {
+      const run = lakeRunOf(context, RUN_KIND.backfill);
+      return run.finish(
+        await runBackfill({
+          ...run.settings,
+          datasets: request.datasets,
+          from: request.from,
+          to: request.to,
+          force: request.force,
+        }),
+      );
+    });
+    if (isSkippedRun(result)) return { ...result, invokeAgain: true };
+    return { ...result, invokeAgain: result.windowsDeferred > 0 };
   },
 );

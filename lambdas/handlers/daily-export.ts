@@ -1,4 +1,5 @@
 /** Scheduled once a day (UTC): exports the daily datasets (see export-run.ts). */
+import { RUN_KIND } from './environment.ts';
 import { exportHandler } from './export-run.ts';
 
-export const handler = exportHandler();
+export const handler = exportHandler(RUN_KIND.dailyExport);

@@ -45,6 +45,8 @@ export const handler = reporterHandler(
     });
     const stats = client.stats;
     metrics.addMetric(METRIC.reportsSent, MetricUnit.Count, 1);
+    // A report went out: whatever the last report check found, no report is late now.
+    metrics.addMetric(METRIC.reportsLate, MetricUnit.Count, 0);
     metrics.addMetric(METRIC.apiRequests, MetricUnit.Count, stats.requests);
     metrics.addMetric(METRIC.apiRetries, MetricUnit.Count, stats.retries);
     const summary: ReportResult = {

@@ -25,7 +25,21 @@ export const REPORT_SETTINGS = [
   'reportTopN',
 ] as const satisfies readonly SettingName[];
 
+/** The report check: only the zone, to say when the report was due in the report's own time. */
+export const REPORT_CHECK_SETTINGS = ['timeZone'] as const satisfies readonly SettingName[];
+
 /** Milliseconds before the Lambda timeout at which a handler stops starting new work. */
 export const DEADLINE_MARGIN_VARIABLE = 'PEER5_DEADLINE_MARGIN_MS';
 /** The margin when DEADLINE_MARGIN_VARIABLE is not set: enough to flush logs, metrics and an upload. */
 export const DEFAULT_DEADLINE_MARGIN_MS = 30_000;
+
+/**
+ * The kinds of lake run, one per export function. Each kind holds its own run lease while it runs
+ * (so two runs of one kind never overlap), and its deferred windows are counted under its name.
+ */
+export const RUN_KIND = {
+  hourlyExport: 'hourly-export',
+  dailyExport: 'daily-export',
+  backfill: 'backfill',
+} as const;
+export type RunKind = (typeof RUN_KIND)[keyof typeof RUN_KIND];

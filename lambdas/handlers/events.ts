@@ -2,6 +2,7 @@
  * The events the handlers accept, checked with errors that name the field and the rule.
  * - backfill: `{ "from": ..., "to": ..., "datasets"?: [...], "force"?: true }`
  * - report:   `{ "date"?: "YYYY-MM-DD" }` by hand, `{ "scheduledTime": "<ISO>" }` from Scheduler
+ * - report check: `{ "scheduledTime": "<ISO>" }` from Scheduler, or nothing by hand
  */
 import { z } from 'zod';
 import { type DatasetDefinition, LAKE_EPOCH, LAKE_EPOCH_MS } from '../core/datasets.ts';
@@ -133,4 +134,26 @@ export function parseReportEvent(event: unknown, now: number): ReportRequest {
     now: scheduledTime === undefined ? now : (parseInstant(scheduledTime) as number),
     ...(date === undefined ? {} : { date }),
   };
+}
+
+export interface ReportCheckRequest {
+  /** When the check was due: Scheduler's scheduled time, or now when invoked by hand. */
+  readonly checkTime: number;
+}
+
+/** Checks a report-check event: `{ "scheduledTime": "<ISO>" }` from Scheduler, or nothing. */
+export function parseReportCheckEvent(event: unknown, now: number): ReportCheckRequest {
+  const schema = z.strictObject(
+    {
+      scheduledTime: z
+        .string()
+        .refine((value) => parseInstant(value) !== null, 'must be an ISO 8601 time with a zone')
+        .optional(),
+    },
+    { error: 'must be a JSON object such as {"scheduledTime": "2024-05-01T09:00:00Z"}, or empty' },
+  );
+  const result = schema.safeParse(event ?? {});
+  if (!result.success) throw new EventError(describeIssues('report check', result.error));
+  const { scheduledTime } = result.data;
+  return { checkTime: scheduledTime === undefined ? now : (parseInstant(scheduledTime) as number) };
 }

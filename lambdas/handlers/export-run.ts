@@ -13,18 +13,26 @@
  * - gaps (windows the API no longer serves): logged at error level and counted in GapsFound,
  *   which has its own alarm. They do not fail the invocation: no retry can fill them, and a
  *   failing run every hour for as long as the gap is reported would only bury other errors.
+ *
+ * Overlapping runs: a run holds the lease of its kind (s3-lease.ts) while it works. A run that
+ * starts while another of its kind is in flight (a manual invoke beside the scheduled run, an
+ * async retry beside the next hour's run) does nothing and returns `skipped`: the run in flight
+ * plans from the same lake, and whatever it leaves is picked up by the next run.
  */
 
 import { S3Client } from '@aws-sdk/client-s3';
 import { readLambdaEnvironment } from '../core/config.ts';
 import { TIME } from '../core/contract.ts';
+import { runLeaseKey } from '../core/lake/keys.ts';
 import { type RunResult, runExport } from '../core/lake/run.ts';
+import { RunLeaseError, S3RunLease } from '../core/lake/s3-lease.ts';
 import { S3LakeSink } from '../core/lake/s3-sink.ts';
-import { EXPORT_SETTINGS } from './environment.ts';
+import { EXPORT_SETTINGS, type RunKind } from './environment.ts';
 import {
   type ApiTokenContext,
   apiClientFor,
   deadlineOf,
+  logger,
   logLakeEvent,
   RunFailedError,
   type RunSummary,
@@ -37,11 +45,88 @@ export const config = readLambdaEnvironment(process.env, EXPORT_SETTINGS);
 const s3 = new S3Client({});
 export const sink = new S3LakeSink({ s3, bucket: config.bucketName });
 
+/** Lambda hosts' clocks agree to well within this; a lease outlives its holder's timeout by it. */
+const LEASE_CLOCK_MARGIN_MS = 30_000;
+
+/** The result of a run that found another run of its kind in flight, and so did nothing. */
+export interface SkippedRun {
+  /** Why nothing was done, in words. */
+  readonly skipped: string;
+  /** The run in flight: its function and request id. */
+  readonly heldBy: string;
+  /** When its lease expires at the latest (its timeout). */
+  readonly heldUntil: string;
+}
+
+export function isSkippedRun(result: RunSummary | SkippedRun): result is SkippedRun {
+  return 'skipped' in result;
+}
+
+/**
+ * Runs `work` while holding the lease of `kind`. When another run of that kind holds it, does
+ * nothing (no token read, no API request, no write) and returns why. A lease left by a run that
+ * was killed is taken over once its holder's timeout has passed.
+ */
+export async function underRunLease(
+  kind: RunKind,
+  context: ApiTokenContext,
+  work: () => Promise<RunSummary>,
+): Promise<RunSummary | SkippedRun> {
+  const lease = new S3RunLease({ s3, bucket: config.bucketName, key: runLeaseKey(config.prefix, kind) });
+  const holder = `${context.functionName} request ${context.awsRequestId}`;
+  const outcome = await lease.acquire(
+    holder,
+    Date.now() + context.getRemainingTimeInMillis() + LEASE_CLOCK_MARGIN_MS,
+  );
+  if (!outcome.acquired) {
+    const heldUntil = new Date(outcome.heldBy.expiresAt).toISOString();
+    const skipped: SkippedRun = {
+      skipped: `another ${kind} run (${outcome.heldBy.holder}, started ${new Date(outcome.heldBy.acquiredAt).toISOString()}) is in flight, so this one did nothing; the next run picks up whatever that one leaves`,
+      heldBy: outcome.heldBy.holder,
+      heldUntil,
+    };
+    logger.warn(`Run skipped: ${skipped.skipped}`, {
+      event: 'run-skipped',
+      kind,
+      heldBy: skipped.heldBy,
+      heldUntil,
+    });
+    return skipped;
+  }
+  if (outcome.tookOver) {
+    logger.warn(
+      `Took over the ${kind} lease of ${outcome.tookOver.holder}, which expired at ${new Date(outcome.tookOver.expiresAt).toISOString()} without being released (that run was stopped before it could)`,
+      { event: 'lease-taken-over', kind },
+    );
+  }
+  try {
+    return await work();
+  } finally {
+    await releaseQuietly(outcome.release, kind);
+  }
+}
+
+/**
+ * Gives a lease up without failing the run over it: the run's own outcome matters more, and a
+ * lease that could not be deleted expires by itself at the function's timeout.
+ */
+async function releaseQuietly(release: () => Promise<void>, kind: RunKind): Promise<void> {
+  try {
+    await release();
+  } catch (error: unknown) {
+    const reason = error instanceof RunLeaseError ? error.message : `${String(error)} (releasing the lease)`;
+    logger.warn(`${reason}; it expires by itself at the function's timeout`, {
+      event: 'lease-not-released',
+      kind,
+    });
+  }
+}
+
 /**
  * One invocation's lake run: the API client and the settings every run of this function shares.
  * `finish` records the result's metrics and fails the invocation when a window failed.
  */
-export function lakeRunOf(context: ApiTokenContext) {
+export function lakeRunOf(context: ApiTokenContext, kind: RunKind) {
   const deadline = deadlineOf(context);
   const client = apiClientFor(config.apiBaseUrl, context, deadline);
   return {
@@ -55,7 +140,7 @@ export function lakeRunOf(context: ApiTokenContext) {
       log: logLakeEvent,
     },
     finish(result: RunResult): RunSummary {
-      const summary = recordRun(result, client.stats);
+      const summary = recordRun(result, client.stats, kind);
       if (summary.windowsFailed > 0) throw new RunFailedError(summary);
       return summary;
     },
@@ -63,9 +148,13 @@ export function lakeRunOf(context: ApiTokenContext) {
 }
 
 /** The middy handler of a scheduled export; the event (Scheduler's scheduled time) is not needed. */
-export function exportHandler() {
-  return reporterHandler(config.secretName, async (_event: unknown, context): Promise<RunSummary> => {
-    const run = lakeRunOf(context);
-    return run.finish(await runExport({ ...run.settings, datasets: config.datasets }));
-  });
+export function exportHandler(kind: RunKind) {
+  return reporterHandler(
+    config.secretName,
+    async (_event: unknown, context): Promise<RunSummary | SkippedRun> =>
+      await underRunLease(kind, context, async () => {
+        const run = lakeRunOf(context, kind);
+        return run.finish(await runExport({ ...run.settings, datasets: config.datasets }));
+      }),
+  );
 }

@@ -1,4 +1,5 @@
 /** Scheduled every hour: exports the hourly datasets (see export-run.ts). */
+import { RUN_KIND } from './environment.ts';
 import { exportHandler } from './export-run.ts';
 
-export const handler = exportHandler();
+export const handler = exportHandler(RUN_KIND.hourlyExport);

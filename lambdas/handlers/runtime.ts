@@ -16,8 +16,8 @@ import { SettingsError } from '../core/config.ts';
 import type { LakeEvent, RunResult } from '../core/lake/run.ts';
 import type { TokenProvider } from '../core/source.ts';
 import { ApiTokenError, tokenOfSecret } from '../core/token.ts';
-import { DEADLINE_MARGIN_VARIABLE, DEFAULT_DEADLINE_MARGIN_MS } from './environment.ts';
-import { METRIC } from './telemetry.ts';
+import { DEADLINE_MARGIN_VARIABLE, DEFAULT_DEADLINE_MARGIN_MS, type RunKind } from './environment.ts';
+import { METRIC, RUN_DIMENSION } from './telemetry.ts';
 
 /** Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE. */
 export const logger = new Logger();
@@ -106,6 +106,16 @@ export function deadlineOf(context: Pick<Context, 'getRemainingTimeInMillis'>, n
 }
 
 /**
+ * Wraps a handler that needs no API token: log lines carry the Lambda context and metrics are
+ * flushed per invocation.
+ */
+export function observedHandler<TEvent, TResult>(run: (event: TEvent, context: Context) => Promise<TResult>) {
+  return middy<TEvent, TResult, Error, Context>(run)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}
+
+/**
  * Wraps a handler in what every function shares: log lines carry the Lambda context, metrics
  * are flushed per invocation, and `context.apiToken` reads the token from `secretName`.
  */
@@ -171,11 +181,17 @@ export interface RunSummary {
 }
 
 /** Emits the run's metrics; the lake core has already logged its gaps, failures and summary. */
-export function recordRun(result: RunResult, stats: ExportClientStats): RunSummary {
+export function recordRun(result: RunResult, stats: ExportClientStats, kind: RunKind): RunSummary {
   const gapWindows = result.gaps.reduce((sum, gap) => sum + gap.windows, 0);
   metrics.addMetric(METRIC.windowsWritten, MetricUnit.Count, result.windows.length);
   metrics.addMetric(METRIC.windowsFailed, MetricUnit.Count, result.failed.length);
   metrics.addMetric(METRIC.windowsDeferred, MetricUnit.Count, result.deferred);
+  // Once more per kind of run, zero included, so an alarm can count scheduled runs in a row that
+  // could not finish their plan.
+  metrics
+    .singleMetric()
+    .addDimension(RUN_DIMENSION, kind)
+    .addMetric(METRIC.windowsDeferred, MetricUnit.Count, result.deferred);
   metrics.addMetric(METRIC.gapsFound, MetricUnit.Count, gapWindows);
   metrics.addMetric(METRIC.rows, MetricUnit.Count, result.rows);
   metrics.addMetric(METRIC.bytes, MetricUnit.Bytes, result.bytes);

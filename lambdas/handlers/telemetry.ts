@@ -19,7 +19,20 @@ export const METRIC = {
   windowsFailed: 'WindowsFailed',
   windowsDeferred: 'WindowsDeferred',
   reportsSent: 'ReportsSent',
+  reportsLate: 'ReportsLate',
 } as const;
+
+/**
+ * Second dimension of `WindowsDeferred`, also emitted per kind of run (`RUN_KIND`), so that an
+ * alarm can watch the scheduled exports without the backfill, whose deferrals are routine.
+ */
+export const RUN_DIMENSION = 'run';
+
+/**
+ * How long after the report's scheduled time the report check runs. A report that CloudWatch has
+ * not counted in `ReportsSent` by then is late: the check records `ReportsLate` = 1.
+ */
+export const REPORT_CHECK_DELAY_MINUTES = 60;
 
 /** Environment variables the stack sets for Powertools, next to the product settings. */
 export const POWERTOOLS_ENVIRONMENT = {

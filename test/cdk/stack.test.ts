@@ -20,12 +20,14 @@ import {
   windowAt,
 } from '../../lambdas/core/datasets.ts';
 import { LAKE_SERDE_LIBRARY, LakeCsvEncoder } from '../../lambdas/core/lake/csv.ts';
-import { provisionalMarkerKey } from '../../lambdas/core/lake/keys.ts';
+import { provisionalMarkerKey, runLeaseKey } from '../../lambdas/core/lake/keys.ts';
 import {
   DEADLINE_MARGIN_VARIABLE,
   DEFAULT_DEADLINE_MARGIN_MS,
   EXPORT_SETTINGS,
+  REPORT_CHECK_SETTINGS,
   REPORT_SETTINGS,
+  RUN_KIND,
 } from '../../lambdas/handlers/environment.ts';
 import { createApp } from '../../lib/app.ts';
 import { type OpenCsvParameters, openCsvParseLine } from './opencsv.ts';
@@ -160,6 +162,12 @@ describe('the stack with every default dataset and a new bucket', () => {
           target: `<${logicalId(resources, 'AWS::Lambda::Function', 'DailyReport')}.Arn>`,
           window: 'OFF',
         },
+        {
+          expression: 'cron(30 8 * * ? *)',
+          timeZone: 'Europe/Berlin',
+          target: `<${logicalId(resources, 'AWS::Lambda::Function', 'ReportCheck')}.Arn>`,
+          window: 'OFF',
+        },
       ]);
     });
 
@@ -188,7 +196,7 @@ describe('the stack with every default dataset and a new bucket', () => {
     it('send failed async runs of every function to the same queue after one retry', () => {
       const queueId = logicalId(resources, 'AWS::SQS::Queue', 'FailedRuns');
       const configs = byType(resources, 'AWS::Lambda::EventInvokeConfig');
-      expect(configs).toHaveLength(4);
+      expect(configs).toHaveLength(5);
       for (const [, config] of configs) {
         expect(config.Properties.MaximumRetryAttempts).toBe(1);
         expect(flatten(config.Properties.DestinationConfig.OnFailure.Destination)).toBe(`<${queueId}.Arn>`);
@@ -210,6 +218,7 @@ describe('the stack with every default dataset and a new bucket', () => {
         'ListLake',
         'WriteLakeWindows',
         'TrackProvisionalWindows',
+        'HoldRunLease',
         undefined,
       ]);
       expect(statements[0]).toMatchObject({
@@ -230,7 +239,13 @@ describe('the stack with every default dataset and a new bucket', () => {
       expect(statements[3]?.resources).toHaveLength(hourly.length);
       expect(statements[4]?.actions).toEqual(['s3:PutObject', 's3:DeleteObject']);
       expect(statements[4]?.resources).toHaveLength(hourly.length);
-      expect(statements[5]).toMatchObject({
+      expect(statements[5]).toEqual({
+        sid: 'HoldRunLease',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [`${lakeArn()}/${runLeaseKey('peer5', RUN_KIND.hourlyExport)}`],
+        condition: undefined,
+      });
+      expect(statements[6]).toMatchObject({
         actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
         resources: [`<${logicalId(resources, 'AWS::SQS::Queue', 'FailedRuns')}.Arn>`],
       });
@@ -267,6 +282,25 @@ describe('the stack with every default dataset and a new bucket', () => {
           }
         }
       }
+    });
+
+    it('let each export function hold only the run lease of its own kind', () => {
+      const kinds: [string, string][] = [
+        ['HourlyExportRole', RUN_KIND.hourlyExport],
+        ['DailyExportRole', RUN_KIND.dailyExport],
+        ['BackfillRole', RUN_KIND.backfill],
+      ];
+      for (const [role, kind] of kinds) {
+        const lease = summarize(statementsOfRole(resources, role)).find(
+          (statement) => statement.sid === 'HoldRunLease',
+        );
+        expect(lease?.resources, role).toEqual([`${lakeArn()}/${runLeaseKey('peer5', kind)}`]);
+      }
+      expect(
+        summarize(statementsOfRole(resources, 'DailyReportRole')).some(
+          (statement) => statement.sid === 'HoldRunLease',
+        ),
+      ).toBe(false);
     });
 
     it('let the report send only as the sender, through its identity and the recipients in the sandbox', () => {
@@ -319,6 +353,12 @@ describe('the stack with every default dataset and a new bucket', () => {
           resources: [fn('DailyReport')],
           condition: undefined,
         },
+        {
+          sid: 'InvokeReportCheck',
+          actions: ['lambda:InvokeFunction'],
+          resources: [fn('ReportCheck')],
+          condition: undefined,
+        },
       ]);
       built.template.hasResourceProperties('AWS::IAM::Role', {
         AssumeRolePolicyDocument: {
@@ -332,9 +372,14 @@ describe('the stack with every default dataset and a new bucket', () => {
       });
     });
 
-    it('contain no wildcard action or resource and no managed policy anywhere', () => {
+    it('contain no wildcard action or resource and no managed policy anywhere, but reading metrics back', () => {
       for (const [, policy] of byType(resources, 'AWS::IAM::Policy')) {
         for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
+          // GetMetricData has no resource-level permissions: `*` is the only resource it takes.
+          if (statement.Sid === 'ReadReportMetrics') {
+            expect(statement).toMatchObject({ Action: 'cloudwatch:GetMetricData', Resource: '*' });
+            continue;
+          }
           for (const action of asList(statement.Action)) expect(action).not.toContain('*');
           for (const resource of asList(statement.Resource)) expect(flatten(resource)).not.toContain('*');
         }
@@ -564,7 +609,7 @@ describe('the stack with every default dataset and a new bucket', () => {
   describe('functions', () => {
     it('run on the newest Node.js runtime on arm64 with their own log group and a retention', () => {
       const functions = byType(resources, 'AWS::Lambda::Function');
-      expect(functions).toHaveLength(4);
+      expect(functions).toHaveLength(5);
       for (const [, fn] of functions) {
         expect(fn.Properties.Runtime).toBe('nodejs24.x');
         expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -585,6 +630,7 @@ describe('the stack with every default dataset and a new bucket', () => {
       expect(variables('HourlyExport')).toEqual(names(EXPORT_SETTINGS));
       expect(variables('Backfill')).toEqual(names(EXPORT_SETTINGS));
       expect(variables('DailyReport')).toEqual(names(REPORT_SETTINGS));
+      expect(variables('ReportCheck')).toEqual(names(REPORT_CHECK_SETTINGS));
       const hourlyDatasets = JSON.parse(
         (resources[logicalId(resources, 'AWS::Lambda::Function', 'HourlyExport')] as Resource).Properties
           .Environment.Variables.PEER5_DATASETS,
@@ -626,7 +672,7 @@ describe('the stack with every default dataset and a new bucket', () => {
     it('watch the errors of every function', () => {
       const errorAlarms = alarms().filter((alarm) => alarm.MetricName === 'Errors');
       expect(errorAlarms.map((alarm) => flatten(alarm.Dimensions[0].Value))).toEqual(
-        ['HourlyExport', 'DailyExport', 'DailyReport', 'Backfill'].map(
+        ['HourlyExport', 'DailyExport', 'DailyReport', 'Backfill', 'ReportCheck'].map(
           (prefix) => `<${logicalId(resources, 'AWS::Lambda::Function', prefix)}>`,
         ),
       );
@@ -710,12 +756,13 @@ describe('the stack with every default dataset and a new bucket', () => {
     for (const reason of acknowledgements) expect(reason.length).toBeGreaterThan(80);
   });
 
-  it('lists the schedules it created, read-only: hourly export, daily export and report', () => {
+  it('lists the schedules it created, read-only: hourly export, daily export, report and its check', () => {
     expectTypeOf(built.stack.schedules.schedules).toEqualTypeOf<readonly scheduler.Schedule[]>();
     expect(built.stack.schedules.schedules.map((schedule) => schedule.node.id)).toEqual([
       'HourlyExport',
       'DailyExport',
       'DailyReport',
+      'ReportCheck',
     ]);
   });
 

@@ -1,7 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  ListObjectsV2Command,
+  PutBucketLifecycleConfigurationCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
 import { simpleParser } from 'mailparser';
@@ -137,6 +142,39 @@ describe('peer5-reporter against AWS services (moto) and a token from Secrets Ma
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('warns in plan when the S3 bucket would keep the parts of killed uploads, and stops once it has the rule', async () => {
+    const s3 = new S3Client(moto.clientConfig);
+    await s3.send(new CreateBucketCommand({ Bucket: 'owner-lake' }));
+    const plan = () =>
+      runCli(['plan', 'daily', '--now', NOW, '--lake', 's3://owner-lake/peer5', '--json'], { env: awsEnv });
+    const before = await plan();
+    expect(before.code).toBe(0);
+    expect(before.stderr).toContain(
+      'Warning: bucket owner-lake has no lifecycle configuration, so nothing aborts incomplete multipart uploads under s3://owner-lake/peer5/',
+    );
+    expect((JSON.parse(before.stdout) as { warnings: string[] }).warnings).toHaveLength(1);
+
+    await s3.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: 'owner-lake',
+        LifecycleConfiguration: {
+          Rules: [
+            {
+              ID: 'abort-incomplete-uploads',
+              Status: 'Enabled',
+              Filter: { Prefix: 'peer5/' },
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            },
+          ],
+        },
+      }),
+    );
+    const after = await plan();
+    expect(after.code).toBe(0);
+    expect(after.stderr).not.toContain('Warning');
+    expect((JSON.parse(after.stdout) as { warnings: string[] }).warnings).toEqual([]);
   });
 
   it('sends the report through SES to the given recipients', async () => {

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type CloudWatchClient, PutMetricDataCommand, type StandardUnit } from '@aws-sdk/client-cloudwatch';
 import type { Context } from 'aws-lambda';
 import { createApp } from '../../lib/app.ts';
 
@@ -136,4 +137,55 @@ export function lambdaContext(fn: SynthesizedFunction): Context {
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/** One CloudWatch embedded-metric-format blob, as Powertools writes it to stdout. */
+interface EmfBlob {
+  readonly _aws: {
+    readonly Timestamp: number;
+    readonly CloudWatchMetrics: readonly {
+      readonly Namespace: string;
+      readonly Dimensions: readonly (readonly string[])[];
+      readonly Metrics: readonly { readonly Name: string; readonly Unit?: string }[];
+    }[];
+  };
+  readonly [field: string]: unknown;
+}
+
+/** The EMF blobs among log lines, in order. */
+export function emfBlobs(output: readonly string[]): EmfBlob[] {
+  return output
+    .join('')
+    .split('\n')
+    .filter((line) => line.startsWith('{') && line.includes('"_aws"'))
+    .map((line) => JSON.parse(line) as EmfBlob);
+}
+
+/**
+ * What CloudWatch Logs does with a function's EMF lines: turns them into metric datapoints. Here
+ * they go to moto with PutMetricData, so code that reads metrics back reads what the handlers
+ * really emitted.
+ */
+export async function publishEmf(blobs: readonly EmfBlob[], cloudwatch: CloudWatchClient): Promise<void> {
+  for (const blob of blobs) {
+    for (const directive of blob._aws.CloudWatchMetrics) {
+      for (const dimensions of directive.Dimensions) {
+        for (const metric of directive.Metrics) {
+          const values = [blob[metric.Name]].flat().filter((value) => typeof value === 'number');
+          await cloudwatch.send(
+            new PutMetricDataCommand({
+              Namespace: directive.Namespace,
+              MetricData: values.map((value) => ({
+                MetricName: metric.Name,
+                Dimensions: dimensions.map((name) => ({ Name: name, Value: String(blob[name]) })),
+                Timestamp: new Date(blob._aws.Timestamp),
+                Value: value,
+                ...(metric.Unit ? { Unit: metric.Unit as StandardUnit } : {}),
+              })),
+            }),
+          );
+        }
+      }
+    }
+  }
 }

@@ -12,7 +12,11 @@ import { parseDatasets } from '../../lambdas/core/datasets.ts';
 import { LocalLakeSink } from '../../lambdas/core/lake/local-sink.ts';
 import { runExport } from '../../lambdas/core/lake/run.ts';
 import type { ExportSource } from '../../lambdas/core/source.ts';
-import { DEADLINE_MARGIN_VARIABLE, DEFAULT_DEADLINE_MARGIN_MS } from '../../lambdas/handlers/environment.ts';
+import {
+  DEADLINE_MARGIN_VARIABLE,
+  DEFAULT_DEADLINE_MARGIN_MS,
+  RUN_KIND,
+} from '../../lambdas/handlers/environment.ts';
 import {
   deadlineMarginOf,
   deadlineOf,
@@ -122,7 +126,7 @@ describe('the log lines of a lake run', () => {
           since,
           log: logLakeEvent,
         });
-        recordRun(run, { requests: 0, retries: 0, rows: 0, bytes: 0 });
+        recordRun(run, { requests: 0, retries: 0, rows: 0, bytes: 0 }, RUN_KIND.hourlyExport);
         return run;
       });
       expect(result.gaps.length).toBeGreaterThan(0);
@@ -136,10 +140,14 @@ describe('the log lines of a lake run', () => {
         expect(line.dataset).toBe('hours');
       }
       expect(withEvent('run-finished')).toHaveLength(1);
-      // Recording the run adds metrics only: every line is one of the core's events.
-      expect(lines.filter((line) => line.event === undefined)).toEqual([]);
+      // Recording the run adds metrics only (EMF blobs): every log line is one of the core's events.
+      expect(lines.filter((line) => line.event === undefined && !('_aws' in line))).toEqual([]);
+      const perKind = lines.filter((line) => '_aws' in line && line.run === RUN_KIND.hourlyExport);
+      expect(perKind.map((line) => line.WindowsDeferred)).toEqual([result.deferred]);
 
-      const error = new RunFailedError(recordRun(result, { requests: 0, retries: 0, rows: 0, bytes: 0 }));
+      const error = new RunFailedError(
+        recordRun(result, { requests: 0, retries: 0, rows: 0, bytes: 0 }, RUN_KIND.hourlyExport),
+      );
       expect(error.message).toContain('See the log lines with event "window-failed".');
     } finally {
       await rm(root, { recursive: true, force: true });

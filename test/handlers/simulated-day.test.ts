@@ -1,8 +1,9 @@
 /**
  * The bundled handlers, exactly as synthesized for Lambda, run in-process against moto (S3,
- * Secrets Manager, SES) and the API simulator through a simulated day: 24 hourly exports, the
- * daily export, the daily report, a token rotation and a backfill.
+ * Secrets Manager, SES, CloudWatch) and the API simulator through a simulated day: 24 hourly
+ * exports, the daily export, the daily report and its check, a token rotation and a backfill.
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateSecretCommand,
@@ -26,9 +27,11 @@ import { S3LakeSink } from '../../lambdas/core/lake/s3-sink.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
 import { type RunningMoto, startMoto } from '../support/moto.ts';
 import {
+  emfBlobs,
   importHandler,
   type LambdaHandler,
   lambdaContext,
+  publishEmf,
   resolveEnvironment,
   type Synthesized,
   type SynthesizedFunction,
@@ -160,7 +163,7 @@ beforeAll(async () => {
     output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     return true;
   });
-  for (const id of ['HourlyExport', 'DailyExport', 'DailyReport', 'Backfill']) {
+  for (const id of ['HourlyExport', 'DailyExport', 'DailyReport', 'Backfill', 'ReportCheck']) {
     handlers.set(id, await importHandler(fn(id), environmentOf(id)));
   }
 }, 120_000);
@@ -268,6 +271,34 @@ describe('a simulated day of the deployed functions', () => {
     expect(mail.subject).toBe(result.subject);
     expect(mail.from?.text).toContain(SENDER);
     expect(mail.html || mail.text).toBeTruthy();
+  });
+
+  it('counts the report as sent, and the check an hour after it was due finds it so', async () => {
+    const reportsLate = () =>
+      emfBlobs(output)
+        .filter((blob) => 'ReportsLate' in blob)
+        .map((blob) => blob.ReportsLate);
+    // The report records that no report is late any more.
+    expect(reportsLate()).toEqual([0]);
+    // CloudWatch Logs would turn the handlers' EMF lines into metrics; here they go to moto.
+    const cloudwatch = new CloudWatchClient(moto.clientConfig);
+    await publishEmf(emfBlobs(output), cloudwatch);
+
+    setClock(DAY + TIME.DAY + 9 * TIME.HOUR + 20_000);
+    const onTime = await invoke('ReportCheck', {
+      scheduledTime: new Date(DAY + TIME.DAY + 9 * TIME.HOUR).toISOString(),
+    });
+    expect(onTime).toMatchObject({ dueAt: '2024-05-11T08:00:00.000Z', reportsSent: 1, late: false });
+    expect(reportsLate()).toEqual([0, 0]);
+
+    // The next day nothing is sent: the check records ReportsLate = 1, which the alarm fires on.
+    setClock(DAY + 2 * TIME.DAY + 9 * TIME.HOUR + 20_000);
+    const missing = await invoke('ReportCheck', {
+      scheduledTime: new Date(DAY + 2 * TIME.DAY + 9 * TIME.HOUR).toISOString(),
+    });
+    expect(missing).toMatchObject({ dueAt: '2024-05-12T08:00:00.000Z', reportsSent: 0, late: true });
+    expect(reportsLate()).toEqual([0, 0, 1]);
+    await expect(invoke('ReportCheck', { scheduledTme: 'x' })).rejects.toThrow(/Invalid report check event/);
   });
 
   it('backfills a past range of a chosen dataset and names the field of a bad event', async () => {

@@ -54,6 +54,9 @@ describe('SES failures in words a user can act on', () => {
     const throttled = deliveryErrorFrom(sesError('Throttling', 'Maximum sending rate exceeded.'), CONTEXT);
     expect(throttled.failure).toBe('throttled');
     expect(throttled.retryable).toBe(true);
+    // Scheduler only retries deliveries it could not make; Lambda's async retry reruns the report.
+    expect(throttled.message).toContain("run again once by Lambda's asynchronous retry");
+    expect(throttled.message).not.toMatch(/scheduler/i);
     expect(deliveryErrorFrom(sesError('Throttling', 'Daily message quota exceeded.'), CONTEXT).failure).toBe(
       'daily-quota-exceeded',
     );

@@ -33,6 +33,15 @@ export function windowStartOfMarker(prefix: string, dataset: DatasetDefinition, 
   return provisionalMarkerKey(prefix, dataset, start) === key ? start : null;
 }
 
+/**
+ * The lease object that one kind of run (`hourly-export`, `backfill`, ...) holds while it runs, so
+ * that a second run of that kind does not start beside it (see s3-lease.ts). Beside the tables,
+ * like the markers, so Athena never reads it.
+ */
+export function runLeaseKey(prefix: string, kind: string): string {
+  return lakeKey(prefix, `_leases/${kind}`);
+}
+
 const PARTITION_PATH = /^dt=(\d{4}-\d{2}-\d{2})\/(?:hour=(\d{2})\/)?[^/]+$/;
 
 /**

@@ -34,7 +34,7 @@ export interface S3LakeSinkOptions {
 }
 
 /** S3 answered "no such key" in one of its several shapes (HEAD has no body, so only the status). */
-function isNotFound(error: unknown): boolean {
+export function isNotFound(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error.name === 'NoSuchKey' || error.name === 'NotFound') return true;
   return error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404;

@@ -44,6 +44,12 @@ export interface LakeSink {
   delete(key: string): Promise<void>;
 }
 
+/**
+ * Days after which a bucket should abort a multipart upload that was never completed (a run killed
+ * mid-upload cannot abort its own): the stack's buckets do, and `plan` checks a bucket given by name.
+ */
+export const INCOMPLETE_UPLOAD_DAYS = 1;
+
 /** A key that a sink refuses: empty, absolute, or climbing out of the lake with `..`. */
 export class LakeKeyError extends Error {
   override readonly name = 'LakeKeyError';

@@ -126,7 +126,7 @@ export function deliveryErrorFrom(error: unknown, context: DeliveryContext): Rep
   if (/throttl|rate exceeded/i.test(name) || /maximum sending rate exceeded|rate exceeded/i.test(message)) {
     return make(
       'throttled',
-      `The report was not sent: SES throttled the request in ${region} (the sandbox allows 1 message a second). Try again shortly; the scheduler's retry will.`,
+      `The report was not sent: SES throttled the request in ${region} (the sandbox allows 1 message a second). Try again shortly: a scheduled report that fails like this is run again once by Lambda's asynchronous retry, about a minute later.`,
       true,
     );
   }
