@@ -5,6 +5,8 @@ import { COMMANDS, commandHelp } from '../../bin/cli/commands.ts';
 import { README_PATH, withGeneratedSections } from '../../bin/cli/readme-sections.ts';
 import { DEFAULT_DEADLINES } from '../../bin/cli/run-control.ts';
 import { CLIENT_DEFAULTS } from '../../lambdas/core/client/index.ts';
+import { LAMBDA_RUNTIME } from '../../lib/defaults.ts';
+import { LAMBDA_NODE_MAJOR } from '../support/node24.ts';
 import { REPO_ROOT } from './run-cli.ts';
 
 describe('the README', () => {
@@ -20,6 +22,27 @@ describe('the README', () => {
     const ci = await readFile(path.join(REPO_ROOT, '.ci', 'run'), 'utf8');
     expect(ci).toContain('npm test');
     expect(ci).toContain('npm start');
+  });
+
+  it('says which Node versions are supported and tested, and CI runs the unit suite on the Lambda runtime', async () => {
+    const readme = await readFile(README_PATH, 'utf8');
+    const pkg = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+      engines: { node: string };
+    };
+    const versions = readme.slice(readme.indexOf('### Node.js versions'));
+    expect(versions).toMatch(/\| 24 \| supported; the Lambda functions run on it/);
+    expect(versions).toContain('| 20.19 or newer | supported, but past its end of life');
+    expect(pkg.engines.node).toBe('>=20.19');
+    expect(LAMBDA_RUNTIME.name).toBe(`nodejs${LAMBDA_NODE_MAJOR}.x`);
+    expect(pkg.scripts[`test:node${LAMBDA_NODE_MAJOR}`]).toBe('tsx test/support/node24.ts');
+    expect(pkg.scripts['test:unit']).toBe('vitest run --project unit');
+    for (const script of ['test:unit', `test:node${LAMBDA_NODE_MAJOR}`]) {
+      expect(readme).toContain(`npm run ${script}`);
+    }
+    const ci = await readFile(path.join(REPO_ROOT, '.ci', 'run'), 'utf8');
+    expect(ci).toMatch(new RegExp(`^npm run test:node${LAMBDA_NODE_MAJOR}$`, 'm'));
+    expect(versions).toContain('`@middy/*` stays on 6.x');
   });
 
   it('has reference tables that match the settings schema and the dataset definitions', async () => {

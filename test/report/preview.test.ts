@@ -10,7 +10,7 @@ import { OutboxMailer } from '../../lambdas/core/report/outbox-mailer.ts';
 import { hexToRgb } from '../../lambdas/core/report/raster.ts';
 import { type RunReportResult, runReport } from '../../lambdas/core/report/run.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
-import { pixelVariance, screenshotHtml } from './support/chromium.ts';
+import { pixelVariance, requireChromium, screenshotHtml } from './support/chromium.ts';
 
 // 01:30 on 26 November in New York: the default report day there is the 25th.
 const NOW = Date.UTC(2026, 10, 26, 6, 30);
@@ -20,6 +20,7 @@ let outbox: string;
 let result: RunReportResult;
 
 beforeAll(async () => {
+  requireChromium();
   sim = await startSimulator({ seed: 11, now: NOW });
   outbox = await mkdtemp(join(tmpdir(), 'report-outbox-'));
   result = await runReport({

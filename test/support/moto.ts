@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { MOTO_SERVER, requireProgram } from './prerequisites.ts';
 
 export interface RunningMoto {
   readonly endpoint: string;
@@ -61,10 +62,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitUntilReady(
+  endpoint: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  spawnError: () => Error | undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`moto_server exited early with code ${child.exitCode}`);
+    const failure = spawnError();
+    if (failure !== undefined) throw new Error(`moto_server could not start: ${failure.message}`);
     try {
       const response = await fetch(`${endpoint}/moto-api/data.json`);
       if (response.ok) return;
@@ -76,19 +84,31 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: 
   throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms`);
 }
 
-export async function startMoto(options: { region?: string } = {}): Promise<RunningMoto> {
+export interface StartMotoOptions {
+  readonly region?: string;
+  /** The environment moto_server is looked up in and started with. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export async function startMoto(options: StartMotoOptions = {}): Promise<RunningMoto> {
+  const env = options.env ?? process.env;
+  const executable = requireProgram(MOTO_SERVER, env);
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawn(executable, ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
+    env: { ...env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
+  });
+  let spawnError: Error | undefined;
+  child.once('error', (error) => {
+    spawnError = error;
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   try {
-    await waitUntilReady(endpoint, child, 30_000);
+    await waitUntilReady(endpoint, child, 30_000, () => spawnError);
   } catch (error: unknown) {
     child.kill('SIGKILL');
     const reason = error instanceof Error ? error.message : String(error);

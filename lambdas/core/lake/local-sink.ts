@@ -1,16 +1,88 @@
 /**
  * The lake in a local folder: the embedded default for demos and single-machine use. Keys map to
- * files under `root`; every write goes to a hidden temp file in the destination folder, is
+ * files under `root`; every write goes to a temp file in the hidden staging folder under `root`, is
  * fsynced, then renamed over the final name, so a reader sees the old file or the new one, never a
- * partial one. Names starting with `.` are temp files and are never listed.
+ * partial one. Names starting with `.` are never listed.
+ *
+ * A process killed mid-write leaves its temp file behind. Each temp file's name carries its
+ * writer's host, pid and start time, so the first write of a later run can tell a leftover from a
+ * file that a concurrent run is still writing, and clears only the leftovers (`isStaleTemp`).
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, type Stats } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, sep } from 'node:path';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { TIME } from '../contract.ts';
 import { checkLakeKey, type LakeListOptions, type LakeObjectInfo, type LakeSink } from './sink.ts';
+
+/** The hidden folder under the lake's root where writes are staged until they are renamed. */
+export const STAGING_FOLDER = '.staging';
+
+/**
+ * Older than any run could be: a temp file holds one window, and every run's deadline (15 minutes
+ * in Lambda, far less than this for any CLI run) ends its writes long before. Past this age a temp
+ * file is a leftover even when its writer's pid is alive again (a reused pid, or another host).
+ */
+export const STALE_TEMP_AGE_MS = TIME.DAY;
+
+/** Who wrote a temp file, read from its name. */
+export interface TempWriter {
+  /** `os.hostname()`, reduced to letters, digits and `-` so the name stays parseable. */
+  readonly host: string;
+  readonly pid: number;
+  /** When the write started, epoch milliseconds. */
+  readonly startedAt: number;
+}
+
+/** The machine a temp file was written on, as its name spells it. */
+export function hostTag(name = hostname()): string {
+  return name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63) || 'host';
+}
+
+/** `<file name>.<host>.<pid>.<start ms>.<uuid>.tmp` */
+export function tempName(finalName: string, writer: TempWriter): string {
+  return `${finalName.slice(0, 100)}.${writer.host}.${writer.pid}.${writer.startedAt}.${randomUUID()}.tmp`;
+}
+
+const TEMP_NAME = /\.([A-Za-z0-9-]+)\.([1-9]\d*)\.(\d+)\.[0-9a-f-]{36}\.tmp$/;
+
+export function parseTempName(name: string): TempWriter | undefined {
+  const match = TEMP_NAME.exec(name);
+  if (match === null) return undefined;
+  const [, host, pid, startedAt] = match as unknown as [string, string, string, string];
+  return { host, pid: Number(pid), startedAt: Number(startedAt) };
+}
+
+/** Whether a process with this pid exists on this machine (EPERM: it exists, but is not ours). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error: unknown) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface StalenessCheck {
+  readonly now: number;
+  /** This machine's `hostTag()`: a pid only means something on the host that wrote the file. */
+  readonly host: string;
+  readonly isAlive: (pid: number) => boolean;
+}
+
+/**
+ * A temp file is left over when its writer is gone (same host, pid not alive) or when it is older
+ * than any run could be. A name this module did not write is judged by its modification time alone.
+ */
+export function isStaleTemp(name: string, modifiedAt: number, check: StalenessCheck): boolean {
+  const writer = parseTempName(name);
+  const startedAt = writer?.startedAt ?? modifiedAt;
+  if (check.now - startedAt > STALE_TEMP_AGE_MS) return true;
+  return writer !== undefined && writer.host === check.host && !check.isAlive(writer.pid);
+}
 
 function isMissing(error: unknown): boolean {
   return (
@@ -31,10 +103,53 @@ export interface LocalLakeSinkOptions {
 export class LocalLakeSink implements LakeSink {
   readonly location: string;
   private readonly root: string;
+  private readonly staging: string;
+  /** The leftovers of killed runs are cleared once, before this sink's first write. */
+  private ready: Promise<void> | undefined;
 
   constructor(options: LocalLakeSinkOptions) {
     this.root = options.root;
     this.location = options.root;
+    this.staging = join(options.root, STAGING_FOLDER);
+  }
+
+  /**
+   * Deletes the temp files that killed runs left in the staging folder, and keeps those that a
+   * live run (in this process or another) is still writing. Returns the names it deleted.
+   */
+  async clearStaleTemps(now = Date.now()): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.staging);
+    } catch (error: unknown) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+    const check: StalenessCheck = { now, host: hostTag(), isAlive: isProcessAlive };
+    const cleared: string[] = [];
+    for (const name of names) {
+      const path = join(this.staging, name);
+      let stats: Stats;
+      try {
+        stats = await stat(path);
+      } catch (error: unknown) {
+        if (isMissing(error)) continue; // renamed into place or cleared meanwhile
+        throw error;
+      }
+      if (!stats.isFile() || !isStaleTemp(name, stats.mtimeMs, check)) continue;
+      await rm(path, { force: true });
+      cleared.push(name);
+    }
+    return cleared;
+  }
+
+  private async prepare(): Promise<void> {
+    this.ready ??= this.clearStaleTemps().then(() => undefined);
+    // A failed clean-up is tried again by the next write rather than remembered.
+    await this.ready.catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
   }
 
   private pathOf(key: string): string {
@@ -90,8 +205,11 @@ export class LocalLakeSink implements LakeSink {
   async put(key: string, body: Readable | Uint8Array): Promise<LakeObjectInfo> {
     const path = this.pathOf(key);
     const folder = dirname(path);
+    await this.prepare();
+    await mkdir(this.staging, { recursive: true });
     await mkdir(folder, { recursive: true });
-    const temp = join(folder, `.${path.slice(folder.length + sep.length)}.${randomUUID()}.tmp`);
+    const writer: TempWriter = { host: hostTag(), pid: process.pid, startedAt: Date.now() };
+    const temp = join(this.staging, tempName(basename(path), writer));
     try {
       if (body instanceof Uint8Array) {
         const handle = await open(temp, 'wx');

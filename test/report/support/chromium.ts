@@ -8,8 +8,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PNG } from 'pngjs';
+import { type Program, requireProgram } from '../../support/prerequisites.ts';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Where Chromium is looked for unless `CHROMIUM_PATH` says otherwise. */
+export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
+
+export function chromium(env: NodeJS.ProcessEnv = process.env): Program {
+  return {
+    command: env.CHROMIUM_PATH || DEFAULT_CHROMIUM_PATH,
+    purpose: 'the report tests screenshot the email in headless Chromium',
+    install:
+      'install it with: sudo apt-get install chromium (Debian, Ubuntu), or point CHROMIUM_PATH at a Chromium or Chrome binary (macOS: brew install --cask chromium, then CHROMIUM_PATH=/Applications/Chromium.app/Contents/MacOS/Chromium)',
+  };
+}
+
+/** Chromium's path, or an error saying it is missing and how to install it; call it in `beforeAll`. */
+export function requireChromium(env: NodeJS.ProcessEnv = process.env): string {
+  return requireProgram(chromium(env), env);
+}
 
 export class ChromiumError extends Error {
   override readonly name = 'ChromiumError';
@@ -19,14 +35,17 @@ export interface ScreenshotOptions {
   readonly width: number;
   readonly height: number;
   readonly timeoutMs?: number;
+  /** Where `CHROMIUM_PATH` is read from. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export async function screenshotHtml(htmlPath: string, options: ScreenshotOptions): Promise<Buffer> {
+  const executable = requireChromium(options.env);
   const profile = await mkdtemp(join(tmpdir(), 'report-chromium-'));
   const output = join(profile, 'screenshot.png');
   try {
     const child = spawn(
-      CHROMIUM_PATH,
+      executable,
       [
         '--headless',
         '--no-sandbox',
