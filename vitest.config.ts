@@ -7,6 +7,10 @@ import { defineConfig } from 'vitest/config';
  */
 export const INTEGRATION_TESTS = [
   'test/cli/aws.test.ts',
+  'test/cli/fault-matrix.test.ts',
+  'test/handlers/overlapping-runs.test.ts',
+  'test/lake/s3-lease.test.ts',
+  'test/lake/s3-lifecycle.test.ts',
   'test/docs/screenshot.test.ts',
   'test/handlers/api-token.test.ts',
   'test/handlers/simulated-day.test.ts',
