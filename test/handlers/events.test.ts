@@ -92,9 +92,9 @@ describe('the token in a secret', () => {
   it('is refused, without echoing the value, when the secret holds something else', () => {
     expect(() => tokenOfSecret({ apiKey: 'hunter2' }, 'peer5/token')).toThrow(ApiTokenError);
     expect(() => tokenOfSecret({ apiKey: 'hunter2' }, 'peer5/token')).toThrow(
-      'secret "peer5/token" is JSON without a non-empty "token" field (its keys: apiKey)',
+      'secret "peer5/token" holds a JSON object without a non-empty string "token" field (1 key, not shown: a token may be among them); store the raw API token, or JSON {"token": "<token>"} in it',
     );
-    expect(() => tokenOfSecret('', 'peer5/token')).toThrow('secret "peer5/token" is empty');
+    expect(() => tokenOfSecret('', 'peer5/token')).toThrow('secret "peer5/token" is empty; store the raw');
   });
 });
 

@@ -3,6 +3,8 @@
  * Secrets Manager, SES) and the API simulator through a simulated day: 24 hourly exports, the
  * daily export, the daily report, a token rotation and a backfill.
  */
+
+import { inspect } from 'node:util';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateSecretCommand,
@@ -23,6 +25,7 @@ import {
 } from '../../lambdas/core/datasets.ts';
 import { readLakeObject } from '../../lambdas/core/lake/read.ts';
 import { S3LakeSink } from '../../lambdas/core/lake/s3-sink.ts';
+import { TOKEN_CACHE_MS } from '../../lambdas/handlers/runtime.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
 import { type RunningMoto, startMoto } from '../support/moto.ts';
 import {
@@ -41,6 +44,8 @@ const BUCKET = 'peer5-lake-test';
 const SECRET_NAME = 'peer5-reporter/api-token';
 const FIRST_TOKEN = 'tok-first-7f3a9c';
 const ROTATED_TOKEN = 'tok-rotated-b81e44';
+/** Typed as the key in the Console's key/value editor, with an empty value. */
+const KEYED_TOKEN = 'tok-keyed-5c0d93e2';
 const SENDER = 'reports@example.com';
 const RECIPIENTS = ['ops@example.com', 'cto@example.com'];
 
@@ -155,11 +160,14 @@ beforeAll(async () => {
 
   vi.useFakeTimers({ toFake: ['Date'] });
   setClock(DAY);
-  // Everything the handlers log goes through stdout; keep it to look for the token later.
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  });
+  // Everything the handlers log goes to CloudWatch: stdout, and stderr for warnings and errors.
+  // Keep both, to look for the token later.
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    });
+  }
   for (const id of ['HourlyExport', 'DailyExport', 'DailyReport', 'Backfill']) {
     handlers.set(id, await importHandler(fn(id), environmentOf(id)));
   }
@@ -291,11 +299,45 @@ describe('a simulated day of the deployed functions', () => {
     ).rejects.toThrow(/"datasets\[0\]": must be one of totals_1m, by_country_1h, by_page_1d/);
   });
 
+  it('refuses a secret that holds the token as a JSON key, naming the secret and never the token', async () => {
+    await new SecretsManagerClient(moto.clientConfig).send(
+      new PutSecretValueCommand({
+        SecretId: SECRET_NAME,
+        SecretString: JSON.stringify({ [KEYED_TOKEN]: '' }),
+      }),
+    );
+    // Past the token cache, so the next invocations read the secret again.
+    setClock(Date.now() + TOKEN_CACHE_MS + TIME.MINUTE);
+    const logged = output.length;
+    const expected = `secret "${SECRET_NAME}" holds a JSON object without a non-empty string "token" field`;
+    const errors: unknown[] = [];
+    for (const [id, event] of [
+      ['HourlyExport', {}],
+      ['DailyReport', { date: REPORT_DATE }],
+    ] as const) {
+      errors.push(
+        await invoke(id, event).then(
+          () => 'succeeded',
+          (error: unknown) => error,
+        ),
+      );
+    }
+    expect(errors.map((error) => (error as Error).name)).toEqual(['RunFailedError', 'ExportAuthError']);
+    expect(String(errors[1])).toContain(expected);
+    const logs = output.slice(logged).join('');
+    // Log lines are JSON, so the message's quotes are escaped there.
+    expect(logs).toContain(JSON.stringify(expected).slice(1, -1));
+    for (const text of [logs, ...errors.map((error) => inspect(error, { depth: 10 }))]) {
+      expect(text).not.toContain(KEYED_TOKEN);
+    }
+  });
+
   it('never writes the API token into a log line', () => {
     const logs = output.join('');
     expect(logs).toContain('"event":"run-finished"');
     expect(logs).not.toContain(FIRST_TOKEN);
     expect(logs).not.toContain(ROTATED_TOKEN);
+    expect(logs).not.toContain(KEYED_TOKEN);
   });
 
   it('emits the run metrics in CloudWatch embedded metric format under the service dimension', () => {
