@@ -16,6 +16,7 @@ import { S3_BUCKET_NAME } from './lake/sink.ts';
 import { emailAddressOf, MAX_RECIPIENTS, MAX_TOP_N } from './report/config.ts';
 import { DEFAULT_TOP_N } from './report/summary.ts';
 import { canonicalTimeZone } from './report/time.ts';
+import { nameLike } from './spelling.ts';
 
 const TIME_OF_DAY = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
@@ -245,38 +246,12 @@ function problemsOf(error: z.ZodError): SettingProblem[] {
   return error.issues.map((issue) => ({ setting: pathOf(issue.path), message: issue.message }));
 }
 
-/** Edits (insertions, deletions, substitutions) that turn one text into the other. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
-/** Keys at most this many edits from a setting name are taken for a misspelling of it. */
-const MISSPELLING_DISTANCE = 2;
-
 /**
  * The setting a key that is not one was most likely meant to be: the same name in other letter
  * case, or one at most two edits away. Undefined when no setting looks like it.
  */
 export function settingLike(key: string): SettingName | undefined {
-  if ((SETTING_NAMES as string[]).includes(key)) return undefined;
-  const lower = key.toLowerCase();
-  let best: { name: SettingName; distance: number } | undefined;
-  for (const name of SETTING_NAMES) {
-    const distance = editDistance(lower, name.toLowerCase());
-    if (distance <= MISSPELLING_DISTANCE && (best === undefined || distance < best.distance)) {
-      best = { name, distance };
-    }
-  }
-  return best?.name;
+  return nameLike(key, SETTING_NAMES);
 }
 
 /** Checks settings given as JSON values (a config file, `cdk.json` context). */
