@@ -21,6 +21,7 @@ import { TIME } from '../core/contract.ts';
 import { type RunResult, runExport } from '../core/lake/run.ts';
 import { S3LakeSink } from '../core/lake/s3-sink.ts';
 import { EXPORT_SETTINGS } from './environment.ts';
+import { parseExportEvent } from './events.ts';
 import {
   type ApiTokenContext,
   apiClientFor,
@@ -62,9 +63,14 @@ export function lakeRunOf(context: ApiTokenContext) {
   };
 }
 
-/** The middy handler of a scheduled export; the event (Scheduler's scheduled time) is not needed. */
+/**
+ * The middy handler of a scheduled export. The run works from the clock, so Scheduler's scheduled
+ * time is not needed; the event is still checked, so a hand-made one with parameters this run does
+ * not take fails instead of exporting everything.
+ */
 export function exportHandler() {
-  return reporterHandler(config.secretName, async (_event: unknown, context): Promise<RunSummary> => {
+  return reporterHandler(config.secretName, async (event: unknown, context): Promise<RunSummary> => {
+    parseExportEvent(event);
     const run = lakeRunOf(context);
     return run.finish(await runExport({ ...run.settings, datasets: config.datasets }));
   });

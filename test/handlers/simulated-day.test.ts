@@ -27,7 +27,7 @@ import { readLakeObject } from '../../lambdas/core/lake/read.ts';
 import { S3LakeSink } from '../../lambdas/core/lake/s3-sink.ts';
 import { TOKEN_CACHE_MS } from '../../lambdas/handlers/runtime.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
-import { type RunningMoto, startMoto } from '../support/moto.ts';
+import { type RunningMoto, sentRawMessages, startMoto } from '../support/moto.ts';
 import {
   importHandler,
   type LambdaHandler,
@@ -111,6 +111,21 @@ async function invoke(id: string, event: unknown): Promise<Record<string, unknow
   const handler = handlers.get(id);
   if (!handler) throw new Error(`handler ${id} not imported`);
   return (await handler(event, lambdaContext(fn(id)))) as Record<string, unknown>;
+}
+
+/**
+ * The event each schedule of the template sends, by function id: its `Input`, with Scheduler's
+ * placeholder filled in as Scheduler fills it.
+ */
+function scheduleInputs(scheduledTime: string): Map<string, unknown> {
+  const inputs = new Map<string, unknown>();
+  for (const resource of Object.values(synthesized.template.Resources)) {
+    if (resource.Type !== 'AWS::Scheduler::Schedule') continue;
+    const target = resource.Properties?.Target as { Arn: { 'Fn::GetAtt': [string, string] }; Input: string };
+    const id = target.Arn['Fn::GetAtt'][0].replace(/Function[0-9A-F]{8}$/, '');
+    inputs.set(id, JSON.parse(target.Input.replaceAll('<aws.scheduler.scheduled-time>', scheduledTime)));
+  }
+  return inputs;
 }
 
 async function listKeys(prefix: string): Promise<string[]> {
@@ -297,6 +312,54 @@ describe('a simulated day of the deployed functions', () => {
     await expect(
       invoke('Backfill', { from: '2024-04-01', to: '2024-04-03', datasets: ['nope'] }),
     ).rejects.toThrow(/"datasets\[0\]": must be one of totals_1m, by_country_1h, by_page_1d/);
+  });
+
+  it('refuses a misspelt key in an event before acting: nothing sent, written or requested', async () => {
+    setClock(DAY + TIME.DAY + 9 * TIME.HOUR + 30 * TIME.MINUTE);
+    const sent = sentRawMessages(await moto.data()).length;
+    const keys = await listKeys('peer5/');
+    const requests = simulator.stats.requests;
+    await expect(invoke('DailyReport', { Date: REPORT_DATE })).rejects.toThrow(
+      'Invalid report event "Date": is not a field of this event; did you mean "date"?',
+    );
+    await expect(
+      invoke('Backfill', { from: '2024-03-01', to: '2024-03-03', datasets: ['by_page_1d'], forse: true }),
+    ).rejects.toThrow('Invalid backfill event "forse": is not a field of this event; did you mean "force"?');
+    await expect(invoke('HourlyExport', { dataset: ['totals_1m'] })).rejects.toThrow(
+      'Invalid export event "dataset": is not a field of this event; its fields are scheduledTime',
+    );
+    expect(sentRawMessages(await moto.data())).toHaveLength(sent);
+    expect(await listKeys('peer5/')).toEqual(keys);
+    expect(simulator.stats.requests).toBe(requests);
+  });
+
+  it("runs on what the stack's schedules send, and on an EventBridge rule's scheduled event", async () => {
+    const scheduledTime = '2024-05-11T10:15:00Z';
+    setClock(Date.parse(scheduledTime) + 2 * TIME.MINUTE);
+    const inputs = scheduleInputs(scheduledTime);
+    const ruleEvent = {
+      version: '0',
+      id: 'c6bb5b4e-2a47-4d1c-9a0b-1f5d2c3e4a5b',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '123456789012',
+      time: scheduledTime,
+      region: 'us-east-1',
+      resources: ['arn:aws:events:us-east-1:123456789012:rule/peer5-reporter'],
+      detail: {},
+    };
+    expect([...inputs.keys()].sort()).toEqual(['DailyExport', 'DailyReport', 'HourlyExport']);
+    const sent = sentRawMessages(await moto.data()).length;
+    for (const event of [inputs.get('HourlyExport'), ruleEvent]) {
+      expect(await invoke('HourlyExport', event)).toMatchObject({ windowsFailed: 0 });
+    }
+    for (const event of [inputs.get('DailyExport'), ruleEvent]) {
+      expect(await invoke('DailyExport', event)).toMatchObject({ windowsFailed: 0 });
+    }
+    for (const event of [inputs.get('DailyReport'), ruleEvent]) {
+      expect(await invoke('DailyReport', event)).toMatchObject({ date: REPORT_DATE, recipients: 2 });
+    }
+    expect(sentRawMessages(await moto.data())).toHaveLength(sent + 2);
   });
 
   it('refuses a secret that holds the token as a JSON key, naming the secret and never the token', async () => {
