@@ -12,7 +12,7 @@ import {
   parseDatasets,
 } from './datasets.ts';
 import { DEFAULT_CATCH_UP_HORIZON_MS, DEFAULT_SETTLE_MS } from './lake/plan.ts';
-import { S3_BUCKET_NAME } from './lake/sink.ts';
+import { LAKE_PREFIX, LAKE_PREFIX_RULE, S3_BUCKET_NAME } from './lake/sink.ts';
 import { emailAddressOf, MAX_RECIPIENTS, MAX_TOP_N } from './report/config.ts';
 import { DEFAULT_TOP_N } from './report/summary.ts';
 import { canonicalTimeZone } from './report/time.ts';
@@ -20,7 +20,6 @@ import { nameLike } from './spelling.ts';
 
 const TIME_OF_DAY = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
-const LAKE_PREFIX = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 const GLUE_DATABASE = /^[a-z][a-z0-9_]{0,254}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -163,10 +162,7 @@ export const settingsSchema = z.object({
     ),
   prefix: z
     .string()
-    .regex(
-      LAKE_PREFIX,
-      'must be a key prefix such as "peer5" or "analytics/peer5", without leading or trailing "/"',
-    )
+    .regex(LAKE_PREFIX, LAKE_PREFIX_RULE)
     .default('peer5')
     .describe('Key prefix of the lake inside the bucket; each dataset is a folder below it.'),
   retentionDays: wholeNumber(
@@ -407,7 +403,10 @@ export function readLambdaEnvironment<K extends SettingName>(
       } else {
         for (const issue of parsed.error.issues) {
           const inner = pathOf(issue.path);
-          problems.push({ setting: variable, message: `${issue.message}${inner ? ` (at ${inner})` : ''}` });
+          problems.push({
+            setting: variable,
+            message: `${issue.message}${inner ? ` (at ${inner})` : ''} (setting "${name}")`,
+          });
         }
       }
     } catch (error: unknown) {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LAKE_PREFIX_RULE } from '../../lambdas/core/lake/sink.ts';
 import { PROJECT_ROOT } from '../../lib/defaults.ts';
 
 const outdir = mkdtempSync(join(tmpdir(), 'peer5-cli-'));
@@ -39,6 +40,17 @@ describe('cdk synth on the command line', () => {
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('Invalid setting "recipients[0]": must be an email address');
     expect(result.stderr).toContain('Invalid setting "hourlyExportMinute": must be at most 59');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('stops at a prefix with dot segments, naming the prefix setting', () => {
+    const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '-o', outdir, '-c', 'prefix=../x'], {
+      cwd: PROJECT_ROOT,
+      env: offlineEnvironment(),
+      encoding: 'utf8',
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(`Invalid setting "prefix": ${LAKE_PREFIX_RULE}`);
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 

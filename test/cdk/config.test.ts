@@ -17,6 +17,7 @@ import {
 import { INTERVAL_LIMITS, TIME } from '../../lambdas/core/contract.ts';
 import { DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
 import { DEFAULT_CATCH_UP_HORIZON_MS } from '../../lambdas/core/lake/plan.ts';
+import { LAKE_PREFIX_RULE } from '../../lambdas/core/lake/sink.ts';
 import { EXPORT_SETTINGS, REPORT_SETTINGS } from '../../lambdas/handlers/environment.ts';
 
 const REQUIRED = { sender: 'reports@example.com', recipients: ['ops@example.com'] };
@@ -109,6 +110,18 @@ describe('settings', () => {
       }),
     );
     expect(message).toMatch(/^Invalid setting "datasets": datasets\[0\] \(x\)\.metrics\[0\]: /);
+  });
+
+  it('refuse a prefix with "." or ".." segments, which no lake key may contain', () => {
+    for (const prefix of ['../x', '..', '.', 'a/./b', 'peer5/..', 'a/../b', 'x/.']) {
+      expect(problemOf(() => fromFlags({ ...REQUIRED, recipients: 'a@example.com', prefix } as never))).toBe(
+        `Invalid setting "prefix": ${LAKE_PREFIX_RULE}`,
+      );
+    }
+    expect(LAKE_PREFIX_RULE).toContain('without "." or ".." segments');
+    for (const prefix of ['peer5', 'analytics/peer5', 'a..b/.hidden/v1.2', 'x_y-z']) {
+      expect(parseSettings({ ...REQUIRED, prefix }).prefix).toBe(prefix);
+    }
   });
 
   it('say which flag is not valid JSON', () => {
@@ -207,10 +220,16 @@ describe('the Lambda environment', () => {
       ]),
     ).toThrow(
       [
-        'Invalid environment variable "PEER5_SETTLE_HOURS": must be a whole number',
-        'Invalid environment variable "PEER5_RECIPIENTS": must be an email address (at [1])',
+        'Invalid environment variable "PEER5_SETTLE_HOURS": must be a whole number (setting "settleHours")',
+        'Invalid environment variable "PEER5_RECIPIENTS": must be an email address (at [1]) (setting "recipients")',
         'Invalid environment variable "PEER5_SENDER": is required (setting "sender")',
       ].join('\n'),
+    );
+  });
+
+  it('fails a cold start on a prefix with dot segments, naming the variable and the setting', () => {
+    expect(() => readLambdaEnvironment({ PEER5_PREFIX: 'peer5/../x' }, ['prefix'])).toThrow(
+      `Invalid environment variable "PEER5_PREFIX": ${LAKE_PREFIX_RULE} (setting "prefix")`,
     );
   });
 
