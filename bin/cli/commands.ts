@@ -488,7 +488,9 @@ async function runReportNamingFlags(options: RunReportOptions): Promise<RunRepor
       const flag = REPORT_FLAG_OF_SETTING[error.setting.replace(/\[\d+\]$/, '')] ?? error.setting;
       throw new UsageError(`${flag}: ${error.rule}`);
     }
-    if (error instanceof ReportWindowError) throw new UsageError(`--date: ${error.message}`);
+    // The message names the report's own "date" field; here that is --date.
+    if (error instanceof ReportWindowError)
+      throw new UsageError(`--date: ${error.message.replace(/^date: /, '')}`);
     throw error;
   }
 }

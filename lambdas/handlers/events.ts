@@ -9,7 +9,7 @@
  * like): `{"Date": ...}` must not send yesterday's report, `{"forse": true}` must not backfill.
  */
 import { z } from 'zod';
-import { type DatasetDefinition, LAKE_EPOCH, LAKE_EPOCH_MS } from '../core/datasets.ts';
+import { type DatasetDefinition, LAKE_EPOCH_MS, LAKE_EPOCH_RULE } from '../core/datasets.ts';
 import { parseCalendarDate, parseInstant } from '../core/dates.ts';
 import { nameLike } from '../core/spelling.ts';
 
@@ -143,7 +143,7 @@ export function parseBackfillEvent(
         ctx.addIssue({
           code: 'custom',
           path: ['from'],
-          message: `must be on or after ${LAKE_EPOCH}, the first day the lake's tables show`,
+          message: LAKE_EPOCH_RULE,
         });
       }
     });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,15 +101,94 @@ describe('the peer5-reporter command line', () => {
     });
   });
 
-  it('reads settings from a config file and names a bad setting in it', async () => {
+  it('exits 2 for a moment before the lake begins, naming the flag that gave it', async () => {
+    const cases: { args: string[]; says: RegExp }[] = [
+      {
+        args: ['backfill', '--from', '2014-12-31', '--to', '2015-01-02'],
+        says: /^peer5-reporter backfill: --from: must be on or after 2015-01-01, the first day the lake's tables show; got "2014-12-31"$/m,
+      },
+      {
+        args: ['plan', 'backfill', '--from', '2014-12-31', '--to', '2015-01-02'],
+        says: /--from: must be on or after 2015-01-01/,
+      },
+      { args: ['run', 'hourly', '--now', '1970-01-01'], says: /--now: must be on or after 2015-01-01/ },
+      {
+        args: ['report', '--date', '1990-01-01', '--now', NOW],
+        says: /^peer5-reporter report: --date: 1990-01-01 is too old to report on/m,
+      },
+      {
+        args: ['plan', 'hourly', '--lake', 's3://bucket/../x'],
+        says: /--lake: .*its prefix "\.\.\/x" must be/,
+      },
+    ];
+    const results = await Promise.all(cases.map(({ args }) => runCli(args)));
+    cases.forEach(({ args, says }, index) => {
+      expect(results[index]?.code, args.join(' ')).toBe(2);
+      expect(results[index]?.stderr, args.join(' ')).toMatch(says);
+    });
+  });
+
+  it('reads settings from a config file and names a bad setting in it, and the file', async () => {
     const dir = path.join(work, 'config');
-    await runCli(['--help']);
-    const { mkdir, writeFile } = await import('node:fs/promises');
     await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'peer5-reporter.config.json'), JSON.stringify({ settleHours: 99 }));
+    const file = path.join(dir, 'peer5-reporter.config.json');
+    await writeFile(file, JSON.stringify({ settleHours: 99 }));
     const result = await runCli(['plan', 'hourly', '--now', NOW], { cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('setting "settleHours": must be at most 48');
+    expect(result.stderr).toContain(`setting "settleHours" in ${file}: must be at most 48`);
+  });
+
+  it('blames the config file and its key, not flags that were never given', async () => {
+    const dir = path.join(work, 'config-blame');
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, 'peer5-reporter.config.json');
+    const cases: { config: string; args: string[]; says: string }[] = [
+      {
+        config: JSON.stringify({ sender: 'x' }),
+        args: ['report', '--now', NOW],
+        says: `setting "sender" in ${file} sends the report through SES, which needs "recipients" in that file (or --to)`,
+      },
+      {
+        config: JSON.stringify({ sender: 'x' }),
+        args: ['run', 'daily', '--now', NOW],
+        says: `setting "sender" in ${file} sends the report through SES, which needs "recipients" in that file (or --to)`,
+      },
+      {
+        config: JSON.stringify({ sender: 'x', recipients: ['ops@example.com'] }),
+        args: ['report', '--now', NOW],
+        says: `setting "sender" in ${file}: must be an email address`,
+      },
+      {
+        config: JSON.stringify({ bucketName: 'my-lake', prefix: '../x' }),
+        args: ['plan', 'hourly', '--now', NOW],
+        says: `setting "prefix" in ${file}: must be a key prefix`,
+      },
+      {
+        config: JSON.stringify({ lake: 7 }),
+        args: ['plan', 'hourly'],
+        says: `setting "lake" in ${file}: must be`,
+      },
+      {
+        config: JSON.stringify({ lake: 'ftp://host/x' }),
+        args: ['plan', 'hourly'],
+        says: `setting "lake" in ${file}: lake location "ftp://host/x"`,
+      },
+      { config: '{"settleHours": ', args: ['plan', 'hourly'], says: `config file ${file} is not valid JSON` },
+      {
+        config: '[]',
+        args: ['plan', 'hourly'],
+        says: `config file ${file} must hold a JSON object of settings`,
+      },
+    ];
+    for (const { config, args, says } of cases) {
+      await writeFile(file, config);
+      const result = await runCli(args, { cwd: dir });
+      expect(result.code, config).toBe(2);
+      expect(result.stderr, config).toContain(says);
+      expect(result.stderr, config).not.toMatch(/--ses-from|--to\b(?! ?\))|--config/);
+    }
+    const explicit = await runCli(['plan', 'hourly', '--config', file], { cwd: work });
+    expect(explicit.stderr).toContain(`--config: config file ${file} must hold a JSON object of settings`);
   });
 
   describe('on a local lake', () => {
