@@ -12,6 +12,7 @@ import { ReportConfigError } from '../../lambdas/core/report/config.ts';
 import { formatBytes, formatPercent } from '../../lambdas/core/report/format.ts';
 import { ReportWindowError } from '../../lambdas/core/report/plan.ts';
 import { type RunReportOptions, type RunReportResult, runReport } from '../../lambdas/core/report/run.ts';
+import { nameLike } from '../../lambdas/core/spelling.ts';
 import { simulatorCommand } from '../../simulator/command.ts';
 import {
   API_FLAGS,
@@ -270,11 +271,19 @@ function backfillRange(values: FlagValues): { from: number; to: number } {
   return { from, to };
 }
 
+/** `; did you mean "x"?` when a misspelt argument looks like one of `names`. */
+export function meantOf(text: string | undefined, names: readonly string[]): string {
+  const meant = text === undefined ? undefined : nameLike(text, names);
+  return meant === undefined ? '' : `; did you mean "${meant}"?`;
+}
+
 function cadenceOf(positionals: readonly string[], command: string): Cadence {
   const [cadence, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`${command}: unexpected argument "${rest[0]}"`);
   if (cadence === undefined || !(CADENCES as readonly string[]).includes(cadence)) {
-    throw new UsageError(`${command} needs what to run: ${CADENCES.join(' or ')}`);
+    throw new UsageError(
+      `${command} needs what to run: ${CADENCES.join(' or ')}${meantOf(cadence, CADENCES)}`,
+    );
   }
   return cadence as Cadence;
 }
@@ -543,7 +552,8 @@ const plan: Command = {
     const [what, ...rest] = positionals;
     if (rest.length > 0) throw new UsageError(`plan: unexpected argument "${rest[0]}"`);
     if (what !== 'backfill' && what !== 'hourly' && what !== 'daily') {
-      throw new UsageError('plan needs what to plan: hourly, daily or backfill');
+      const meant = meantOf(what, [...CADENCES, 'backfill']);
+      throw new UsageError(`plan needs what to plan: hourly, daily or backfill${meant}`);
     }
     const options = resolveOptions(values, this.flags, { cwd: io.cwd });
     const now = timeFlag(values, 'now') ?? Date.now();
@@ -632,6 +642,7 @@ export function mainHelp(): string {
     '',
     `With no ${TOKEN_VARIABLE} and no --token-secret, commands run against the embedded simulator.`,
     'Exit codes: 0 ok, 1 failed, 2 bad usage, 3 finished with gaps.',
-    'Run "peer5-reporter <command> --help" for its options.',
+    'Run "peer5-reporter help <command>" (or "peer5-reporter <command> --help") for its options,',
+    'and "peer5-reporter --version" for the version.',
   ].join('\n');
 }

@@ -16,6 +16,7 @@ import {
 import { LAKE_EPOCH_MS, LAKE_EPOCH_RULE } from '../../lambdas/core/datasets.ts';
 import { parseInstant } from '../../lambdas/core/dates.ts';
 import { type LakeLocation, parseLakeUrl } from '../../lambdas/core/lake/sink.ts';
+import { withFlagSuggestion } from '../../lambdas/core/spelling.ts';
 
 /** Exit codes a script can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, gaps: 3 } as const;
@@ -120,7 +121,9 @@ export function parseFlags(argv: readonly string[], flags: FlagTable): ParsedFla
     return { values: values as FlagValues, positionals };
   } catch (error: unknown) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, ''));
+    throw new UsageError(
+      withFlagSuggestion(message.replace(/\. To specify a positional argument.*$/s, ''), Object.keys(flags)),
+    );
   }
 }
 

@@ -38,3 +38,13 @@ export function nameLike<T extends string>(text: string, names: readonly T[]): T
   }
   return best?.name;
 }
+
+/**
+ * An "Unknown option '--x'" message (as node:util's parseArgs words it), with a did-you-mean
+ * when `--x` looks like one of `flags` (names without dashes). Other messages pass unchanged.
+ */
+export function withFlagSuggestion(message: string, flags: readonly string[]): string {
+  const unknown = /^Unknown option '--([^'=]+)'/.exec(message);
+  const meant = unknown?.[1] === undefined ? undefined : nameLike(unknown[1], flags);
+  return meant === undefined ? message : `${message}; did you mean "--${meant}"?`;
+}

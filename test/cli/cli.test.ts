@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
-import { collect, runCli, spawnCli } from './run-cli.ts';
+import { collect, REPO_ROOT, runCli, spawnCli } from './run-cli.ts';
 
 /** A fixed moment, so every run sees the same simulated data. */
 const NOW = '2026-11-20T06:30:00Z';
@@ -44,6 +44,57 @@ describe('the peer5-reporter command line', () => {
       expect(results[index]?.code, command).toBe(0);
       expect(results[index]?.stdout, command).toMatch(new RegExp(`Usage: peer5-reporter ${command}`));
     });
+  });
+
+  it('prints its version with --version', async () => {
+    const pkg = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-v']) {
+      const result = await runCli([flag]);
+      expect(result.code, flag).toBe(0);
+      expect(result.stdout, flag).toBe(`peer5-reporter ${pkg.version}\n`);
+    }
+  });
+
+  it('shows a command\'s help with "help COMMAND", as "COMMAND --help" does', async () => {
+    for (const command of ['backfill', 'simulator']) {
+      const [viaHelp, viaFlag] = await Promise.all([runCli(['help', command]), runCli([command, '--help'])]);
+      expect(viaHelp.code, command).toBe(0);
+      expect(viaHelp.stdout, command).toBe(viaFlag.stdout);
+      expect(viaHelp.stdout, command).toMatch(new RegExp(`^Usage: peer5-reporter ${command}`));
+    }
+    const main = await runCli(['help']);
+    expect(main.code).toBe(0);
+    expect(main.stdout).toContain('peer5-reporter help <command>');
+  });
+
+  it('suggests the command or flag a typo was meant to be, and exits 2', async () => {
+    const cases: { args: string[]; says: string }[] = [
+      { args: ['strat'], says: 'unknown command "strat"; did you mean "start"?' },
+      { args: ['Report'], says: 'unknown command "Report"; did you mean "report"?' },
+      { args: ['--verison'], says: 'unknown command "--verison"; did you mean "--version"?' },
+      { args: ['help', 'backfil'], says: 'unknown command "backfil"; did you mean "backfill"?' },
+      { args: ['backfill', '--form', '2026-11-01'], says: `Unknown option '--form'; did you mean "--from"?` },
+      {
+        args: ['report', '--ses-form', 'a@example.com'],
+        says: `Unknown option '--ses-form'; did you mean "--ses-from"?`,
+      },
+      { args: ['plan', 'hourly', '--jsno'], says: `Unknown option '--jsno'; did you mean "--json"?` },
+      { args: ['simulator', '--prot', '0'], says: `Unknown option '--prot'; did you mean "--port"?` },
+      { args: ['run', 'hourley'], says: 'run needs what to run: hourly or daily; did you mean "hourly"?' },
+      {
+        args: ['plan', 'backfil'],
+        says: 'plan needs what to plan: hourly, daily or backfill; did you mean "backfill"?',
+      },
+    ];
+    const results = await Promise.all(cases.map(({ args }) => runCli(args)));
+    cases.forEach(({ args, says }, index) => {
+      expect(results[index]?.code, args.join(' ')).toBe(2);
+      expect(results[index]?.stderr, args.join(' ')).toContain(says);
+    });
+    const unlike = await runCli(['frobnicate']);
+    expect(unlike.stderr).not.toContain('did you mean');
   });
 
   it('rejects an unknown command with exit code 2', async () => {
