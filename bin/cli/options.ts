@@ -14,6 +14,7 @@ import {
   settingFromText,
 } from '../../lambdas/core/config.ts';
 import { LAKE_EPOCH_MS, LAKE_EPOCH_RULE } from '../../lambdas/core/datasets.ts';
+import { withDatasetsFile } from '../../lambdas/core/datasets-file.ts';
 import { parseInstant } from '../../lambdas/core/dates.ts';
 import { type LakeLocation, parseLakeUrl } from '../../lambdas/core/lake/sink.ts';
 import { withFlagSuggestion } from '../../lambdas/core/spelling.ts';
@@ -290,7 +291,10 @@ export function resolveOptions(
 
   let settings: Settings;
   try {
-    settings = parseSettings(input);
+    // A relative datasetsFile in the config file is read next to that file.
+    settings = parseSettings(
+      withDatasetsFile(input, path.dirname(configFile.path ?? path.join(cwd, CONFIG_FILE))),
+    );
   } catch (error: unknown) {
     if (!(error instanceof SettingsError)) throw error;
     const lines = error.problems.map((problem) => {

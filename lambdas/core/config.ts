@@ -148,7 +148,14 @@ export const settingsSchema = z.object({
   datasets: datasetsSchema
     .default(() => [...DEFAULT_DATASETS])
     .describe(
-      'Dataset definitions written to the lake, one Glue table each. On the command line: a JSON array. Defaults to the five built-in datasets.',
+      'Dataset definitions written to the lake, one Glue table each. With -c: a JSON array on one line (the CDK CLI cuts a value at its first line break), or use datasetsFile. Defaults to the five built-in datasets.',
+    ),
+  datasetsFile: z
+    .string({ error: 'must be the path of a JSON file' })
+    .min(1, 'must be the path of a JSON file')
+    .optional()
+    .describe(
+      'A JSON file holding the datasets setting (an array of definitions, checked by the same rules), e.g. -c datasetsFile=datasets.json. Relative to the project folder (where cdk.json is), or for the CLI to its config file. Excludes datasets.',
     ),
   bucketName: z
     .string()
@@ -334,16 +341,21 @@ function parseJsonSetting(name: string, text: string): unknown {
 }
 
 /**
- * Reads every setting from a lookup such as CDK's `node.tryGetContext`, where values are JSON
- * from `cdk.json` or strings from `-c key=value`.
+ * Every setting from a lookup such as CDK's `node.tryGetContext`, where values are JSON from
+ * `cdk.json` or strings from `-c key=value`, as JSON values ready for `parseSettings`.
  */
-export function settingsFromContext(lookup: (name: string) => unknown): Settings {
+export function settingsInputFromContext(lookup: (name: string) => unknown): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   for (const name of SETTING_NAMES) {
     const value = lookup(name);
     if (value !== undefined) input[name] = settingFromText(name, value);
   }
-  return parseSettings(input);
+  return input;
+}
+
+/** Reads and checks every setting from a lookup such as CDK's `node.tryGetContext`. */
+export function settingsFromContext(lookup: (name: string) => unknown): Settings {
+  return parseSettings(settingsInputFromContext(lookup));
 }
 
 // ---------------------------------------------------------------------------------------------

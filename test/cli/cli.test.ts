@@ -189,6 +189,30 @@ describe('the peer5-reporter command line', () => {
     expect(result.stderr).toContain(`setting "settleHours" in ${file}: must be at most 48`);
   });
 
+  it('reads a datasetsFile named in the config file, next to that file', async () => {
+    const dir = path.join(work, 'datasets-file');
+    await mkdir(path.join(dir, 'settings'), { recursive: true });
+    const config = path.join(dir, 'settings', 'peer5-reporter.config.json');
+    await writeFile(config, JSON.stringify({ datasetsFile: 'pages.json' }));
+    const pages = {
+      name: 'pages_1d',
+      interval: '1d',
+      metrics: ['p2p'],
+      dimensions: ['session.page'],
+      cadence: 'daily',
+    };
+    await writeFile(path.join(dir, 'settings', 'pages.json'), JSON.stringify([pages], null, 2));
+    const plan = await runCli(['plan', 'daily', '--now', NOW, '--config', config, '--json'], { cwd: dir });
+    expect(plan.code).toBe(0);
+    const fetches = (JSON.parse(plan.stdout) as { fetches: { dataset: string }[] }).fetches;
+    expect(new Set(fetches.map((fetch) => fetch.dataset))).toEqual(new Set(['pages_1d']));
+
+    await writeFile(path.join(dir, 'settings', 'pages.json'), JSON.stringify([{ ...pages, interval: '1w' }]));
+    const bad = await runCli(['plan', 'daily', '--now', NOW, '--config', config], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`setting "datasetsFile" in ${config}: pages.json[0] (pages_1d).interval: `);
+  });
+
   it('blames the config file and its key, not flags that were never given', async () => {
     const dir = path.join(work, 'config-blame');
     await mkdir(dir, { recursive: true });
