@@ -289,8 +289,17 @@ function cadenceOf(positionals: readonly string[], command: string): Cadence {
 }
 
 function datasetsOf(options: ResolvedOptions, values: FlagValues, cadence?: Cadence): DatasetDefinition[] {
-  const selected = selectDatasets(options.settings.datasets, stringFlag(values, 'datasets'));
-  return cadence === undefined ? selected : selected.filter((dataset) => dataset.cadence === cadence);
+  const named = stringFlag(values, 'datasets');
+  const selected = selectDatasets(options.settings.datasets, named);
+  if (cadence === undefined) return selected;
+  const ofCadence = selected.filter((dataset) => dataset.cadence === cadence);
+  // Naming only datasets of the other cadence would run nothing and still exit 0.
+  if (named !== undefined && ofCadence.length === 0) {
+    throw new UsageError(
+      `--datasets: ${selected.map((dataset) => `${dataset.name} is ${dataset.cadence}`).join(', ')}; ${cadence === 'hourly' ? 'an' : 'a'} ${cadence} run exports only ${cadence} datasets`,
+    );
+  }
+  return ofCadence;
 }
 
 /** What to plan: a scheduled run of one cadence, or a backfill of a range. */

@@ -179,6 +179,31 @@ describe('the peer5-reporter command line', () => {
     });
   });
 
+  it('exits 2 when --datasets names only datasets a run of that cadence does not export', async () => {
+    const [run, plan] = await Promise.all([
+      runCli([
+        'run',
+        'hourly',
+        '--datasets',
+        'by_page_1d',
+        '--now',
+        NOW,
+        '--lake',
+        path.join(work, 'no-cadence'),
+      ]),
+      runCli(['plan', 'daily', '--datasets', 'totals_1m,by_country_1h', '--now', NOW]),
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      '--datasets: by_page_1d is daily; an hourly run exports only hourly datasets',
+    );
+    expect(plan.code).toBe(2);
+    expect(plan.stderr).toContain(
+      '--datasets: totals_1m is hourly, by_country_1h is hourly; a daily run exports',
+    );
+    expect(existsSync(path.join(work, 'no-cadence'))).toBe(false);
+  });
+
   it('reads settings from a config file and names a bad setting in it, and the file', async () => {
     const dir = path.join(work, 'config');
     await mkdir(dir, { recursive: true });
