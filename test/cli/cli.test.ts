@@ -84,6 +84,10 @@ describe('the peer5-reporter command line', () => {
       { args: ['simulator', '--prot', '0'], says: `Unknown option '--prot'; did you mean "--port"?` },
       { args: ['run', 'hourley'], says: 'run needs what to run: hourly or daily; did you mean "hourly"?' },
       {
+        args: ['plan', 'hourly', '--datasets', 'by_contry_1h'],
+        says: '--datasets: unknown dataset "by_contry_1h"; did you mean "by_country_1h"?',
+      },
+      {
         args: ['plan', 'backfil'],
         says: 'plan needs what to plan: hourly, daily or backfill; did you mean "backfill"?',
       },
