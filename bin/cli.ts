@@ -2,9 +2,18 @@
  * `peer5-reporter`: the product on the command line. The same core the Lambdas run, pointed at
  * the embedded simulator and local folders by default, or at the real API, S3 and SES.
  */
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { COMMANDS, type CommandIo, commandHelp, mainHelp } from './cli/commands.ts';
+import { COMMANDS, type CommandIo, commandHelp, mainHelp, meantOf } from './cli/commands.ts';
 import { EXIT, UsageError } from './cli/options.ts';
+
+/** The version in package.json, read where the CLI is installed (a clone, or npm link / -g). */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
+}
 
 function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
@@ -18,14 +27,23 @@ export async function main(argv: readonly string[], io?: Partial<CommandIo>): Pr
     stderr: io?.stderr ?? process.stderr,
     cwd: io?.cwd ?? process.cwd(),
   };
-  const [name, ...rest] = argv;
+  const [first, ...afterFirst] = argv;
+  if (first === '--version' || first === '-v') {
+    streams.stdout.write(`peer5-reporter ${packageVersion()}\n`);
+    return EXIT.ok;
+  }
+  // `help COMMAND` is `COMMAND --help`.
+  const [name, ...rest] = first === 'help' && afterFirst.length > 0 ? [...afterFirst, '--help'] : argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     streams.stdout.write(`${mainHelp()}\n`);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (command === undefined) {
-    streams.stderr.write(`peer5-reporter: unknown command "${name}"\n\n${mainHelp()}\n`);
+    const known = [...COMMANDS.map((candidate) => candidate.name), 'help', '--help', '--version'];
+    streams.stderr.write(
+      `peer5-reporter: unknown command "${name}"${meantOf(name, known)}\n\n${mainHelp()}\n`,
+    );
     return EXIT.usage;
   }
   if (command.name !== 'simulator' && (rest.includes('--help') || rest.includes('-h'))) {

@@ -5,13 +5,16 @@
 import { Annotations, App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import {
+  parseSettings,
   SETTING_NAMES,
   type SettingProblem,
   type Settings,
   SettingsError,
   settingLike,
-  settingsFromContext,
+  settingsInputFromContext,
 } from '../lambdas/core/config.ts';
+import { withDatasetsFile } from '../lambdas/core/datasets-file.ts';
+import { PROJECT_ROOT } from './defaults.ts';
 import { Peer5ReporterStack } from './stack.ts';
 
 export const STACK_ID = 'Peer5Reporter';
@@ -61,11 +64,12 @@ export function strayContextKeys(context: Readonly<Record<string, unknown>>): {
  * The settings in the app's context. A key that looks like a misspelt setting fails the synth
  * (otherwise the setting would silently keep its default), together with any invalid setting.
  */
-function readSettings(app: App): { settings: Settings; unknown: readonly string[] } {
+function readSettings(app: App, projectDir: string): { settings: Settings; unknown: readonly string[] } {
   const { misspelt, unknown } = strayContextKeys(app.node.getAllContext() as Record<string, unknown>);
   let settings: Settings;
   try {
-    settings = settingsFromContext((name) => app.node.tryGetContext(name));
+    const input = settingsInputFromContext((name) => app.node.tryGetContext(name));
+    settings = parseSettings(withDatasetsFile(input, projectDir));
   } catch (error: unknown) {
     if (error instanceof SettingsError && misspelt.length > 0) {
       throw new SettingsError([...misspelt, ...error.problems]);
@@ -91,6 +95,11 @@ export interface CreateAppOptions {
    * @default true
    */
   readonly checks?: boolean;
+  /**
+   * The folder a relative `datasetsFile` is read from.
+   * @default PROJECT_ROOT (where cdk.json is)
+   */
+  readonly projectDir?: string;
 }
 
 export function createApp(options: CreateAppOptions = {}): { app: App; stack: Peer5ReporterStack } {
@@ -103,7 +112,7 @@ export function createApp(options: CreateAppOptions = {}): { app: App; stack: Pe
     ...(options.outdir ? { outdir: options.outdir } : {}),
   };
   const app = new App(props);
-  const { settings, unknown } = readSettings(app);
+  const { settings, unknown } = readSettings(app, options.projectDir ?? PROJECT_ROOT);
   // Environment-agnostic on purpose: synth needs no credentials and no lookups.
   const stack = new Peer5ReporterStack(app, STACK_ID, { settings });
   for (const key of unknown) {

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parseInstant } from '../lambdas/core/dates.ts';
+import { withFlagSuggestion } from '../lambdas/core/spelling.ts';
 import { DEFAULT_SEGMENTS, SEGMENT_LIMITS } from './catalogue.ts';
 import {
   DEFAULT_HOST,
@@ -59,23 +60,20 @@ function timeFlag(value: string | undefined, flag: string): number | undefined {
   return ms;
 }
 
+const FLAGS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  seed: { type: 'string' },
+  now: { type: 'string' },
+  segments: { type: 'string' },
+  'rate-limit': { type: 'string' },
+  'late-data-delay': { type: 'string' },
+  token: { type: 'string', multiple: true },
+  help: { type: 'boolean' },
+} as const;
+
 function optionsFrom(argv: string[]): SimulatorOptions | 'help' {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      seed: { type: 'string' },
-      now: { type: 'string' },
-      segments: { type: 'string' },
-      'rate-limit': { type: 'string' },
-      'late-data-delay': { type: 'string' },
-      token: { type: 'string', multiple: true },
-      help: { type: 'boolean' },
-    },
-  });
+  const { values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: FLAGS });
   if (values.help) return 'help';
   const options: SimulatorOptions = { port: integerFlag(values.port, '--port', 0, 65_535) ?? DEFAULT_PORT };
   if (values.host !== undefined) {
@@ -117,7 +115,10 @@ export async function simulatorCommand(argv: string[]): Promise<number> {
   try {
     options = optionsFrom(argv);
   } catch (error: unknown) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = withFlagSuggestion(
+      error instanceof Error ? error.message : String(error),
+      Object.keys(FLAGS),
+    );
     process.stderr.write(`peer5-reporter simulator: ${message}\nRun with --help for the options.\n`);
     return 2;
   }

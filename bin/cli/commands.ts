@@ -13,6 +13,7 @@ import { ReportConfigError } from '../../lambdas/core/report/config.ts';
 import { formatBytes, formatPercent } from '../../lambdas/core/report/format.ts';
 import { ReportWindowError } from '../../lambdas/core/report/plan.ts';
 import { type RunReportOptions, type RunReportResult, runReport } from '../../lambdas/core/report/run.ts';
+import { nameLike } from '../../lambdas/core/spelling.ts';
 import { simulatorCommand } from '../../simulator/command.ts';
 import {
   API_FLAGS,
@@ -293,18 +294,35 @@ function backfillRange(values: FlagValues): { from: number; to: number } {
   return { from, to };
 }
 
+/** `; did you mean "x"?` when a misspelt argument looks like one of `names`. */
+export function meantOf(text: string | undefined, names: readonly string[]): string {
+  const meant = text === undefined ? undefined : nameLike(text, names);
+  return meant === undefined ? '' : `; did you mean "${meant}"?`;
+}
+
 function cadenceOf(positionals: readonly string[], command: string): Cadence {
   const [cadence, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`${command}: unexpected argument "${rest[0]}"`);
   if (cadence === undefined || !(CADENCES as readonly string[]).includes(cadence)) {
-    throw new UsageError(`${command} needs what to run: ${CADENCES.join(' or ')}`);
+    throw new UsageError(
+      `${command} needs what to run: ${CADENCES.join(' or ')}${meantOf(cadence, CADENCES)}`,
+    );
   }
   return cadence as Cadence;
 }
 
 function datasetsOf(options: ResolvedOptions, values: FlagValues, cadence?: Cadence): DatasetDefinition[] {
-  const selected = selectDatasets(options.settings.datasets, stringFlag(values, 'datasets'));
-  return cadence === undefined ? selected : selected.filter((dataset) => dataset.cadence === cadence);
+  const named = stringFlag(values, 'datasets');
+  const selected = selectDatasets(options.settings.datasets, named);
+  if (cadence === undefined) return selected;
+  const ofCadence = selected.filter((dataset) => dataset.cadence === cadence);
+  // Naming only datasets of the other cadence would run nothing and still exit 0.
+  if (named !== undefined && ofCadence.length === 0) {
+    throw new UsageError(
+      `--datasets: ${selected.map((dataset) => `${dataset.name} is ${dataset.cadence}`).join(', ')}; ${cadence === 'hourly' ? 'an' : 'a'} ${cadence} run exports only ${cadence} datasets`,
+    );
+  }
+  return ofCadence;
 }
 
 /** What to plan: a scheduled run of one cadence, or a backfill of a range. */
@@ -529,7 +547,9 @@ async function runReportNamingFlags(options: RunReportOptions): Promise<RunRepor
       const flag = REPORT_FLAG_OF_SETTING[error.setting.replace(/\[\d+\]$/, '')] ?? error.setting;
       throw new UsageError(`${flag}: ${error.rule}`);
     }
-    if (error instanceof ReportWindowError) throw new UsageError(`--date: ${error.message}`);
+    // The message names the report's own "date" field; here that is --date.
+    if (error instanceof ReportWindowError)
+      throw new UsageError(`--date: ${error.message.replace(/^date: /, '')}`);
     throw error;
   }
 }
@@ -584,7 +604,8 @@ const plan: Command = {
     const [what, ...rest] = positionals;
     if (rest.length > 0) throw new UsageError(`plan: unexpected argument "${rest[0]}"`);
     if (what !== 'backfill' && what !== 'hourly' && what !== 'daily') {
-      throw new UsageError('plan needs what to plan: hourly, daily or backfill');
+      const meant = meantOf(what, [...CADENCES, 'backfill']);
+      throw new UsageError(`plan needs what to plan: hourly, daily or backfill${meant}`);
     }
     const options = resolveOptions(values, this.flags, { cwd: io.cwd });
     const durationMs = deadlineOf(values, 'plan');
@@ -705,6 +726,7 @@ export function mainHelp(): string {
     `With no ${TOKEN_VARIABLE} and no --token-secret, commands run against the embedded simulator.`,
     'Exit codes: 0 ok, 1 failed, 2 bad usage, 3 finished with gaps; 1 too when a run stops early',
     '(Ctrl-C, --deadline): windows already written stay, and running it again goes on.',
-    'Run "peer5-reporter <command> --help" for its options.',
+    'Run "peer5-reporter help <command>" (or "peer5-reporter <command> --help") for its options,',
+    'and "peer5-reporter --version" for the version.',
   ].join('\n');
 }

@@ -13,8 +13,11 @@ import {
   SettingsError,
   settingFromText,
 } from '../../lambdas/core/config.ts';
+import { LAKE_EPOCH_MS, LAKE_EPOCH_RULE } from '../../lambdas/core/datasets.ts';
+import { withDatasetsFile } from '../../lambdas/core/datasets-file.ts';
 import { parseInstant } from '../../lambdas/core/dates.ts';
 import { type LakeLocation, LakeUrlError, parseLakeUrl } from '../../lambdas/core/lake/sink.ts';
+import { withFlagSuggestion } from '../../lambdas/core/spelling.ts';
 
 /** Exit codes a script can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, gaps: 3 } as const;
@@ -119,7 +122,9 @@ export function parseFlags(argv: readonly string[], flags: FlagTable): ParsedFla
     return { values: values as FlagValues, positionals };
   } catch (error: unknown) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, ''));
+    throw new UsageError(
+      withFlagSuggestion(message.replace(/\. To specify a positional argument.*$/s, ''), Object.keys(flags)),
+    );
   }
 }
 
@@ -136,7 +141,10 @@ export function stringFlag(values: FlagValues, name: string): string | undefined
   return typeof value === 'string' ? value : undefined;
 }
 
-/** A `--flag ISO` value as epoch ms; a date alone means its midnight UTC. */
+/**
+ * A `--flag ISO` value as epoch ms; a date alone means its midnight UTC. No moment the CLI works
+ * with (a range, the clock of a run) lies before the lake's first day.
+ */
 export function timeFlag(values: FlagValues, name: string): number | undefined {
   const text = stringFlag(values, name);
   if (text === undefined) return undefined;
@@ -146,27 +154,49 @@ export function timeFlag(values: FlagValues, name: string): number | undefined {
       `--${name} must be an ISO 8601 date (2026-11-25) or date-time with Z or an offset (2026-11-25T08:00:00Z) that exists on the calendar; got ${JSON.stringify(text)}`,
     );
   }
+  if (ms < LAKE_EPOCH_MS) throw new UsageError(`--${name}: ${LAKE_EPOCH_RULE}; got ${JSON.stringify(text)}`);
   return ms;
 }
 
-function readConfigFile(values: FlagValues, cwd: string): Record<string, unknown> {
+/** The config file's settings and where they came from, for messages that name the file. */
+interface ConfigFile {
+  /** Absolute path, or undefined when there is no file. */
+  readonly path: string | undefined;
+  readonly values: Record<string, unknown>;
+}
+
+function readConfigFile(values: FlagValues, cwd: string): ConfigFile {
   const explicit = stringFlag(values, 'config');
   const file = path.resolve(cwd, explicit ?? CONFIG_FILE);
+  // Only a file named by --config is blamed on the flag; the default one was never asked for.
+  const source = `${explicit === undefined ? '' : '--config: '}config file ${file}`;
   if (!existsSync(file)) {
-    if (explicit !== undefined) throw new UsageError(`--config: file ${file} does not exist`);
-    return {};
+    if (explicit !== undefined) throw new UsageError(`${source} does not exist`);
+    return { path: undefined, values: {} };
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error: unknown) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`${source} cannot be read (${reason})`);
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (error: unknown) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`--config: ${file} is not valid JSON (${reason})`);
+    throw new UsageError(`${source} is not valid JSON (${reason})`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new UsageError(`--config: ${file} must hold a JSON object of settings`);
+    throw new UsageError(`${source} must hold a JSON object of settings`);
   }
-  return parsed as Record<string, unknown>;
+  return { path: file, values: parsed as Record<string, unknown> };
+}
+
+/** `setting "key" in /path/to/file`: how a message names a value that came from the config file. */
+function inFile(file: ConfigFile, key: string): string {
+  return `setting "${key}" in ${file.path ?? 'the config file'}`;
 }
 
 export type MailTarget = { readonly kind: 'ses' } | { readonly kind: 'outbox'; readonly dir: string };
@@ -190,16 +220,16 @@ export interface ResolvedOptions {
  */
 const CLI_ONLY_KEYS = ['lake', 'outbox'] as const;
 
-function splitConfigFile(file: Record<string, unknown>): {
+function splitConfigFile(file: ConfigFile): {
   settings: Record<string, unknown>;
   lake: string | undefined;
   outbox: string | undefined;
 } {
-  const { lake, outbox, ...settings } = file;
+  const { lake, outbox, ...settings } = file.values;
   for (const key of CLI_ONLY_KEYS) {
-    const value = file[key];
+    const value = file.values[key];
     if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
-      throw new UsageError(`setting "${key}" in the config file must be a non-empty string`);
+      throw new UsageError(`${inFile(file, key)}: must be a non-empty string`);
     }
   }
   return { settings, lake: lake as string | undefined, outbox: outbox as string | undefined };
@@ -245,7 +275,8 @@ export function resolveOptions(
 ): ResolvedOptions {
   const cwd = resolve.cwd ?? process.cwd();
   const local = resolve.local === true;
-  const file = splitConfigFile(readConfigFile(values, cwd));
+  const configFile = readConfigFile(values, cwd);
+  const file = splitConfigFile(configFile);
   const input: Record<string, unknown> = { ...file.settings };
   const flagOfSetting = new Map<string, string>();
   for (const [name, spec] of Object.entries(flags)) {
@@ -267,19 +298,27 @@ export function resolveOptions(
     input.sender ??= LOCAL_SENDER;
     input.recipients ??= [LOCAL_RECIPIENT];
   } else if (input.recipients === undefined) {
-    throw new UsageError('--ses-from needs at least one --to address (or "recipients" in the config file)');
+    throw new UsageError(
+      sesFlag
+        ? '--ses-from needs at least one --to address (or "recipients" in the config file)'
+        : `${inFile(configFile, 'sender')} sends the report through SES, which needs "recipients" in that file (or --to)`,
+    );
   }
 
   let settings: Settings;
   try {
-    settings = parseSettings(input);
+    // A relative datasetsFile in the config file is read next to that file.
+    settings = parseSettings(
+      withDatasetsFile(input, path.dirname(configFile.path ?? path.join(cwd, CONFIG_FILE))),
+    );
   } catch (error: unknown) {
     if (!(error instanceof SettingsError)) throw error;
     const lines = error.problems.map((problem) => {
       const root = problem.setting.split(/[.[]/)[0] ?? problem.setting;
       const flag = flagOfSetting.get(root);
-      return flag !== undefined && values[flag] !== undefined
-        ? `--${flag}: ${problem.message}`
+      if (flag !== undefined && values[flag] !== undefined) return `--${flag}: ${problem.message}`;
+      return root in file.settings
+        ? `${inFile(configFile, problem.setting)}: ${problem.message}`
         : `setting "${problem.setting}": ${problem.message}`;
     });
     throw new UsageError(lines.join('\n'));
@@ -291,6 +330,8 @@ export function resolveOptions(
       ? folderOnly(file.lake, cwd)
       : undefined
     : (file.lake ?? (settings.bucketName ? `s3://${settings.bucketName}` : undefined));
+  const lakeSource =
+    lakeFlag !== undefined ? '--lake' : inFile(configFile, file.lake === undefined ? 'bucketName' : 'lake');
   let lake: LakeTarget;
   try {
     const location = parseLakeUrl(lakeFlag ?? fileLake ?? LOCAL_LAKE, cwd);
@@ -299,8 +340,7 @@ export function resolveOptions(
         ? { kind: 's3', bucket: location.bucket, prefix: location.prefix || settings.prefix }
         : { kind: 'local', root: location.root, prefix: '' };
   } catch (error: unknown) {
-    const source = lakeFlag !== undefined ? '--lake' : 'setting "lake" in the config file';
-    throw new UsageError(`${source}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(`${lakeSource}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const tokenSecret =
     stringFlag(values, 'token-secret') !== undefined

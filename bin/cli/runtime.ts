@@ -17,6 +17,7 @@ import type { Mailer } from '../../lambdas/core/report/mailer.ts';
 import { OutboxMailer } from '../../lambdas/core/report/outbox-mailer.ts';
 import { SesMailer } from '../../lambdas/core/report/ses-mailer.ts';
 import type { TokenProvider } from '../../lambdas/core/source.ts';
+import { nameLike } from '../../lambdas/core/spelling.ts';
 import { ApiTokenError, tokenOfSecret } from '../../lambdas/core/token.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
 import { type LakeTarget, type MailTarget, UsageError } from './options.ts';
@@ -192,7 +193,10 @@ export function selectDatasets(
   return wanted.map((name) => {
     const dataset = known.get(name);
     if (dataset === undefined) {
-      throw new UsageError(`--datasets: unknown dataset "${name}"; known: ${[...known.keys()].join(', ')}`);
+      const meant = nameLike(name, [...known.keys()]);
+      throw new UsageError(
+        `--datasets: unknown dataset "${name}"; ${meant === undefined ? `known: ${[...known.keys()].join(', ')}` : `did you mean "${meant}"?`}`,
+      );
     }
     return dataset;
   });

@@ -12,14 +12,14 @@ import {
   parseDatasets,
 } from './datasets.ts';
 import { DEFAULT_CATCH_UP_HORIZON_MS, DEFAULT_SETTLE_MS } from './lake/plan.ts';
-import { S3_BUCKET_NAME } from './lake/sink.ts';
+import { LAKE_PREFIX, LAKE_PREFIX_RULE, S3_BUCKET_NAME } from './lake/sink.ts';
 import { emailAddressOf, MAX_RECIPIENTS, MAX_TOP_N } from './report/config.ts';
 import { DEFAULT_TOP_N } from './report/summary.ts';
 import { canonicalTimeZone } from './report/time.ts';
+import { nameLike } from './spelling.ts';
 
 const TIME_OF_DAY = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
-const LAKE_PREFIX = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 const GLUE_DATABASE = /^[a-z][a-z0-9_]{0,254}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -148,7 +148,14 @@ export const settingsSchema = z.object({
   datasets: datasetsSchema
     .default(() => [...DEFAULT_DATASETS])
     .describe(
-      'Dataset definitions written to the lake, one Glue table each. On the command line: a JSON array. Defaults to the five built-in datasets.',
+      'Dataset definitions written to the lake, one Glue table each. With -c: a JSON array on one line (the CDK CLI cuts a value at its first line break), or use datasetsFile. Defaults to the five built-in datasets.',
+    ),
+  datasetsFile: z
+    .string({ error: 'must be the path of a JSON file' })
+    .min(1, 'must be the path of a JSON file')
+    .optional()
+    .describe(
+      'A JSON file holding the datasets setting (an array of definitions, checked by the same rules), e.g. -c datasetsFile=datasets.json. Relative to the project folder (where cdk.json is), or for the CLI to its config file. Excludes datasets.',
     ),
   bucketName: z
     .string()
@@ -162,10 +169,7 @@ export const settingsSchema = z.object({
     ),
   prefix: z
     .string()
-    .regex(
-      LAKE_PREFIX,
-      'must be a key prefix such as "peer5" or "analytics/peer5", without leading or trailing "/"',
-    )
+    .regex(LAKE_PREFIX, LAKE_PREFIX_RULE)
     .default('peer5')
     .describe('Key prefix of the lake inside the bucket; each dataset is a folder below it.'),
   retentionDays: wholeNumber(
@@ -245,38 +249,12 @@ function problemsOf(error: z.ZodError): SettingProblem[] {
   return error.issues.map((issue) => ({ setting: pathOf(issue.path), message: issue.message }));
 }
 
-/** Edits (insertions, deletions, substitutions) that turn one text into the other. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
-/** Keys at most this many edits from a setting name are taken for a misspelling of it. */
-const MISSPELLING_DISTANCE = 2;
-
 /**
  * The setting a key that is not one was most likely meant to be: the same name in other letter
  * case, or one at most two edits away. Undefined when no setting looks like it.
  */
 export function settingLike(key: string): SettingName | undefined {
-  if ((SETTING_NAMES as string[]).includes(key)) return undefined;
-  const lower = key.toLowerCase();
-  let best: { name: SettingName; distance: number } | undefined;
-  for (const name of SETTING_NAMES) {
-    const distance = editDistance(lower, name.toLowerCase());
-    if (distance <= MISSPELLING_DISTANCE && (best === undefined || distance < best.distance)) {
-      best = { name, distance };
-    }
-  }
-  return best?.name;
+  return nameLike(key, SETTING_NAMES);
 }
 
 /** Checks settings given as JSON values (a config file, `cdk.json` context). */
@@ -363,16 +341,21 @@ function parseJsonSetting(name: string, text: string): unknown {
 }
 
 /**
- * Reads every setting from a lookup such as CDK's `node.tryGetContext`, where values are JSON
- * from `cdk.json` or strings from `-c key=value`.
+ * Every setting from a lookup such as CDK's `node.tryGetContext`, where values are JSON from
+ * `cdk.json` or strings from `-c key=value`, as JSON values ready for `parseSettings`.
  */
-export function settingsFromContext(lookup: (name: string) => unknown): Settings {
+export function settingsInputFromContext(lookup: (name: string) => unknown): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   for (const name of SETTING_NAMES) {
     const value = lookup(name);
     if (value !== undefined) input[name] = settingFromText(name, value);
   }
-  return parseSettings(input);
+  return input;
+}
+
+/** Reads and checks every setting from a lookup such as CDK's `node.tryGetContext`. */
+export function settingsFromContext(lookup: (name: string) => unknown): Settings {
+  return parseSettings(settingsInputFromContext(lookup));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -432,7 +415,10 @@ export function readLambdaEnvironment<K extends SettingName>(
       } else {
         for (const issue of parsed.error.issues) {
           const inner = pathOf(issue.path);
-          problems.push({ setting: variable, message: `${issue.message}${inner ? ` (at ${inner})` : ''}` });
+          problems.push({
+            setting: variable,
+            message: `${issue.message}${inner ? ` (at ${inner})` : ''} (setting "${name}")`,
+          });
         }
       }
     } catch (error: unknown) {

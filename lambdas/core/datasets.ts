@@ -218,6 +218,9 @@ export const LAKE_EPOCH = '2015-01-01';
 /** `LAKE_EPOCH` as epoch milliseconds (its midnight UTC). */
 export const LAKE_EPOCH_MS = Date.parse(`${LAKE_EPOCH}T00:00:00Z`);
 
+/** The rule a moment before `LAKE_EPOCH` breaks, as messages put it. */
+export const LAKE_EPOCH_RULE = `must be on or after ${LAKE_EPOCH}, the first day the lake's tables show`;
+
 /** A window is one cadence period of one dataset: the unit that is fetched and written whole. */
 export interface Window {
   readonly dataset: DatasetDefinition;

@@ -2,14 +2,70 @@
  * The events the handlers accept, checked with errors that name the field and the rule.
  * - backfill: `{ "from": ..., "to": ..., "datasets"?: [...], "force"?: true }`
  * - report:   `{ "date"?: "YYYY-MM-DD" }` by hand, `{ "scheduledTime": "<ISO>" }` from Scheduler
- * - report check: `{ "scheduledTime": "<ISO>" }` from Scheduler, or nothing by hand
+ * - export:   nothing, `{}`, or `{ "scheduledTime": "<ISO>" }` from Scheduler
+ * - report check: the same as an export
+ * The report and the exports also take the "Scheduled Event" of an EventBridge rule.
+ *
+ * A key an event does not have fails before anything runs, naming the key (and the field it looks
+ * like): `{"Date": ...}` must not send yesterday's report, `{"forse": true}` must not backfill.
  */
 import { z } from 'zod';
-import { type DatasetDefinition, LAKE_EPOCH, LAKE_EPOCH_MS } from '../core/datasets.ts';
+import { type DatasetDefinition, LAKE_EPOCH_MS, LAKE_EPOCH_RULE } from '../core/datasets.ts';
 import { parseCalendarDate, parseInstant } from '../core/dates.ts';
+import { nameLike } from '../core/spelling.ts';
 
 export class EventError extends Error {
   override readonly name = 'EventError';
+}
+
+/** The envelope an EventBridge rule's schedule sends; only `time` matters here. */
+const SCHEDULED_EVENT_KEYS = [
+  'version',
+  'id',
+  'detail-type',
+  'source',
+  'account',
+  'time',
+  'region',
+  'resources',
+  'detail',
+] as const;
+
+function isObject(event: unknown): event is Record<string, unknown> {
+  return typeof event === 'object' && event !== null && !Array.isArray(event);
+}
+
+/**
+ * An EventBridge rule's "Scheduled Event" as the event its fields stand for: its `time` is the
+ * scheduled time. Any other event is returned as it is.
+ */
+function unwrapScheduledEvent(event: unknown): unknown {
+  if (!isObject(event) || event.source !== 'aws.events' || event['detail-type'] !== 'Scheduled Event') {
+    return event;
+  }
+  const extra = Object.keys(event).filter(
+    (key) => !(SCHEDULED_EVENT_KEYS as readonly string[]).includes(key),
+  );
+  // A scheduled event with keys of its own is someone's hand-made event, checked as such.
+  if (extra.length > 0) return event;
+  return { scheduledTime: event.time };
+}
+
+/** Fails when the event has a key the schema does not know, naming it and what it looks like. */
+function refuseUnknownKeys(kind: string, event: unknown, known: readonly string[]): void {
+  if (!isObject(event)) return;
+  const unknown = Object.keys(event).filter((key) => !known.includes(key));
+  if (unknown.length === 0) return;
+  throw new EventError(
+    unknown
+      .map((key) => {
+        const meant = nameLike(key, known);
+        return `Invalid ${kind} event "${key}": is not a field of this event; ${
+          meant === undefined ? `its fields are ${known.join(', ')}` : `did you mean "${meant}"?`
+        }`;
+      })
+      .join('\n'),
+  );
 }
 
 /** A date (UTC midnight), an ISO 8601 time with a zone, or epoch milliseconds. */
@@ -88,10 +144,11 @@ export function parseBackfillEvent(
         ctx.addIssue({
           code: 'custom',
           path: ['from'],
-          message: `must be on or after ${LAKE_EPOCH}, the first day the lake's tables show`,
+          message: LAKE_EPOCH_RULE,
         });
       }
     });
+  refuseUnknownKeys('backfill', event, Object.keys(schema.shape));
   const result = schema.safeParse(event);
   if (!result.success) throw new EventError(describeIssues('backfill', result.error));
   const wanted = result.data.datasets;
@@ -109,14 +166,16 @@ export interface ReportRequest {
   readonly date?: string;
 }
 
+const scheduledTime = z
+  .string()
+  .refine((value) => parseInstant(value) !== null, 'must be an ISO 8601 time with a zone')
+  .optional();
+
 /** Checks a report event; a missing or empty event means "yesterday, now". */
 export function parseReportEvent(event: unknown, now: number): ReportRequest {
   const schema = z.object(
     {
-      scheduledTime: z
-        .string()
-        .refine((value) => parseInstant(value) !== null, 'must be an ISO 8601 time with a zone')
-        .optional(),
+      scheduledTime,
       date: z
         .string()
         .refine(
@@ -127,13 +186,43 @@ export function parseReportEvent(event: unknown, now: number): ReportRequest {
     },
     { error: 'must be a JSON object such as {"date": "2024-05-01"}' },
   );
-  const result = schema.safeParse(event ?? {});
+  const input = unwrapScheduledEvent(event ?? {});
+  refuseUnknownKeys('report', input, Object.keys(schema.shape));
+  const result = schema.safeParse(input);
   if (!result.success) throw new EventError(describeIssues('report', result.error));
-  const { scheduledTime, date } = result.data;
+  const { date } = result.data;
   return {
-    now: scheduledTime === undefined ? now : (parseInstant(scheduledTime) as number),
+    now: result.data.scheduledTime === undefined ? now : (parseInstant(result.data.scheduledTime) as number),
     ...(date === undefined ? {} : { date }),
   };
+}
+
+export interface ExportRequest {
+  /** When Scheduler meant the run to start; the run itself works from the clock. */
+  readonly scheduledTime?: number;
+}
+
+/**
+ * Checks the event of a run that takes no parameters (a scheduled export, the report check):
+ * anything but the schedule's own payload is refused rather than ignored, so `{"datasets": [...]}`
+ * must not quietly export every dataset.
+ */
+function parseScheduledOnlyEvent(kind: string, event: unknown): ExportRequest {
+  const schema = z.object(
+    { scheduledTime },
+    { error: 'must be empty or a JSON object such as {"scheduledTime": "2024-05-01T06:15:00Z"}' },
+  );
+  const input = unwrapScheduledEvent(event ?? {});
+  refuseUnknownKeys(kind, input, Object.keys(schema.shape));
+  const result = schema.safeParse(input);
+  if (!result.success) throw new EventError(describeIssues(kind, result.error));
+  const time = result.data.scheduledTime;
+  return time === undefined ? {} : { scheduledTime: parseInstant(time) as number };
+}
+
+/** Checks a scheduled export's event. */
+export function parseExportEvent(event: unknown): ExportRequest {
+  return parseScheduledOnlyEvent('export', event);
 }
 
 export interface ReportCheckRequest {
@@ -143,17 +232,5 @@ export interface ReportCheckRequest {
 
 /** Checks a report-check event: `{ "scheduledTime": "<ISO>" }` from Scheduler, or nothing. */
 export function parseReportCheckEvent(event: unknown, now: number): ReportCheckRequest {
-  const schema = z.strictObject(
-    {
-      scheduledTime: z
-        .string()
-        .refine((value) => parseInstant(value) !== null, 'must be an ISO 8601 time with a zone')
-        .optional(),
-    },
-    { error: 'must be a JSON object such as {"scheduledTime": "2024-05-01T09:00:00Z"}, or empty' },
-  );
-  const result = schema.safeParse(event ?? {});
-  if (!result.success) throw new EventError(describeIssues('report check', result.error));
-  const { scheduledTime } = result.data;
-  return { checkTime: scheduledTime === undefined ? now : (parseInstant(scheduledTime) as number) };
+  return { checkTime: parseScheduledOnlyEvent('report check', event).scheduledTime ?? now };
 }

@@ -28,6 +28,7 @@ import { type RunResult, runExport } from '../core/lake/run.ts';
 import { RunLeaseError, S3RunLease } from '../core/lake/s3-lease.ts';
 import { S3LakeSink } from '../core/lake/s3-sink.ts';
 import { EXPORT_SETTINGS, type RunKind } from './environment.ts';
+import { parseExportEvent } from './events.ts';
 import {
   type ApiTokenContext,
   apiClientFor,
@@ -147,14 +148,20 @@ export function lakeRunOf(context: ApiTokenContext, kind: RunKind) {
   };
 }
 
-/** The middy handler of a scheduled export; the event (Scheduler's scheduled time) is not needed. */
+/**
+ * The middy handler of a scheduled export. The run works from the clock, so Scheduler's scheduled
+ * time is not needed; the event is still checked, so a hand-made one with parameters this run does
+ * not take fails instead of exporting everything.
+ */
 export function exportHandler(kind: RunKind) {
   return reporterHandler(
     config.secretName,
-    async (_event: unknown, context): Promise<RunSummary | SkippedRun> =>
-      await underRunLease(kind, context, async () => {
+    async (event: unknown, context): Promise<RunSummary | SkippedRun> => {
+      parseExportEvent(event);
+      return await underRunLease(kind, context, async () => {
         const run = lakeRunOf(context, kind);
         return run.finish(await runExport({ ...run.settings, datasets: config.datasets }));
-      }),
+      });
+    },
   );
 }

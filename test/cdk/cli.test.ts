@@ -3,10 +3,11 @@
  * the environment.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LAKE_PREFIX_RULE } from '../../lambdas/core/lake/sink.ts';
 import { PROJECT_ROOT } from '../../lib/defaults.ts';
 
 const outdir = mkdtempSync(join(tmpdir(), 'peer5-cli-'));
@@ -16,6 +17,15 @@ function offlineEnvironment(): NodeJS.ProcessEnv {
 }
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+/** The README's `npx cdk deploy` commands that choose datasets, exactly as written there. */
+function readmeDatasetCommands(): string[] {
+  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+  // One command per line once the backslash continuations are joined, as the shell joins them.
+  const commands = blocks.flatMap((block) => block.replaceAll('\\\n', ' ').split('\n'));
+  return commands.filter((line) => line.startsWith('npx cdk deploy') && /-c datasets(File)?=/.test(line));
+}
 
 describe('cdk synth on the command line', () => {
   it('stops at a bad -c setting, naming it and its rule, without a stack trace', () => {
@@ -41,6 +51,53 @@ describe('cdk synth on the command line', () => {
     expect(result.stderr).toContain('Invalid setting "hourlyExportMinute": must be at most 59');
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
+
+  it('stops at a prefix with dot segments, naming the prefix setting', () => {
+    const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '-o', outdir, '-c', 'prefix=../x'], {
+      cwd: PROJECT_ROOT,
+      env: offlineEnvironment(),
+      encoding: 'utf8',
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(`Invalid setting "prefix": ${LAKE_PREFIX_RULE}`);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  const datasetCommands = readmeDatasetCommands();
+
+  it("finds the README's dataset examples: a -c datasets value and a datasetsFile", () => {
+    expect(datasetCommands.filter((command) => command.includes('-c datasets='))).toHaveLength(1);
+    expect(datasetCommands.filter((command) => command.includes('-c datasetsFile='))).toHaveLength(1);
+  });
+
+  for (const command of datasetCommands) {
+    it(`synthesizes the README's example as written: ${command.slice(0, 120)}...`, {
+      timeout: 300_000,
+    }, () => {
+      const assembly = mkdtempSync(join(tmpdir(), 'peer5-readme-'));
+      try {
+        // Run through a shell, so the quoting (and any line break) reaches the CDK CLI as typed.
+        const synth = command.replace(/^npx cdk deploy/, `npx cdk synth --quiet -o ${assembly}`);
+        const result = spawnSync('bash', ['-c', synth], {
+          cwd: PROJECT_ROOT,
+          env: offlineEnvironment(),
+          encoding: 'utf8',
+        });
+        expect(result.stderr).not.toContain('Invalid setting');
+        expect(result.status, result.stderr).toBe(0);
+        const template = JSON.parse(readFileSync(join(assembly, 'Peer5Reporter.template.json'), 'utf8')) as {
+          Resources: Record<string, { Type: string; Properties?: { TableInput?: { Name?: string } } }>;
+        };
+        const tables = Object.values(template.Resources)
+          .filter((resource) => resource.Type === 'AWS::Glue::Table')
+          .map((resource) => resource.Properties?.TableInput?.Name)
+          .sort();
+        expect(tables).toEqual(['by_country_1h', 'by_page_1d']);
+      } finally {
+        rmSync(assembly, { recursive: true, force: true });
+      }
+    });
+  }
 
   it('stops at a misspelt -c setting, naming the setting it was meant to be', () => {
     const result = spawnSync(

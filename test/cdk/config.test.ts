@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { renderSettingsTable } from '../../bin/cli/readme-sections.ts';
 import {
   DAILY_FRESHNESS_ALARM_DAYS,
@@ -16,8 +19,11 @@ import {
 } from '../../lambdas/core/config.ts';
 import { INTERVAL_LIMITS, TIME } from '../../lambdas/core/contract.ts';
 import { DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
+import { withDatasetsFile } from '../../lambdas/core/datasets-file.ts';
 import { DEFAULT_CATCH_UP_HORIZON_MS } from '../../lambdas/core/lake/plan.ts';
+import { LAKE_PREFIX_RULE } from '../../lambdas/core/lake/sink.ts';
 import { EXPORT_SETTINGS, REPORT_SETTINGS } from '../../lambdas/handlers/environment.ts';
+import { createApp } from '../../lib/app.ts';
 
 const REQUIRED = { sender: 'reports@example.com', recipients: ['ops@example.com'] };
 
@@ -111,6 +117,18 @@ describe('settings', () => {
     expect(message).toMatch(/^Invalid setting "datasets": datasets\[0\] \(x\)\.metrics\[0\]: /);
   });
 
+  it('refuse a prefix with "." or ".." segments, which no lake key may contain', () => {
+    for (const prefix of ['../x', '..', '.', 'a/./b', 'peer5/..', 'a/../b', 'x/.']) {
+      expect(problemOf(() => fromFlags({ ...REQUIRED, recipients: 'a@example.com', prefix } as never))).toBe(
+        `Invalid setting "prefix": ${LAKE_PREFIX_RULE}`,
+      );
+    }
+    expect(LAKE_PREFIX_RULE).toContain('without "." or ".." segments');
+    for (const prefix of ['peer5', 'analytics/peer5', 'a..b/.hidden/v1.2', 'x_y-z']) {
+      expect(parseSettings({ ...REQUIRED, prefix }).prefix).toBe(prefix);
+    }
+  });
+
   it('say which flag is not valid JSON', () => {
     expect(
       problemOf(() => fromFlags({ ...REQUIRED, recipients: 'a@example.com', datasets: '[{' } as never)),
@@ -177,6 +195,82 @@ describe('settingLike', () => {
   });
 });
 
+describe('the datasetsFile setting', () => {
+  const project = mkdtempSync(path.join(tmpdir(), 'peer5-datasets-file-'));
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+  const write = (name: string, text: string) => writeFileSync(path.join(project, name), text);
+  const TWO = [
+    {
+      name: 'by_country_1h',
+      interval: '1h',
+      metrics: ['p2p'],
+      dimensions: ['country.code'],
+      cadence: 'hourly',
+    },
+    { name: 'by_page_1d', interval: '1d', metrics: ['p2p'], dimensions: ['session.page'], cadence: 'daily' },
+  ];
+  const read = (input: Record<string, unknown>) =>
+    parseSettings(withDatasetsFile({ ...REQUIRED, ...input }, project));
+
+  it('reads the datasets from a JSON file relative to the project, over several lines', () => {
+    write('datasets.json', JSON.stringify(TWO, null, 2));
+    const settings = read({ datasetsFile: 'datasets.json' });
+    expect(settings.datasets.map((dataset) => dataset.name)).toEqual(['by_country_1h', 'by_page_1d']);
+    expect(settings.datasetsFile).toBe('datasets.json');
+  });
+
+  it('checks the file with the dataset rules, naming the setting, the file and the definition', () => {
+    write('bad.json', JSON.stringify([{ ...TWO[0], metrics: ['bytes'] }]));
+    expect(problemOf(() => read({ datasetsFile: 'bad.json' }))).toMatch(
+      /^Invalid setting "datasetsFile": bad\.json\[0\] \(by_country_1h\)\.metrics\[0\]: /,
+    );
+    write('typo.json', JSON.stringify([{ ...TWO[0], dimension: ['os.name'] }]));
+    expect(problemOf(() => read({ datasetsFile: 'typo.json' }))).toMatch(
+      /^Invalid setting "datasetsFile": typo\.json\[0\]/,
+    );
+  });
+
+  it('names the file when it is missing or not JSON', () => {
+    expect(problemOf(() => read({ datasetsFile: 'missing.json' }))).toBe(
+      `Invalid setting "datasetsFile": missing.json (${path.join(project, 'missing.json')}) does not exist`,
+    );
+    write('broken.json', '[{"name": ');
+    expect(problemOf(() => read({ datasetsFile: 'broken.json' }))).toMatch(
+      /^Invalid setting "datasetsFile": broken\.json \(.*broken\.json\) is not valid JSON/,
+    );
+  });
+
+  it('excludes the datasets setting', () => {
+    write('datasets.json', JSON.stringify(TWO));
+    expect(problemOf(() => read({ datasetsFile: 'datasets.json', datasets: TWO }))).toBe(
+      'Invalid setting "datasetsFile": excludes the "datasets" setting: give the datasets in one of them',
+    );
+  });
+
+  it('is read by cdk synth from -c datasetsFile, relative to the project folder', () => {
+    write('datasets.json', JSON.stringify(TWO));
+    const { stack } = createApp({
+      context: {
+        sender: 'reports@example.com',
+        recipients: 'ops@example.com',
+        datasetsFile: 'datasets.json',
+      },
+      projectDir: project,
+      bundle: false,
+      checks: false,
+    });
+    expect(stack.settings.datasets.map((dataset) => dataset.name)).toEqual(['by_country_1h', 'by_page_1d']);
+    expect(() =>
+      createApp({
+        context: { ...REQUIRED, recipients: 'ops@example.com', datasetsFile: 'missing.json' },
+        projectDir: project,
+        bundle: false,
+        checks: false,
+      }),
+    ).toThrow('Invalid setting "datasetsFile": missing.json');
+  });
+});
+
 describe('the Lambda environment', () => {
   const settings = parseSettings({ ...REQUIRED, bucketName: 'my-lake' });
 
@@ -207,10 +301,16 @@ describe('the Lambda environment', () => {
       ]),
     ).toThrow(
       [
-        'Invalid environment variable "PEER5_SETTLE_HOURS": must be a whole number',
-        'Invalid environment variable "PEER5_RECIPIENTS": must be an email address (at [1])',
+        'Invalid environment variable "PEER5_SETTLE_HOURS": must be a whole number (setting "settleHours")',
+        'Invalid environment variable "PEER5_RECIPIENTS": must be an email address (at [1]) (setting "recipients")',
         'Invalid environment variable "PEER5_SENDER": is required (setting "sender")',
       ].join('\n'),
+    );
+  });
+
+  it('fails a cold start on a prefix with dot segments, naming the variable and the setting', () => {
+    expect(() => readLambdaEnvironment({ PEER5_PREFIX: 'peer5/../x' }, ['prefix'])).toThrow(
+      `Invalid environment variable "PEER5_PREFIX": ${LAKE_PREFIX_RULE} (setting "prefix")`,
     );
   });
 

@@ -92,6 +92,28 @@ describe('peer5-reporter against AWS services (moto) and a token from Secrets Ma
     expect(`${result.stdout}${result.stderr}`).toContain('missing/secret');
   });
 
+  it('names the secret and never its content when the token was stored as a JSON key', async () => {
+    const token = 'tok-KEYLEAK-9d2f61c0ab';
+    await new SecretsManagerClient(moto.clientConfig).send(
+      new CreateSecretCommand({ Name: 'peer5/keyed', SecretString: JSON.stringify({ [token]: '' }) }),
+    );
+    const common = ['--now', NOW, '--api-url', simulator.url, '--token-secret', 'peer5/keyed'];
+    const run = await runCli(['run', 'daily', ...common, '--lake', 's3://analytics-lake/keyed'], {
+      env: awsEnv,
+    });
+    const report = await runCli(['report', ...common, '--outbox', path.join(tmpdir(), 'peer5-keyed')], {
+      env: awsEnv,
+    });
+    for (const result of [run, report]) {
+      expect(result.code).toBe(1);
+      const output = `${result.stdout}${result.stderr}`;
+      expect(output).toContain('secret "peer5/keyed" holds a JSON object without a non-empty string "token"');
+      expect(output).toContain('{"token": "<token>"}');
+      expect(output).not.toContain(token);
+      expect(output).not.toContain('KEYLEAK');
+    }
+  });
+
   it('never feeds simulated numbers into S3: without a token it reads the default secret', async () => {
     const result = await runCli(
       ['run', 'daily', '--now', NOW, '--lake', 's3://analytics-lake/no-simulator'],

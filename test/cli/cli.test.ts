@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
-import { collect, runCli, spawnCli } from './run-cli.ts';
+import { collect, REPO_ROOT, runCli, spawnCli } from './run-cli.ts';
 
 /** A fixed moment, so every run sees the same simulated data. */
 const NOW = '2026-11-20T06:30:00Z';
@@ -44,6 +44,61 @@ describe('the peer5-reporter command line', () => {
       expect(results[index]?.code, command).toBe(0);
       expect(results[index]?.stdout, command).toMatch(new RegExp(`Usage: peer5-reporter ${command}`));
     });
+  });
+
+  it('prints its version with --version', async () => {
+    const pkg = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-v']) {
+      const result = await runCli([flag]);
+      expect(result.code, flag).toBe(0);
+      expect(result.stdout, flag).toBe(`peer5-reporter ${pkg.version}\n`);
+    }
+  });
+
+  it('shows a command\'s help with "help COMMAND", as "COMMAND --help" does', async () => {
+    for (const command of ['backfill', 'simulator']) {
+      const [viaHelp, viaFlag] = await Promise.all([runCli(['help', command]), runCli([command, '--help'])]);
+      expect(viaHelp.code, command).toBe(0);
+      expect(viaHelp.stdout, command).toBe(viaFlag.stdout);
+      expect(viaHelp.stdout, command).toMatch(new RegExp(`^Usage: peer5-reporter ${command}`));
+    }
+    const main = await runCli(['help']);
+    expect(main.code).toBe(0);
+    expect(main.stdout).toContain('peer5-reporter help <command>');
+  });
+
+  it('suggests the command or flag a typo was meant to be, and exits 2', async () => {
+    const cases: { args: string[]; says: string }[] = [
+      { args: ['strat'], says: 'unknown command "strat"; did you mean "start"?' },
+      { args: ['Report'], says: 'unknown command "Report"; did you mean "report"?' },
+      { args: ['--verison'], says: 'unknown command "--verison"; did you mean "--version"?' },
+      { args: ['help', 'backfil'], says: 'unknown command "backfil"; did you mean "backfill"?' },
+      { args: ['backfill', '--form', '2026-11-01'], says: `Unknown option '--form'; did you mean "--from"?` },
+      {
+        args: ['report', '--ses-form', 'a@example.com'],
+        says: `Unknown option '--ses-form'; did you mean "--ses-from"?`,
+      },
+      { args: ['plan', 'hourly', '--jsno'], says: `Unknown option '--jsno'; did you mean "--json"?` },
+      { args: ['simulator', '--prot', '0'], says: `Unknown option '--prot'; did you mean "--port"?` },
+      { args: ['run', 'hourley'], says: 'run needs what to run: hourly or daily; did you mean "hourly"?' },
+      {
+        args: ['plan', 'hourly', '--datasets', 'by_contry_1h'],
+        says: '--datasets: unknown dataset "by_contry_1h"; did you mean "by_country_1h"?',
+      },
+      {
+        args: ['plan', 'backfil'],
+        says: 'plan needs what to plan: hourly, daily or backfill; did you mean "backfill"?',
+      },
+    ];
+    const results = await Promise.all(cases.map(({ args }) => runCli(args)));
+    cases.forEach(({ args, says }, index) => {
+      expect(results[index]?.code, args.join(' ')).toBe(2);
+      expect(results[index]?.stderr, args.join(' ')).toContain(says);
+    });
+    const unlike = await runCli(['frobnicate']);
+    expect(unlike.stderr).not.toContain('did you mean');
   });
 
   it('rejects an unknown command with exit code 2', async () => {
@@ -101,15 +156,143 @@ describe('the peer5-reporter command line', () => {
     });
   });
 
-  it('reads settings from a config file and names a bad setting in it', async () => {
+  it('exits 2 for a moment before the lake begins, naming the flag that gave it', async () => {
+    const cases: { args: string[]; says: RegExp }[] = [
+      {
+        args: ['backfill', '--from', '2014-12-31', '--to', '2015-01-02'],
+        says: /^peer5-reporter backfill: --from: must be on or after 2015-01-01, the first day the lake's tables show; got "2014-12-31"$/m,
+      },
+      {
+        args: ['plan', 'backfill', '--from', '2014-12-31', '--to', '2015-01-02'],
+        says: /--from: must be on or after 2015-01-01/,
+      },
+      { args: ['run', 'hourly', '--now', '1970-01-01'], says: /--now: must be on or after 2015-01-01/ },
+      {
+        args: ['report', '--date', '1990-01-01', '--now', NOW],
+        says: /^peer5-reporter report: --date: 1990-01-01 is too old to report on/m,
+      },
+      {
+        args: ['plan', 'hourly', '--lake', 's3://bucket/../x'],
+        says: /--lake: .*its prefix "\.\.\/x" must be/,
+      },
+    ];
+    const results = await Promise.all(cases.map(({ args }) => runCli(args)));
+    cases.forEach(({ args, says }, index) => {
+      expect(results[index]?.code, args.join(' ')).toBe(2);
+      expect(results[index]?.stderr, args.join(' ')).toMatch(says);
+    });
+  });
+
+  it('exits 2 when --datasets names only datasets a run of that cadence does not export', async () => {
+    const [run, plan] = await Promise.all([
+      runCli([
+        'run',
+        'hourly',
+        '--datasets',
+        'by_page_1d',
+        '--now',
+        NOW,
+        '--lake',
+        path.join(work, 'no-cadence'),
+      ]),
+      runCli(['plan', 'daily', '--datasets', 'totals_1m,by_country_1h', '--now', NOW]),
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      '--datasets: by_page_1d is daily; an hourly run exports only hourly datasets',
+    );
+    expect(plan.code).toBe(2);
+    expect(plan.stderr).toContain(
+      '--datasets: totals_1m is hourly, by_country_1h is hourly; a daily run exports',
+    );
+    expect(existsSync(path.join(work, 'no-cadence'))).toBe(false);
+  });
+
+  it('reads settings from a config file and names a bad setting in it, and the file', async () => {
     const dir = path.join(work, 'config');
-    await runCli(['--help']);
-    const { mkdir, writeFile } = await import('node:fs/promises');
     await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'peer5-reporter.config.json'), JSON.stringify({ settleHours: 99 }));
+    const file = path.join(dir, 'peer5-reporter.config.json');
+    await writeFile(file, JSON.stringify({ settleHours: 99 }));
     const result = await runCli(['plan', 'hourly', '--now', NOW], { cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('setting "settleHours": must be at most 48');
+    expect(result.stderr).toContain(`setting "settleHours" in ${file}: must be at most 48`);
+  });
+
+  it('reads a datasetsFile named in the config file, next to that file', async () => {
+    const dir = path.join(work, 'datasets-file');
+    await mkdir(path.join(dir, 'settings'), { recursive: true });
+    const config = path.join(dir, 'settings', 'peer5-reporter.config.json');
+    await writeFile(config, JSON.stringify({ datasetsFile: 'pages.json' }));
+    const pages = {
+      name: 'pages_1d',
+      interval: '1d',
+      metrics: ['p2p'],
+      dimensions: ['session.page'],
+      cadence: 'daily',
+    };
+    await writeFile(path.join(dir, 'settings', 'pages.json'), JSON.stringify([pages], null, 2));
+    const plan = await runCli(['plan', 'daily', '--now', NOW, '--config', config, '--json'], { cwd: dir });
+    expect(plan.code).toBe(0);
+    const fetches = (JSON.parse(plan.stdout) as { fetches: { dataset: string }[] }).fetches;
+    expect(new Set(fetches.map((fetch) => fetch.dataset))).toEqual(new Set(['pages_1d']));
+
+    await writeFile(path.join(dir, 'settings', 'pages.json'), JSON.stringify([{ ...pages, interval: '1w' }]));
+    const bad = await runCli(['plan', 'daily', '--now', NOW, '--config', config], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`setting "datasetsFile" in ${config}: pages.json[0] (pages_1d).interval: `);
+  });
+
+  it('blames the config file and its key, not flags that were never given', async () => {
+    const dir = path.join(work, 'config-blame');
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, 'peer5-reporter.config.json');
+    const cases: { config: string; args: string[]; says: string }[] = [
+      {
+        config: JSON.stringify({ sender: 'x' }),
+        args: ['report', '--now', NOW],
+        says: `setting "sender" in ${file} sends the report through SES, which needs "recipients" in that file (or --to)`,
+      },
+      {
+        config: JSON.stringify({ sender: 'x' }),
+        args: ['run', 'daily', '--now', NOW],
+        says: `setting "sender" in ${file} sends the report through SES, which needs "recipients" in that file (or --to)`,
+      },
+      {
+        config: JSON.stringify({ sender: 'x', recipients: ['ops@example.com'] }),
+        args: ['report', '--now', NOW],
+        says: `setting "sender" in ${file}: must be an email address`,
+      },
+      {
+        config: JSON.stringify({ bucketName: 'my-lake', prefix: '../x' }),
+        args: ['plan', 'hourly', '--now', NOW],
+        says: `setting "prefix" in ${file}: must be a key prefix`,
+      },
+      {
+        config: JSON.stringify({ lake: 7 }),
+        args: ['plan', 'hourly'],
+        says: `setting "lake" in ${file}: must be`,
+      },
+      {
+        config: JSON.stringify({ lake: 'ftp://host/x' }),
+        args: ['plan', 'hourly'],
+        says: `setting "lake" in ${file}: lake location "ftp://host/x"`,
+      },
+      { config: '{"settleHours": ', args: ['plan', 'hourly'], says: `config file ${file} is not valid JSON` },
+      {
+        config: '[]',
+        args: ['plan', 'hourly'],
+        says: `config file ${file} must hold a JSON object of settings`,
+      },
+    ];
+    for (const { config, args, says } of cases) {
+      await writeFile(file, config);
+      const result = await runCli(args, { cwd: dir });
+      expect(result.code, config).toBe(2);
+      expect(result.stderr, config).toContain(says);
+      expect(result.stderr, config).not.toMatch(/--ses-from|--to\b(?! ?\))|--config/);
+    }
+    const explicit = await runCli(['plan', 'hourly', '--config', file], { cwd: work });
+    expect(explicit.stderr).toContain(`--config: config file ${file} must hold a JSON object of settings`);
   });
 
   describe('on a local lake', () => {

@@ -51,6 +51,21 @@ describe('the README', () => {
     expect(readme).toBe(withGeneratedSections(readme));
   });
 
+  it('runs the command line through npx, except after installing it', async () => {
+    for (const file of [README_PATH, path.join(REPO_ROOT, 'simulator', 'README.md')]) {
+      const readme = await readFile(file, 'utf8');
+      const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+      const invocations = blocks
+        .filter((block) => !block.includes('npm link'))
+        .flatMap((block) => block.split('\n'))
+        .filter((line) => /(^|[\s&;])peer5-reporter\s/.test(line));
+      expect(invocations.length, file).toBeGreaterThan(0);
+      for (const line of invocations) expect(line, file).toMatch(/npx peer5-reporter\s/);
+    }
+    // The way to run it outside the clone, which test/cli/install.test.ts does for real.
+    expect(await readFile(README_PATH, 'utf8')).toContain('npm link                 # or: npm install -g .');
+  });
+
   it('documents every command of the command line', async () => {
     const readme = await readFile(README_PATH, 'utf8');
     for (const command of COMMANDS) expect(readme).toContain(`| \`${command.name}`);

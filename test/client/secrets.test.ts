@@ -24,6 +24,7 @@ import {
   LookBackError,
 } from '../../lambdas/core/client/index.ts';
 import { type ExportRequest, TIME } from '../../lambdas/core/contract.ts';
+import { ApiTokenError, tokenOfSecret } from '../../lambdas/core/token.ts';
 import { type RunningSimulator, type SimulatorFault, startSimulator } from '../../simulator/index.ts';
 import { expectNoSecret, failure } from './helpers.ts';
 
@@ -202,6 +203,42 @@ describe('the API token against a server that echoes it back', () => {
       expectNoSecret(error, SECRET);
     });
   }
+});
+
+describe('a secret that holds the token in the wrong shape', () => {
+  const SECRET_NAME = 'peer5-reporter/api-token';
+  // The Console's key/value editor makes this easy: the token typed as the key, the value empty.
+  const shapes: [string, unknown][] = [
+    ['the token as a JSON key (SecretString)', JSON.stringify({ [SECRET]: '' })],
+    ['the token as a JSON key (parsed by middy)', { [SECRET]: '' }],
+    ['the token under another key', { apiKey: SECRET }],
+    ['the token under "Token"', JSON.stringify({ Token: SECRET })],
+    ['a "token" key that is not a string, beside the token', { token: 1, [SECRET]: SECRET }],
+    ['a JSON array', [SECRET]],
+  ];
+  for (const [name, value] of shapes) {
+    it(`names the secret and the expected shape, never a key or value, for ${name}`, () => {
+      let error: unknown;
+      try {
+        tokenOfSecret(value, SECRET_NAME);
+      } catch (caught: unknown) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ApiTokenError);
+      expect(String(error)).toContain(`"${SECRET_NAME}"`);
+      expect(String(error)).toContain('{"token": "<token>"}');
+      expectNoSecret(error, SECRET);
+    });
+  }
+
+  it('stays out of the error of the request the client could not send', async () => {
+    const error = await failure(
+      client({ token: async () => tokenOfSecret({ [SECRET]: '' }, SECRET_NAME) }).stream(REQUEST),
+    );
+    expect(error).toBeInstanceOf(ExportAuthError);
+    expect(error.message).toContain(`"${SECRET_NAME}"`);
+    expectNoSecret(error, SECRET);
+  });
 });
 
 describe('the API token across everything the client emitted', () => {

@@ -3,6 +3,7 @@
  * Secrets Manager, SES, CloudWatch) and the API simulator through a simulated day: 24 hourly
  * exports, the daily export, the daily report and its check, a token rotation and a backfill.
  */
+import { inspect } from 'node:util';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -24,8 +25,9 @@ import {
 } from '../../lambdas/core/datasets.ts';
 import { readLakeObject } from '../../lambdas/core/lake/read.ts';
 import { S3LakeSink } from '../../lambdas/core/lake/s3-sink.ts';
+import { TOKEN_CACHE_MS } from '../../lambdas/handlers/runtime.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
-import { type RunningMoto, startMoto } from '../support/moto.ts';
+import { type RunningMoto, sentRawMessages, startMoto } from '../support/moto.ts';
 import {
   emfBlobs,
   importHandler,
@@ -44,6 +46,8 @@ const BUCKET = 'peer5-lake-test';
 const SECRET_NAME = 'peer5-reporter/api-token';
 const FIRST_TOKEN = 'tok-first-7f3a9c';
 const ROTATED_TOKEN = 'tok-rotated-b81e44';
+/** Typed as the key in the Console's key/value editor, with an empty value. */
+const KEYED_TOKEN = 'tok-keyed-5c0d93e2';
 const SENDER = 'reports@example.com';
 const RECIPIENTS = ['ops@example.com', 'cto@example.com'];
 
@@ -111,6 +115,21 @@ async function invoke(id: string, event: unknown): Promise<Record<string, unknow
   return (await handler(event, lambdaContext(fn(id)))) as Record<string, unknown>;
 }
 
+/**
+ * The event each schedule of the template sends, by function id: its `Input`, with Scheduler's
+ * placeholder filled in as Scheduler fills it.
+ */
+function scheduleInputs(scheduledTime: string): Map<string, unknown> {
+  const inputs = new Map<string, unknown>();
+  for (const resource of Object.values(synthesized.template.Resources)) {
+    if (resource.Type !== 'AWS::Scheduler::Schedule') continue;
+    const target = resource.Properties?.Target as { Arn: { 'Fn::GetAtt': [string, string] }; Input: string };
+    const id = target.Arn['Fn::GetAtt'][0].replace(/Function[0-9A-F]{8}$/, '');
+    inputs.set(id, JSON.parse(target.Input.replaceAll('<aws.scheduler.scheduled-time>', scheduledTime)));
+  }
+  return inputs;
+}
+
 async function listKeys(prefix: string): Promise<string[]> {
   const keys: string[] = [];
   for await (const key of sink.list(prefix)) keys.push(key);
@@ -158,11 +177,14 @@ beforeAll(async () => {
 
   vi.useFakeTimers({ toFake: ['Date'] });
   setClock(DAY);
-  // Everything the handlers log goes through stdout; keep it to look for the token later.
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  });
+  // Everything the handlers log goes to CloudWatch: stdout, and stderr for warnings and errors.
+  // Keep both, to look for the token later.
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    });
+  }
   for (const id of ['HourlyExport', 'DailyExport', 'DailyReport', 'Backfill', 'ReportCheck']) {
     handlers.set(id, await importHandler(fn(id), environmentOf(id)));
   }
@@ -322,11 +344,93 @@ describe('a simulated day of the deployed functions', () => {
     ).rejects.toThrow(/"datasets\[0\]": must be one of totals_1m, by_country_1h, by_page_1d/);
   });
 
+  it('refuses a misspelt key in an event before acting: nothing sent, written or requested', async () => {
+    setClock(DAY + TIME.DAY + 9 * TIME.HOUR + 30 * TIME.MINUTE);
+    const sent = sentRawMessages(await moto.data()).length;
+    const keys = await listKeys('peer5/');
+    const requests = simulator.stats.requests;
+    await expect(invoke('DailyReport', { Date: REPORT_DATE })).rejects.toThrow(
+      'Invalid report event "Date": is not a field of this event; did you mean "date"?',
+    );
+    await expect(
+      invoke('Backfill', { from: '2024-03-01', to: '2024-03-03', datasets: ['by_page_1d'], forse: true }),
+    ).rejects.toThrow('Invalid backfill event "forse": is not a field of this event; did you mean "force"?');
+    await expect(invoke('HourlyExport', { dataset: ['totals_1m'] })).rejects.toThrow(
+      'Invalid export event "dataset": is not a field of this event; its fields are scheduledTime',
+    );
+    expect(sentRawMessages(await moto.data())).toHaveLength(sent);
+    expect(await listKeys('peer5/')).toEqual(keys);
+    expect(simulator.stats.requests).toBe(requests);
+  });
+
+  it("runs on what the stack's schedules send, and on an EventBridge rule's scheduled event", async () => {
+    const scheduledTime = '2024-05-11T10:15:00Z';
+    setClock(Date.parse(scheduledTime) + 2 * TIME.MINUTE);
+    const inputs = scheduleInputs(scheduledTime);
+    const ruleEvent = {
+      version: '0',
+      id: 'c6bb5b4e-2a47-4d1c-9a0b-1f5d2c3e4a5b',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '123456789012',
+      time: scheduledTime,
+      region: 'us-east-1',
+      resources: ['arn:aws:events:us-east-1:123456789012:rule/peer5-reporter'],
+      detail: {},
+    };
+    expect([...inputs.keys()].sort()).toEqual(['DailyExport', 'DailyReport', 'HourlyExport']);
+    const sent = sentRawMessages(await moto.data()).length;
+    for (const event of [inputs.get('HourlyExport'), ruleEvent]) {
+      expect(await invoke('HourlyExport', event)).toMatchObject({ windowsFailed: 0 });
+    }
+    for (const event of [inputs.get('DailyExport'), ruleEvent]) {
+      expect(await invoke('DailyExport', event)).toMatchObject({ windowsFailed: 0 });
+    }
+    for (const event of [inputs.get('DailyReport'), ruleEvent]) {
+      expect(await invoke('DailyReport', event)).toMatchObject({ date: REPORT_DATE, recipients: 2 });
+    }
+    expect(sentRawMessages(await moto.data())).toHaveLength(sent + 2);
+  });
+
+  it('refuses a secret that holds the token as a JSON key, naming the secret and never the token', async () => {
+    await new SecretsManagerClient(moto.clientConfig).send(
+      new PutSecretValueCommand({
+        SecretId: SECRET_NAME,
+        SecretString: JSON.stringify({ [KEYED_TOKEN]: '' }),
+      }),
+    );
+    // Past the token cache, so the next invocations read the secret again.
+    setClock(Date.now() + TOKEN_CACHE_MS + TIME.MINUTE);
+    const logged = output.length;
+    const expected = `secret "${SECRET_NAME}" holds a JSON object without a non-empty string "token" field`;
+    const errors: unknown[] = [];
+    for (const [id, event] of [
+      ['HourlyExport', {}],
+      ['DailyReport', { date: REPORT_DATE }],
+    ] as const) {
+      errors.push(
+        await invoke(id, event).then(
+          () => 'succeeded',
+          (error: unknown) => error,
+        ),
+      );
+    }
+    expect(errors.map((error) => (error as Error).name)).toEqual(['RunFailedError', 'ExportAuthError']);
+    expect(String(errors[1])).toContain(expected);
+    const logs = output.slice(logged).join('');
+    // Log lines are JSON, so the message's quotes are escaped there.
+    expect(logs).toContain(JSON.stringify(expected).slice(1, -1));
+    for (const text of [logs, ...errors.map((error) => inspect(error, { depth: 10 }))]) {
+      expect(text).not.toContain(KEYED_TOKEN);
+    }
+  });
+
   it('never writes the API token into a log line', () => {
     const logs = output.join('');
     expect(logs).toContain('"event":"run-finished"');
     expect(logs).not.toContain(FIRST_TOKEN);
     expect(logs).not.toContain(ROTATED_TOKEN);
+    expect(logs).not.toContain(KEYED_TOKEN);
   });
 
   it('emits the run metrics in CloudWatch embedded metric format under the service dimension', () => {

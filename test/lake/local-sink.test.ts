@@ -17,7 +17,7 @@ import {
   type StalenessCheck,
   tempName,
 } from '../../lambdas/core/lake/local-sink.ts';
-import { LakeKeyError, LakeUrlError, parseLakeUrl } from '../../lambdas/core/lake/sink.ts';
+import { LAKE_PREFIX_RULE, LakeKeyError, LakeUrlError, parseLakeUrl } from '../../lambdas/core/lake/sink.ts';
 
 let root: string;
 let sink: LocalLakeSink;
@@ -298,5 +298,17 @@ describe('parseLakeUrl', () => {
     expect(() => parseLakeUrl('s3://Bad_Bucket/x')).toThrow(/bucket name "Bad_Bucket" must be 3-63/);
     expect(() => parseLakeUrl('gs://bucket')).toThrow(/only s3:\/\/ URLs and local folders/);
     expect(() => parseLakeUrl('  ')).toThrow(/must not be empty/);
+  });
+
+  it('holds the prefix of an S3 URL to the rule of the prefix setting', () => {
+    for (const [url, prefix] of [
+      ['s3://my-bucket/../x', '../x'],
+      ['s3://my-bucket/peer5/./lake', 'peer5/./lake'],
+      ['s3://my-bucket/my lake', 'my lake'],
+    ]) {
+      expect(() => parseLakeUrl(url as string)).toThrow(
+        `lake location ${JSON.stringify(url)}: its prefix ${JSON.stringify(prefix)} ${LAKE_PREFIX_RULE}`,
+      );
+    }
   });
 });

@@ -14,8 +14,8 @@ import {
   CADENCE_MS,
   type DatasetDefinition,
   exportRequestFor,
-  LAKE_EPOCH,
   LAKE_EPOCH_MS,
+  LAKE_EPOCH_RULE,
   objectKey,
   windowAt,
 } from '../datasets.ts';
@@ -415,7 +415,7 @@ export function planBackfill(input: PlanBackfillInput): RunPlan {
     // Athena's partition projection starts there: earlier files would be written but never queried.
     const from = new Date(input.from);
     throw new BackfillRangeError(
-      `backfill "from" must be on or after ${LAKE_EPOCH}, the first day the lake's tables show; got ${Number.isNaN(from.getTime()) ? input.from : from.toISOString()}`,
+      `backfill "from" ${LAKE_EPOCH_RULE}; got ${Number.isNaN(from.getTime()) ? input.from : from.toISOString()}`,
     );
   }
   const options = resolvePlanOptions(input);

@@ -77,6 +77,15 @@ export type LakeLocation =
 export const S3_BUCKET_NAME = /^(?!xn--)(?!.*\.\.)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /**
+ * The lake's key prefix (the `prefix` setting, and the path of an `s3://bucket/prefix` lake):
+ * segments split by `/`. A `.` or `..` segment would pass S3 but no lake key may contain one
+ * (`checkLakeKey`), so every window would fail: such a prefix is refused where it is set.
+ */
+export const LAKE_PREFIX = /^(?!\.\.?(?:\/|$))(?!.*\/\.\.?(?:\/|$))[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
+export const LAKE_PREFIX_RULE =
+  'must be a key prefix such as "peer5" or "analytics/peer5": segments of letters, digits, "_", "." and "-" split by "/", without a leading or trailing "/" and without "." or ".." segments';
+
+/**
  * Reads a lake location from the command line: `s3://bucket/optional/prefix`, `file:///abs/dir`
  * or a plain path (relative paths resolve against `cwd`).
  */
@@ -94,9 +103,9 @@ export function parseLakeUrl(url: string, cwd: string = process.cwd()): LakeLoca
         `lake location ${JSON.stringify(url)}: bucket name ${JSON.stringify(bucket)} must be 3-63 lowercase letters, digits, "." or "-"`,
       );
     }
-    if (prefix.split('/').some((part) => part === '.' || part === '..')) {
+    if (prefix !== '' && !LAKE_PREFIX.test(prefix)) {
       throw new LakeUrlError(
-        `lake location ${JSON.stringify(url)}: prefix must not contain "." or ".." segments`,
+        `lake location ${JSON.stringify(url)}: its prefix ${JSON.stringify(prefix)} ${LAKE_PREFIX_RULE}`,
       );
     }
     return { kind: 's3', bucket, prefix };
