@@ -378,7 +378,7 @@ describe('a simulated day of the deployed functions', () => {
       resources: ['arn:aws:events:us-east-1:123456789012:rule/peer5-reporter'],
       detail: {},
     };
-    expect([...inputs.keys()].sort()).toEqual(['DailyExport', 'DailyReport', 'HourlyExport']);
+    expect([...inputs.keys()].sort()).toEqual(['DailyExport', 'DailyReport', 'HourlyExport', 'ReportCheck']);
     const sent = sentRawMessages(await moto.data()).length;
     for (const event of [inputs.get('HourlyExport'), ruleEvent]) {
       expect(await invoke('HourlyExport', event)).toMatchObject({ windowsFailed: 0 });
@@ -390,6 +390,9 @@ describe('a simulated day of the deployed functions', () => {
       expect(await invoke('DailyReport', event)).toMatchObject({ date: REPORT_DATE, recipients: 2 });
     }
     expect(sentRawMessages(await moto.data())).toHaveLength(sent + 2);
+    for (const event of [inputs.get('ReportCheck'), ruleEvent]) {
+      expect(await invoke('ReportCheck', event)).toMatchObject({ dueAt: expect.any(String) });
+    }
   });
 
   it('refuses a secret that holds the token as a JSON key, naming the secret and never the token', async () => {
