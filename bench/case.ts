@@ -13,13 +13,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
-import { ExportClient } from '../lambdas/core/client/index.ts';
+import { LocalLakeSink } from '../lambdas/adapters/local-lake-sink.ts';
+import { ExportClient } from '../lambdas/adapters/peer5-api/index.ts';
 import type { Dimension, ExportRow, Metric } from '../lambdas/core/contract.ts';
 import { exportRequestFor } from '../lambdas/core/datasets.ts';
 import { LakeCsvEncoder } from '../lambdas/core/lake/csv.ts';
-import { LocalLakeSink } from '../lambdas/core/lake/local-sink.ts';
 import { runBackfill } from '../lambdas/core/lake/run.ts';
-import { planRequests } from '../lambdas/core/planner.ts';
+import { splitQuery } from '../lambdas/core/query-split.ts';
 import { BENCH_DATASET, BENCH_TOKEN, type CaseResult, type CaseSettings } from './settings.ts';
 
 async function pipelineCase(settings: CaseSettings): Promise<Omit<CaseResult, 'maxRssMb'>> {
@@ -101,7 +101,7 @@ async function naiveCase(settings: CaseSettings): Promise<Omit<CaseResult, 'maxR
   let csv = encoder.header;
   let rows = 0;
   const query = exportRequestFor(BENCH_DATASET, settings.from, settings.to);
-  for (const request of planRequests(query, { now: settings.now })) {
+  for (const request of splitQuery(query, { now: settings.now })) {
     const body = JSON.parse(await postWhole(`${settings.baseUrl}/export?format=json`, request)) as JsonBody;
     for (const raw of body.data) {
       const row: ExportRow = {

@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
+import { LocalLakeSink } from '../lambdas/adapters/local-lake-sink.ts';
 import { TIME } from '../lambdas/core/contract.ts';
-import { LocalLakeSink } from '../lambdas/core/lake/local-sink.ts';
 import { startSimulator } from '../simulator/index.ts';
 import type { CaseResult, CaseSettings } from './settings.ts';
 

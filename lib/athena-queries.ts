@@ -4,7 +4,7 @@
  */
 import type { Dimension } from '../lambdas/core/contract.ts';
 import { columnName, type DatasetDefinition, partitionKeysOf } from '../lambdas/core/datasets.ts';
-import { OFFLOAD_METRICS } from '../lambdas/core/report/plan.ts';
+import { OFFLOAD_METRICS } from '../lambdas/core/report/scope.ts';
 
 export interface SavedQuery {
   /** Construct id and, spaced out, the name shown in the Athena console. */

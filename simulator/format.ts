@@ -2,7 +2,7 @@
  * The API's two response formats, written row by row so a response never has to exist whole.
  */
 import type { ExportFormat, Metric } from '../lambdas/core/contract.ts';
-import { COUNTERS_PER_GROUP, type ExportPlan, metricValue } from './model.ts';
+import { COUNTERS_PER_GROUP, metricValue, type ResolvedExport } from './model.ts';
 
 export const CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
   json: 'application/json; charset=utf-8',
@@ -24,7 +24,7 @@ export function csvField(value: string | null): string {
   return value === null ? '' : `"${value.replaceAll('"', '""')}"`;
 }
 
-function jsonEncoder(plan: ExportPlan, metrics: readonly Metric[]): RowEncoder {
+function jsonEncoder(plan: ResolvedExport, metrics: readonly Metric[]): RowEncoder {
   // Each group's dimension fragment is built once, not once per row.
   const groupFragments = plan.groups.map((values) =>
     plan.dimensions
@@ -48,7 +48,7 @@ function jsonEncoder(plan: ExportPlan, metrics: readonly Metric[]): RowEncoder {
   };
 }
 
-function csvEncoder(plan: ExportPlan, metrics: readonly Metric[]): RowEncoder {
+function csvEncoder(plan: ResolvedExport, metrics: readonly Metric[]): RowEncoder {
   const header = ['timestamp', ...plan.dimensions, ...metrics].map(csvField).join(',');
   const groupFragments = plan.groups.map((values) =>
     plan.dimensions.map((_, index) => `,${csvField(values[index] ?? null)}`).join(''),
@@ -66,7 +66,11 @@ function csvEncoder(plan: ExportPlan, metrics: readonly Metric[]): RowEncoder {
   };
 }
 
-export function encoderFor(format: ExportFormat, plan: ExportPlan, metrics: readonly Metric[]): RowEncoder {
+export function encoderFor(
+  format: ExportFormat,
+  plan: ResolvedExport,
+  metrics: readonly Metric[],
+): RowEncoder {
   return format === 'csv' ? csvEncoder(plan, metrics) : jsonEncoder(plan, metrics);
 }
 

@@ -212,7 +212,7 @@ function cutoffFractions(observation: Observation, hourStart: number): number[] 
 // Grouping segments by the requested dimensions.
 
 /** The segments a request covers, grouped by its dimension values, groups in output order. */
-export interface ExportPlan {
+export interface ResolvedExport {
   readonly dimensions: readonly Dimension[];
   /** Indices of the segments that pass the filters. */
   readonly members: Int32Array;
@@ -247,11 +247,11 @@ function passesFilters(population: Population, segment: number, filters: Filters
   return true;
 }
 
-export function planExport(
+export function resolveExport(
   population: Population,
   dimensions: readonly Dimension[],
   filters: Filters | undefined,
-): ExportPlan {
+): ResolvedExport {
   const selected: number[] = [];
   for (let segment = 0; segment < population.size; segment++) {
     if (passesFilters(population, segment, filters)) selected.push(segment);
@@ -297,7 +297,7 @@ export interface BucketQuery {
  */
 export function* bucketSums(
   population: Population,
-  plan: ExportPlan,
+  plan: ResolvedExport,
   query: BucketQuery,
   asOf: AsOf,
   lateDataDelayMs: number,
@@ -312,7 +312,7 @@ export function* bucketSums(
 
 function* wholeHourBuckets(
   population: Population,
-  plan: ExportPlan,
+  plan: ResolvedExport,
   query: BucketQuery,
   observation: Observation,
 ): Generator<BucketSums> {
@@ -344,7 +344,7 @@ function* wholeHourBuckets(
 
 function* subHourBuckets(
   population: Population,
-  plan: ExportPlan,
+  plan: ResolvedExport,
   query: BucketQuery,
   observation: Observation,
 ): Generator<BucketSums> {
@@ -430,7 +430,7 @@ export function hasActivity(sums: Float64Array, base: number): boolean {
  * The groups of a bucket that become rows, in order: without dimensions the single group (zeros
  * included); with dimensions only groups with activity.
  */
-export function* rowGroupsOf(plan: ExportPlan, bucket: BucketSums): Generator<number> {
+export function* rowGroupsOf(plan: ResolvedExport, bucket: BucketSums): Generator<number> {
   const withDimensions = plan.dimensions.length > 0;
   for (let group = 0; group < plan.groups.length; group++) {
     if (!withDimensions || hasActivity(bucket.sums, group * COUNTER_COUNT)) yield group;
@@ -472,7 +472,7 @@ export function* exportRows(
 ): Generator<ExportRow> {
   checkModelRequest(request);
   const dimensions = request.dimensions ?? [];
-  const plan = planExport(population, dimensions, request.filters);
+  const plan = resolveExport(population, dimensions, request.filters);
   const query = { from: request.from, to: request.to, intervalMs: INTERVAL_MS[request.interval] };
   for (const bucket of bucketSums(population, plan, query, asOf, lateDataDelayMs)) {
     for (const group of rowGroupsOf(plan, bucket)) {

@@ -13,7 +13,7 @@ import {
 } from '../lambdas/core/contract.ts';
 import { buildPopulation, type Population } from './catalogue.ts';
 import { CONTENT_TYPES, encoderFor, errorBody, type RowEncoder } from './format.ts';
-import { type BucketSums, bucketSums, type ExportPlan, planExport, rowGroupsOf } from './model.ts';
+import { type BucketSums, bucketSums, type ResolvedExport, resolveExport, rowGroupsOf } from './model.ts';
 import {
   type ConfigPatch,
   parseClockBody,
@@ -299,7 +299,7 @@ export class SimulatorState {
     drip?: Drip,
   ): Promise<void> {
     const population = this.populationValue;
-    const plan = planExport(population, request.dimensions ?? [], request.filters);
+    const plan = resolveExport(population, request.dimensions ?? [], request.filters);
     const encoder = encoderFor(format, plan, request.metrics);
     const buckets = bucketSums(
       population,
@@ -566,7 +566,7 @@ function resetConnection(request: IncomingMessage): void {
 }
 
 /** The first chunk's worth of a response body, for a truncated answer. */
-function firstChunk(encoder: RowEncoder, plan: ExportPlan, buckets: Iterable<BucketSums>): string {
+function firstChunk(encoder: RowEncoder, plan: ResolvedExport, buckets: Iterable<BucketSums>): string {
   let chunk = encoder.opening;
   let first = true;
   for (const bucket of buckets) {

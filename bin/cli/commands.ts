@@ -3,18 +3,28 @@
  * core functions the Lambdas call, and returns an exit code. Results go to stdout (text, or JSON
  * with --json); progress and notes go to stderr, so stdout stays clean for scripts.
  */
+
+import { incompleteUploadWarning } from '../../lambdas/adapters/s3-lifecycle.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { CADENCES, type Cadence, type DatasetDefinition } from '../../lambdas/core/datasets.ts';
 import { describePlan, planBackfill, planRun, type RunPlan } from '../../lambdas/core/lake/plan.ts';
 import { executePlan, type RunProgress, type RunResult } from '../../lambdas/core/lake/run.ts';
-import { incompleteUploadWarning } from '../../lambdas/core/lake/s3-lifecycle.ts';
 import { readLakeState } from '../../lambdas/core/lake/state.ts';
 import { ReportConfigError } from '../../lambdas/core/report/config.ts';
 import { formatBytes, formatPercent } from '../../lambdas/core/report/format.ts';
-import { ReportWindowError } from '../../lambdas/core/report/plan.ts';
 import { type RunReportOptions, type RunReportResult, runReport } from '../../lambdas/core/report/run.ts';
+import { ReportWindowError } from '../../lambdas/core/report/scope.ts';
 import { nameLike } from '../../lambdas/core/spelling.ts';
 import { simulatorCommand } from '../../simulator/command.ts';
+import {
+  type ApiConnection,
+  connectApi,
+  connectLake,
+  connectMailer,
+  type LakeConnection,
+  selectDatasets,
+  TOKEN_VARIABLE,
+} from './connections.ts';
 import {
   API_FLAGS,
   COMMON_FLAGS,
@@ -42,15 +52,6 @@ import {
   type RunControl,
   startRunControl,
 } from './run-control.ts';
-import {
-  type ApiConnection,
-  connectApi,
-  connectLake,
-  connectMailer,
-  type LakeConnection,
-  selectDatasets,
-  TOKEN_VARIABLE,
-} from './runtime.ts';
 
 export interface CommandIo {
   readonly stdout: NodeJS.WriteStream;

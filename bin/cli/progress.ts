@@ -8,7 +8,7 @@
  * The ETA counts API requests, not windows: one request brings many windows at once (a day of
  * hourly windows, say), and the time goes into the requests and the pacing between them.
  */
-import type { ExportClientEvent } from '../../lambdas/core/client/index.ts';
+import type { ExportClientEvent } from '../../lambdas/adapters/peer5-api/index.ts';
 
 export interface ProgressSnapshot {
   readonly windowsDone: number;

@@ -3,8 +3,7 @@
  * file and the Lambda environment, so a setting is named, described, defaulted and validated once.
  */
 import { z } from 'zod';
-import { DEFAULT_BASE_URL } from './client/client.ts';
-import { INTERVAL_LIMITS, TIME } from './contract.ts';
+import { DEFAULT_BASE_URL, INTERVAL_LIMITS, TIME } from './contract.ts';
 import {
   type DatasetDefinition,
   DatasetDefinitionError,

@@ -1,5 +1,5 @@
 /**
- * The Peer5 `/export` contract, as data. The simulator, the client's validation and the planner
+ * The Peer5 `/export` contract, as data. The simulator, the client's validation and the query splitter
  * all read these tables, so a rule is written once.
  */
 
@@ -8,6 +8,9 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 export const TIME = { MINUTE, HOUR, DAY } as const;
+
+/** Where the Peer5 API is served, unless the `apiBaseUrl` setting says otherwise. */
+export const DEFAULT_BASE_URL = 'https://control.peer5.com/v1';
 
 /** Bucket length of every interval the API accepts, in milliseconds. */
 export const INTERVAL_MS = {

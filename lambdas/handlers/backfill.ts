@@ -10,7 +10,7 @@ import { runBackfill } from '../core/lake/run.ts';
 import { RUN_KIND } from './environment.ts';
 import { parseBackfillEvent } from './events.ts';
 import { config, isSkippedRun, lakeRunOf, type SkippedRun, underRunLease } from './export-run.ts';
-import { logger, type RunSummary, reporterHandler } from './runtime.ts';
+import { logger, type RunSummary, reporterHandler } from './middleware.ts';
 
 export type BackfillResult = (RunSummary | SkippedRun) & {
   /** True when windows were left for another invocation with the same event. */

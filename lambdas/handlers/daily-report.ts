@@ -9,12 +9,12 @@
 
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SESClient } from '@aws-sdk/client-ses';
+import { SesMailer } from '../adapters/ses-mailer.ts';
 import { readLambdaEnvironment } from '../core/config.ts';
 import { runReport } from '../core/report/run.ts';
-import { SesMailer } from '../core/report/ses-mailer.ts';
 import { REPORT_SETTINGS } from './environment.ts';
 import { parseReportEvent } from './events.ts';
-import { apiClientFor, deadlineOf, logger, metrics, reporterHandler } from './runtime.ts';
+import { apiClientFor, deadlineOf, logger, metrics, reporterHandler } from './middleware.ts';
 import { METRIC } from './telemetry.ts';
 
 const config = readLambdaEnvironment(process.env, REPORT_SETTINGS);

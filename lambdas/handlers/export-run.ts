@@ -14,19 +14,19 @@
  *   which has its own alarm. They do not fail the invocation: no retry can fill them, and a
  *   failing run every hour for as long as the gap is reported would only bury other errors.
  *
- * Overlapping runs: a run holds the lease of its kind (s3-lease.ts) while it works. A run that
+ * Overlapping runs: a run holds the lease of its kind (adapters/s3-run-lease.ts) while it works. A run that
  * starts while another of its kind is in flight (a manual invoke beside the scheduled run, an
  * async retry beside the next hour's run) does nothing and returns `skipped`: the run in flight
  * plans from the same lake, and whatever it leaves is picked up by the next run.
  */
 
 import { S3Client } from '@aws-sdk/client-s3';
+import { S3LakeSink } from '../adapters/s3-lake-sink.ts';
+import { RunLeaseError, S3RunLease } from '../adapters/s3-run-lease.ts';
 import { readLambdaEnvironment } from '../core/config.ts';
 import { TIME } from '../core/contract.ts';
 import { runLeaseKey } from '../core/lake/keys.ts';
 import { type RunResult, runExport } from '../core/lake/run.ts';
-import { RunLeaseError, S3RunLease } from '../core/lake/s3-lease.ts';
-import { S3LakeSink } from '../core/lake/s3-sink.ts';
 import { EXPORT_SETTINGS, type RunKind } from './environment.ts';
 import { parseExportEvent } from './events.ts';
 import {
@@ -39,7 +39,7 @@ import {
   type RunSummary,
   recordRun,
   reporterHandler,
-} from './runtime.ts';
+} from './middleware.ts';
 
 // Read once per cold start: a bad variable fails the init with a message that names it.
 export const config = readLambdaEnvironment(process.env, EXPORT_SETTINGS);

@@ -18,7 +18,7 @@ import { metricSum } from '../core/report/metric-sum.ts';
 import { localIsoMinute } from '../core/report/time.ts';
 import { REPORT_CHECK_SETTINGS } from './environment.ts';
 import { parseReportCheckEvent } from './events.ts';
-import { logger, metrics, observedHandler } from './runtime.ts';
+import { logger, metrics, observedHandler } from './middleware.ts';
 import { METRIC, METRICS_NAMESPACE, REPORT_CHECK_DELAY_MINUTES, SERVICE_NAME } from './telemetry.ts';
 
 const config = readLambdaEnvironment(process.env, REPORT_CHECK_SETTINGS);

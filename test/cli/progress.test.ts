@@ -7,7 +7,7 @@ import {
   type ProgressSnapshot,
   retryLine,
 } from '../../bin/cli/progress.ts';
-import type { ExportClientEvent } from '../../lambdas/core/client/index.ts';
+import type { ExportClientEvent } from '../../lambdas/adapters/peer5-api/index.ts';
 
 /** A stream that records what is written, a terminal or not. */
 function recorder(isTTY: boolean) {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { COMMANDS, commandHelp } from '../../bin/cli/commands.ts';
 import { README_PATH, withGeneratedSections } from '../../bin/cli/readme-sections.ts';
 import { DEFAULT_DEADLINES } from '../../bin/cli/run-control.ts';
-import { CLIENT_DEFAULTS } from '../../lambdas/core/client/index.ts';
+import { CLIENT_DEFAULTS } from '../../lambdas/adapters/peer5-api/index.ts';
 import { LAMBDA_RUNTIME } from '../../lib/defaults.ts';
 import { LAMBDA_NODE_MAJOR } from '../support/node24.ts';
 import { REPO_ROOT } from './run-cli.ts';

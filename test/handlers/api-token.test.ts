@@ -11,7 +11,7 @@ import middy from '@middy/core';
 import { clearCache } from '@middy/util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenProvider } from '../../lambdas/core/source.ts';
-import { type ApiTokenContext, apiToken } from '../../lambdas/handlers/runtime.ts';
+import { type ApiTokenContext, apiToken } from '../../lambdas/handlers/middleware.ts';
 import { type RunningMoto, startMoto } from '../support/moto.ts';
 
 let moto: RunningMoto;

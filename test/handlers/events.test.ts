@@ -7,7 +7,7 @@ import {
   parseExportEvent,
   parseReportEvent,
 } from '../../lambdas/handlers/events.ts';
-import { deadlineOf } from '../../lambdas/handlers/runtime.ts';
+import { deadlineOf } from '../../lambdas/handlers/middleware.ts';
 
 /** What an EventBridge rule's schedule sends (the `ScheduledEvent` of @types/aws-lambda). */
 const RULE_EVENT = {

@@ -14,6 +14,7 @@ import {
 import { SESClient, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { S3LakeSink } from '../../lambdas/adapters/s3-lake-sink.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
 import {
   columnsOf,
@@ -24,8 +25,7 @@ import {
   windowAt,
 } from '../../lambdas/core/datasets.ts';
 import { readLakeObject } from '../../lambdas/core/lake/read.ts';
-import { S3LakeSink } from '../../lambdas/core/lake/s3-sink.ts';
-import { TOKEN_CACHE_MS } from '../../lambdas/handlers/runtime.ts';
+import { TOKEN_CACHE_MS } from '../../lambdas/handlers/middleware.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
 import { type RunningMoto, sentRawMessages, startMoto } from '../support/moto.ts';
 import {

@@ -17,7 +17,7 @@ import {
   PlanOptionError,
   planBackfill,
   planRun,
-  resolvePlanOptions,
+  resolveRunPlanOptions,
 } from '../../lambdas/core/lake/plan.ts';
 
 const { HOUR, DAY } = TIME;
@@ -280,7 +280,7 @@ describe('planRun and a window stuck provisional after runs stopped', () => {
   // Written provisional 20 days before NOW, then no run until after the 14-day look-back passed it:
   // its marker can never be cleared, and stays to tell analysts the numbers are provisional.
   const stuck = THIS_HOUR - 20 * DAY;
-  const options = resolvePlanOptions({});
+  const options = resolveRunPlanOptions({});
 
   /** The lake as readLakeState would list it at `now`: every window since `stuck` is present. */
   function lakeAt(now: number): LakeState {
@@ -346,7 +346,7 @@ describe('planRun options', () => {
     expect(() => planRun({ datasets, now: NOW, lake: lakeOf({}), settleMs: -1 })).toThrow(
       /"settleMs" must be a positive/,
     );
-    expect(() => resolvePlanOptions({ since: 1.5 })).toThrow(/"since" must be an integer/);
+    expect(() => resolveRunPlanOptions({ since: 1.5 })).toThrow(/"since" must be an integer/);
   });
 
   it('honours a shorter settle period', () => {
@@ -356,7 +356,7 @@ describe('planRun options', () => {
 });
 
 describe('listingStartOf', () => {
-  const options = resolvePlanOptions({});
+  const options = resolveRunPlanOptions({});
 
   it('lists only the catch-up range plus a day of recent gaps, however old the lake', () => {
     const { from } = listingStartOf(hours, NOW, options, THIS_HOUR - 400 * DAY);
@@ -372,7 +372,9 @@ describe('listingStartOf', () => {
 
   it('never lists before `since`', () => {
     const since = THIS_HOUR - 14 * DAY;
-    expect(listingStartOf(hours, NOW, resolvePlanOptions({ since }), THIS_HOUR - 400 * DAY).from).toBe(since);
+    expect(listingStartOf(hours, NOW, resolveRunPlanOptions({ since }), THIS_HOUR - 400 * DAY).from).toBe(
+      since,
+    );
   });
 });
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExportClient } from '../../lambdas/core/client/index.ts';
+import { ExportClient } from '../../lambdas/adapters/peer5-api/index.ts';
 import type { Filters } from '../../lambdas/core/contract.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { gatherReportData } from '../../lambdas/core/report/gather.ts';
-import { planReport } from '../../lambdas/core/report/plan.ts';
+import { scopeReport } from '../../lambdas/core/report/scope.ts';
 import { type ReportSummary, summarizeReport } from '../../lambdas/core/report/summary.ts';
 import { localDayWindow } from '../../lambdas/core/report/time.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
@@ -28,7 +28,7 @@ async function summaryFor(
   filters?: Filters,
 ): Promise<ReportSummary> {
   sim.setClock(now);
-  const plan = planReport({ date, timeZone, now, ...(filters ? { filters } : {}) });
+  const plan = scopeReport({ date, timeZone, now, ...(filters ? { filters } : {}) });
   return summarizeReport(await gatherReportData(client, plan));
 }
 
@@ -116,7 +116,7 @@ describe('the summary against the simulator', () => {
   it('cuts a :45 zone at the rounded boundaries it announces', async () => {
     const now = Date.UTC(2026, 10, 26, 6);
     const summary = await summaryFor('2026-11-25', 'Asia/Kathmandu', now);
-    const window = planReport({ date: '2026-11-25', timeZone: 'Asia/Kathmandu', now }).windows.at(-1);
+    const window = scopeReport({ date: '2026-11-25', timeZone: 'Asia/Kathmandu', now }).windows.at(-1);
     if (window === undefined) throw new Error('the plan has no report day');
     const sums = sumRows(modelRows(sim, window, '10m'));
     expect(summary.approximation?.maxShiftMs).toBe(5 * TIME.MINUTE);

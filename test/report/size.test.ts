@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_TOP_N } from '../../lambdas/core/report/config.ts';
 import { reportSubject } from '../../lambdas/core/report/email.ts';
 import { renderReportHtml } from '../../lambdas/core/report/html.ts';
-import { SEGMENT_DIMENSIONS } from '../../lambdas/core/report/plan.ts';
+import { SEGMENT_DIMENSIONS } from '../../lambdas/core/report/scope.ts';
 import { summarizeReport } from '../../lambdas/core/report/summary.ts';
 import { fixtureData } from './support/fixtures.ts';
 

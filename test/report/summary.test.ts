@@ -3,7 +3,7 @@ import { TIME } from '../../lambdas/core/contract.ts';
 import { reportSubject } from '../../lambdas/core/report/email.ts';
 import { bucketTotalsOf } from '../../lambdas/core/report/gather.ts';
 import { renderReportHtml } from '../../lambdas/core/report/html.ts';
-import { planReport } from '../../lambdas/core/report/plan.ts';
+import { scopeReport } from '../../lambdas/core/report/scope.ts';
 import {
   MIN_DROP_SHARE,
   offloadDrops,
@@ -93,7 +93,7 @@ describe('sessions with half-hour buckets', () => {
         sessions: new Date(timestamp).getUTCMinutes() === 0 ? 10 : 20,
       }),
     });
-    expect(data.plan.trendBucketMs).toBe(30 * TIME.MINUTE);
+    expect(data.scope.trendBucketMs).toBe(30 * TIME.MINUTE);
     const summary = summarizeReport(data);
     expect(summary.day.averageSessions).toBeCloseTo(15, 12);
     expect(summary.hours).toHaveLength(24);
@@ -237,7 +237,7 @@ describe('a :45 zone', () => {
       bucket: () => ({ ...ZERO_BUCKET, http: 1, p2p: 1 }),
     });
     const summary = summarizeReport(data);
-    const plan = planReport({ date: '2026-11-25', timeZone: 'Asia/Kathmandu', now: NOW });
+    const plan = scopeReport({ date: '2026-11-25', timeZone: 'Asia/Kathmandu', now: NOW });
     expect(summary.approximation).toEqual(plan.approximation);
     expect(summary.hours[0]?.label).toBe('00:00');
     expect(summary.day.delivered).toBe(24 * 6 * 2);

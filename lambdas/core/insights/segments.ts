@@ -6,7 +6,7 @@
 import type { Dimension } from '../contract.ts';
 import type { SegmentTotals } from '../report/gather.ts';
 import { segmentLabel } from '../report/labels.ts';
-import { SEGMENT_NAMES } from '../report/plan.ts';
+import { SEGMENT_NAMES } from '../report/scope.ts';
 
 /** The bytes offload is computed from. */
 export interface Traffic {

@@ -1,10 +1,9 @@
 /**
- * The data lake writer: windows, CSV, sinks, run planning, catch-up and late data. The S3 sink is
- * in `./s3-sink.ts` so that importing this module never pulls in the AWS SDK.
+ * The data lake writer: windows, CSV, the sink interface, run planning, catch-up and late data.
+ * The sinks themselves (S3, a local folder) are adapters, in `lambdas/adapters/`.
  */
 export * from './csv.ts';
 export * from './keys.ts';
-export * from './local-sink.ts';
 export * from './plan.ts';
 export * from './read.ts';
 export * from './run.ts';

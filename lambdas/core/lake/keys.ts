@@ -35,7 +35,7 @@ export function windowStartOfMarker(prefix: string, dataset: DatasetDefinition, 
 
 /**
  * The lease object that one kind of run (`hourly-export`, `backfill`, ...) holds while it runs, so
- * that a second run of that kind does not start beside it (see s3-lease.ts). Beside the tables,
+ * that a second run of that kind does not start beside it (see adapters/s3-run-lease.ts). Beside the tables,
  * like the markers, so Athena never reads it.
  */
 export function runLeaseKey(prefix: string, kind: string): string {

@@ -19,14 +19,14 @@ import {
   objectKey,
   windowAt,
 } from '../datasets.ts';
-import { planRequests } from '../planner.ts';
+import { splitQuery } from '../query-split.ts';
 
 export const DEFAULT_SETTLE_MS = 6 * TIME.HOUR;
 export const DEFAULT_CATCH_UP_HORIZON_MS = 14 * TIME.DAY;
 export const DEFAULT_LOOK_BACK_MARGIN_MS = 15 * TIME.MINUTE;
 export const DEFAULT_GAP_REPORT_MS = TIME.DAY;
 
-export interface PlanOptions {
+export interface RunPlanOptions {
   /** How long after a window ends its numbers may still grow; must exceed the API's late-data delay. */
   readonly settleMs?: number;
   /** For intervals the API serves without a look-back limit: how far back a run catches up. */
@@ -42,7 +42,7 @@ export interface PlanOptions {
   readonly gapReportMs?: number;
 }
 
-export interface ResolvedPlanOptions {
+export interface ResolvedRunPlanOptions {
   readonly settleMs: number;
   readonly catchUpHorizonMs: number;
   readonly since: number | undefined;
@@ -64,7 +64,7 @@ function nonNegative(field: string, value: number | undefined, fallback: number,
   return value;
 }
 
-export function resolvePlanOptions(options: PlanOptions = {}): ResolvedPlanOptions {
+export function resolveRunPlanOptions(options: RunPlanOptions = {}): ResolvedRunPlanOptions {
   if (options.since !== undefined && !Number.isSafeInteger(options.since)) {
     throw new PlanOptionError(`"since" must be an integer timestamp in milliseconds, got ${options.since}`);
   }
@@ -122,7 +122,11 @@ export interface DatasetReach {
   readonly sinceStart: number | undefined;
 }
 
-export function reachOf(dataset: DatasetDefinition, now: number, options: ResolvedPlanOptions): DatasetReach {
+export function reachOf(
+  dataset: DatasetDefinition,
+  now: number,
+  options: ResolvedRunPlanOptions,
+): DatasetReach {
   const cadenceMs = CADENCE_MS[dataset.cadence];
   const align = (ms: number, up: boolean) =>
     (up ? Math.ceil(ms / cadenceMs) : Math.floor(ms / cadenceMs)) * cadenceMs;
@@ -147,7 +151,7 @@ export function reachOf(dataset: DatasetDefinition, now: number, options: Resolv
 export function listingStartOf(
   dataset: DatasetDefinition,
   now: number,
-  options: ResolvedPlanOptions,
+  options: ResolvedRunPlanOptions,
   firstWindowStart: number | null,
 ): { readonly from: number; readonly floor: number | null } {
   const reach = reachOf(dataset, now, options);
@@ -167,12 +171,12 @@ export function listingStartOf(
 export function markerListingStartOf(
   dataset: DatasetDefinition,
   now: number,
-  options: ResolvedPlanOptions,
+  options: ResolvedRunPlanOptions,
 ): number {
   return stuckMarkerReportStart(reachOf(dataset, now, options), options);
 }
 
-function stuckMarkerReportStart(reach: DatasetReach, options: ResolvedPlanOptions): number {
+function stuckMarkerReportStart(reach: DatasetReach, options: ResolvedRunPlanOptions): number {
   // Without a look-back limit every marker is fetched again until it is written settled.
   if (!Number.isFinite(reach.apiReach)) return Number.NEGATIVE_INFINITY;
   return Math.floor((reach.apiReach - options.gapReportMs) / reach.cadenceMs) * reach.cadenceMs;
@@ -252,7 +256,7 @@ function groupFetches(
         to: last.end,
         windows: run,
         // The same split the client makes, so the printed plan matches what a run sends.
-        requests: planRequests(exportRequestFor(dataset, first.start, last.end), { now }).length,
+        requests: splitQuery(exportRequestFor(dataset, first.start, last.end), { now }).length,
         expiresAt: lookBackMs === null ? null : first.start + lookBackMs,
       });
     }
@@ -323,7 +327,7 @@ function finishPlan(
   };
 }
 
-export interface PlanRunInput extends PlanOptions {
+export interface PlanRunInput extends RunPlanOptions {
   readonly datasets: readonly DatasetDefinition[];
   readonly now: number;
   readonly lake: LakeState;
@@ -331,7 +335,7 @@ export interface PlanRunInput extends PlanOptions {
 
 /** The windows a scheduled run fetches, and the gaps it must report. */
 export function planRun(input: PlanRunInput): RunPlan {
-  const options = resolvePlanOptions(input);
+  const options = resolveRunPlanOptions(input);
   const { now, lake } = input;
   const fetches: PlannedFetch[] = [];
   const gaps: Gap[] = [];
@@ -418,7 +422,7 @@ export function planBackfill(input: PlanBackfillInput): RunPlan {
       `backfill "from" ${LAKE_EPOCH_RULE}; got ${Number.isNaN(from.getTime()) ? input.from : from.toISOString()}`,
     );
   }
-  const options = resolvePlanOptions(input);
+  const options = resolveRunPlanOptions(input);
   const { now, lake } = input;
   const fetches: PlannedFetch[] = [];
   const gaps: Gap[] = [];

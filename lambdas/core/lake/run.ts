@@ -12,9 +12,10 @@
  *                      run replaced it meanwhile (perhaps with provisional numbers), put the marker
  *                      back.
  */
-import { DeadlineExceededError } from '../client/errors.ts';
+
 import type { ExportRow } from '../contract.ts';
 import { CADENCE_MS, type DatasetDefinition, exportRequestFor } from '../datasets.ts';
+import { DeadlineExceededError } from '../export-errors.ts';
 import type { ExportSource } from '../source.ts';
 import { LakeCsvEncoder } from './csv.ts';
 import { provisionalMarkerKey } from './keys.ts';
@@ -22,10 +23,10 @@ import {
   type Gap,
   type PlannedFetch,
   type PlannedWindow,
-  type PlanOptions,
   planBackfill,
   planRun,
   type RunPlan,
+  type RunPlanOptions,
 } from './plan.ts';
 import type { LakeSink } from './sink.ts';
 import { readLakeState } from './state.ts';
@@ -89,7 +90,7 @@ export interface RunSettings {
   readonly log?: (event: LakeEvent) => void;
 }
 
-export interface RunExportInput extends RunSettings, PlanOptions {}
+export interface RunExportInput extends RunSettings, RunPlanOptions {}
 
 export interface RunBackfillInput extends RunSettings {
   readonly from: number;

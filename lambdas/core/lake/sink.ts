@@ -1,6 +1,7 @@
 /**
  * Where the lake's objects live. The writer only needs these five operations, so the same run
- * logic writes to S3 (S3LakeSink, in s3-sink.ts) or to a local folder (LocalLakeSink).
+ * logic writes to S3 (S3LakeSink, in adapters/s3-lake-sink.ts) or to a local folder (LocalLakeSink, in
+ * adapters/local-lake-sink.ts).
  */
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';

@@ -9,13 +9,13 @@ import {
   type LakeState,
   listingStartOf,
   markerListingStartOf,
-  type PlanOptions,
-  type ResolvedPlanOptions,
-  resolvePlanOptions,
+  type ResolvedRunPlanOptions,
+  type RunPlanOptions,
+  resolveRunPlanOptions,
 } from './plan.ts';
 import type { LakeSink } from './sink.ts';
 
-export interface ReadLakeStateOptions extends PlanOptions {
+export interface ReadLakeStateOptions extends RunPlanOptions {
   /**
    * List windows from here instead of the range a scheduled run needs (a backfill passes its own
    * start).
@@ -99,7 +99,7 @@ async function readDatasetState(
   prefix: string,
   dataset: DatasetDefinition,
   now: number,
-  options: ResolvedPlanOptions,
+  options: ResolvedRunPlanOptions,
   explicitFrom: number | undefined,
 ): Promise<DatasetLakeState> {
   const cadenceMs = CADENCE_MS[dataset.cadence];
@@ -134,7 +134,7 @@ export async function readLakeState(
   now: number,
   options: ReadLakeStateOptions = {},
 ): Promise<LakeState> {
-  const resolved = resolvePlanOptions(options);
+  const resolved = resolveRunPlanOptions(options);
   const states = await Promise.all(
     datasets.map(
       async (dataset) =>

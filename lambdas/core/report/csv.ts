@@ -3,7 +3,7 @@
  * spreadsheet. RFC 4180 (CRLF, quotes doubled), with text that a spreadsheet would run as a
  * formula neutralised, because dimension values are free text from the field.
  */
-import { SEGMENT_NAMES } from './plan.ts';
+import { SEGMENT_NAMES } from './scope.ts';
 import type { ReportSummary } from './summary.ts';
 import { localIsoMinute } from './time.ts';
 

@@ -5,7 +5,7 @@
  */
 import { type ExportRow, METRICS, type Metric } from '../contract.ts';
 import type { ExportSource, ExportStreamOptions } from '../source.ts';
-import { type ReportPlan, SEGMENT_DIMENSIONS, type SegmentDimension } from './plan.ts';
+import { type ReportScope, SEGMENT_DIMENSIONS, type SegmentDimension } from './scope.ts';
 import { type LocalDayWindow, windowIndexOf } from './time.ts';
 
 /** One bucket of the trend query: every metric, 0 where the API sent none. */
@@ -27,7 +27,7 @@ export interface SegmentDays {
 
 /** Everything the summary is computed from. Small, and plain data, so tests can build it by hand. */
 export interface ReportData {
-  readonly plan: ReportPlan;
+  readonly scope: ReportScope;
   /** Buckets of the trend query, in time order. */
   readonly buckets: readonly BucketTotals[];
   readonly segments: Readonly<Record<SegmentDimension, SegmentDays>>;
@@ -71,22 +71,22 @@ export async function accumulateSegments(
 
 export async function gatherReportData(
   source: ExportSource,
-  plan: ReportPlan,
+  scope: ReportScope,
   options: ExportStreamOptions = {},
 ): Promise<ReportData> {
   const buckets: BucketTotals[] = [];
   // Queries run one after another: the API's rate limit is unpublished and shared with the lake.
-  for await (const row of source.rows(plan.trendQuery, options)) buckets.push(bucketTotalsOf(row));
+  for await (const row of source.rows(scope.trendQuery, options)) buckets.push(bucketTotalsOf(row));
   buckets.sort((a, b) => a.timestamp - b.timestamp);
 
-  const segmentWindows = plan.windows.slice(-2);
+  const segmentWindows = scope.windows.slice(-2);
   const segments = {} as Record<SegmentDimension, SegmentDays>;
   for (const dimension of SEGMENT_DIMENSIONS) {
     segments[dimension] = await accumulateSegments(
-      source.rows(plan.segmentQueries[dimension], options),
+      source.rows(scope.segmentQueries[dimension], options),
       dimension,
       segmentWindows,
     );
   }
-  return { plan, buckets, segments };
+  return { scope, buckets, segments };
 }

@@ -19,7 +19,7 @@ import {
   toneOf,
   trailingName,
 } from './labels.ts';
-import { SEGMENT_NAMES } from './plan.ts';
+import { SEGMENT_NAMES } from './scope.ts';
 import {
   type Change,
   MIN_DROP_SHARE,

@@ -1,4 +1,4 @@
-/** The daily offload report: plan, gather, summarise, render, deliver. */
+/** The daily offload report: scope, gather, summarise, render, deliver. */
 export { CHART_COLORS, CHART_HEIGHT, CHART_SCALE, CHART_WIDTH, renderOffloadChart } from './chart.ts';
 export {
   DEFAULT_TIME_ZONE,
@@ -22,16 +22,15 @@ export {
 } from './gather.ts';
 export { CHART_CONTENT_ID, escapeHtml, renderReportHtml } from './html.ts';
 export type { Mailer, MailerReceipt } from './mailer.ts';
-export { OutboxMailer, type OutboxMailerOptions } from './outbox-mailer.ts';
+export { defaultReportDate, type RunReportOptions, type RunReportResult, runReport } from './run.ts';
 export {
-  planReport,
-  type ReportPlan,
+  type ReportScope,
   ReportWindowError,
   SEGMENT_DIMENSIONS,
   type SegmentDimension,
+  scopeReport,
   TRAILING_DAYS,
-} from './plan.ts';
-export { defaultReportDate, type RunReportOptions, type RunReportResult, runReport } from './run.ts';
+} from './scope.ts';
 export {
   DEFAULT_TOP_N,
   type ReportSummary,

@@ -9,7 +9,7 @@ import { ReportConfigError, validateReportSettings } from './config.ts';
 import { composeReportEmail } from './email.ts';
 import { gatherReportData } from './gather.ts';
 import type { Mailer } from './mailer.ts';
-import { planReport } from './plan.ts';
+import { scopeReport } from './scope.ts';
 import { DEFAULT_TOP_N, type ReportSummary, summarizeReport } from './summary.ts';
 import { addDays, localDateOf } from './time.ts';
 
@@ -49,13 +49,17 @@ export async function runReport(options: RunReportOptions): Promise<RunReportRes
   }
   const settings = validateReportSettings(options, { topN: DEFAULT_TOP_N });
   const date = settings.date ?? defaultReportDate(options.now, settings.timeZone);
-  const plan = planReport({
+  const scope = scopeReport({
     date,
     timeZone: settings.timeZone,
     now: options.now,
     ...(settings.filters ? { filters: settings.filters } : {}),
   });
-  const data = await gatherReportData(options.source, plan, options.signal ? { signal: options.signal } : {});
+  const data = await gatherReportData(
+    options.source,
+    scope,
+    options.signal ? { signal: options.signal } : {},
+  );
   const summary = summarizeReport(data, { topN: settings.topN });
   const email = await composeReportEmail(summary, { from: settings.from, to: settings.to, now: options.now });
   const receipt = await options.mailer.send(email);

@@ -4,7 +4,7 @@
  */
 import { METRICS, type Metric, TIME } from '../contract.ts';
 import type { BucketTotals, ReportData, SegmentTotals } from './gather.ts';
-import { type ReportApproximation, SEGMENT_DIMENSIONS, type SegmentDimension } from './plan.ts';
+import { type ReportApproximation, SEGMENT_DIMENSIONS, type SegmentDimension } from './scope.ts';
 import { formatUtcOffset, type LocalDayWindow, localClock, windowIndexOf, zoneOffsetMs } from './time.ts';
 
 export const DEFAULT_TOP_N = 5;
@@ -246,7 +246,7 @@ function addBucket(sums: Sums, bucket: BucketTotals, bucketMs: number): void {
 }
 
 function hoursOf(data: ReportData, reportWindow: LocalDayWindow, trueDay: LocalDayWindow): HourFigures[] {
-  const { timeZone } = data.plan;
+  const { timeZone } = data.scope;
   const count = Math.ceil((reportWindow.to - reportWindow.from) / TIME.HOUR);
   const bins = Array.from({ length: count }, () => ({ http: 0, p2p: 0 }));
   for (const bucket of data.buckets) {
@@ -277,9 +277,9 @@ export interface SummaryOptions {
 
 export function summarizeReport(data: ReportData, options: SummaryOptions = {}): ReportSummary {
   const topN = options.topN ?? DEFAULT_TOP_N;
-  const { plan } = data;
-  const { windows } = plan;
-  const bucketMs = plan.trendBucketMs;
+  const { scope } = data;
+  const { windows } = scope;
+  const bucketMs = scope.trendBucketMs;
 
   const sums = windows.map(() => emptySums());
   for (const bucket of data.buckets) {
@@ -312,7 +312,7 @@ export function summarizeReport(data: ReportData, options: SummaryOptions = {}):
     };
   }
 
-  const trueDay = plan.days.at(-1) as LocalDayWindow;
+  const trueDay = scope.days.at(-1) as LocalDayWindow;
   const hours = hoursOf(data, windows[last] as LocalDayWindow, trueDay);
   const peakHour = hours.reduce<HourFigures | null>(
     (best, hour) => (hour.delivered > 0 && (best === null || hour.delivered > best.delivered) ? hour : best),
@@ -323,12 +323,12 @@ export function summarizeReport(data: ReportData, options: SummaryOptions = {}):
   );
 
   return {
-    date: plan.date,
-    timeZone: plan.timeZone,
+    date: scope.date,
+    timeZone: scope.timeZone,
     from: trueDay.from,
     to: trueDay.to,
     hoursInDay: (trueDay.to - trueDay.from) / TIME.HOUR,
-    approximation: plan.approximation,
+    approximation: scope.approximation,
     hasTraffic: day.delivered > 0,
     day,
     previousDay,

@@ -13,7 +13,7 @@ import {
   segmentLabel,
   trailingName,
 } from './labels.ts';
-import { SEGMENT_NAMES } from './plan.ts';
+import { SEGMENT_NAMES } from './scope.ts';
 import { type Change, MIN_DROP_SHARE, type ReportSummary } from './summary.ts';
 import { longDate } from './time.ts';
 

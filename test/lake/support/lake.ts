@@ -1,6 +1,7 @@
 /** Helpers for lake tests: read a table back and compare it with the simulator's final numbers. */
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
+import { S3LakeSink } from '../../../lambdas/adapters/s3-lake-sink.ts';
 import type { ExportRow } from '../../../lambdas/core/contract.ts';
 import {
   CADENCE_MS,
@@ -13,7 +14,6 @@ import {
 } from '../../../lambdas/core/datasets.ts';
 import { provisionalPrefix, windowStartOfKey, windowStartOfMarker } from '../../../lambdas/core/lake/keys.ts';
 import { readLakeObject } from '../../../lambdas/core/lake/read.ts';
-import { S3LakeSink } from '../../../lambdas/core/lake/s3-sink.ts';
 import type { LakeSink } from '../../../lambdas/core/lake/sink.ts';
 import type { ExportSource } from '../../../lambdas/core/source.ts';
 import type { RunningSimulator } from '../../../simulator/index.ts';

@@ -7,7 +7,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { LocalLakeSink, parseTempName, STAGING_FOLDER } from '../../../lambdas/core/lake/local-sink.ts';
+import { LocalLakeSink, parseTempName, STAGING_FOLDER } from '../../../lambdas/adapters/local-lake-sink.ts';
 
 const [root, key] = process.argv.slice(2);
 if (root === undefined || key === undefined) throw new Error('usage: staged-writer.ts ROOT KEY');

@@ -3,7 +3,11 @@
  * given as plain lists, so a test knows every number that goes in.
  */
 import type { BucketTotals, ReportData, SegmentTotals } from '../../../lambdas/core/report/gather.ts';
-import { planReport, SEGMENT_DIMENSIONS, type SegmentDimension } from '../../../lambdas/core/report/plan.ts';
+import {
+  SEGMENT_DIMENSIONS,
+  type SegmentDimension,
+  scopeReport,
+} from '../../../lambdas/core/report/scope.ts';
 
 export interface FixtureOptions {
   readonly date: string;
@@ -17,11 +21,11 @@ export interface FixtureOptions {
 }
 
 export function fixtureData(options: FixtureOptions): ReportData {
-  const plan = planReport({ date: options.date, timeZone: options.timeZone, now: options.now });
+  const scope = scopeReport({ date: options.date, timeZone: options.timeZone, now: options.now });
   const buckets: BucketTotals[] = [];
-  const offset = 8 - plan.windows.length;
-  for (let t = plan.trendQuery.from; t < plan.trendQuery.to; t += plan.trendBucketMs) {
-    const dayIndex = plan.windows.findIndex((window) => t >= window.from && t < window.to) + offset;
+  const offset = 8 - scope.windows.length;
+  for (let t = scope.trendQuery.from; t < scope.trendQuery.to; t += scope.trendBucketMs) {
+    const dayIndex = scope.windows.findIndex((window) => t >= window.from && t < window.to) + offset;
     buckets.push({ timestamp: t, ...options.bucket(t, dayIndex) });
   }
   const segments = Object.fromEntries(
@@ -30,7 +34,7 @@ export function fixtureData(options: FixtureOptions): ReportData {
       options.segments?.[dimension] ?? { current: [], previous: [] },
     ]),
   ) as ReportData['segments'];
-  return { plan, buckets, segments };
+  return { scope, buckets, segments };
 }
 
 export const ZERO_BUCKET = { http: 0, p2p: 0, played: 0, rebuffered: 0, sessions: 0 } as const;

@@ -2,11 +2,11 @@
  * Turns parsed JSON objects or CSV records into typed ExportRows, checking each against the
  * request it answers. An error names the row (index and timestamp) and the field.
  */
-import type { Dimension, ExportRequest, ExportRow, Metric } from '../contract.ts';
-import { INTERVAL_MS } from '../contract.ts';
-import { isoTime } from '../planner.ts';
+import type { Dimension, ExportRequest, ExportRow, Metric } from '../../core/contract.ts';
+import { INTERVAL_MS } from '../../core/contract.ts';
+import { ExportRowError } from '../../core/export-errors.ts';
+import { isoTime } from '../../core/query-split.ts';
 import type { CsvField } from './csv-body.ts';
-import { ExportRowError } from './errors.ts';
 
 /** The columns of a response, in the API's order: timestamp, dimensions, then metrics. */
 export function responseColumns(request: ExportRequest): string[] {

@@ -6,10 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LocalLakeSink } from '../../lambdas/adapters/local-lake-sink.ts';
 import { SettingsError } from '../../lambdas/core/config.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { parseDatasets } from '../../lambdas/core/datasets.ts';
-import { LocalLakeSink } from '../../lambdas/core/lake/local-sink.ts';
 import { runExport } from '../../lambdas/core/lake/run.ts';
 import type { ExportSource } from '../../lambdas/core/source.ts';
 import {
@@ -23,9 +23,9 @@ import {
   logLakeEvent,
   RunFailedError,
   recordRun,
-} from '../../lambdas/handlers/runtime.ts';
+} from '../../lambdas/handlers/middleware.ts';
 
-const RUNTIME_MODULE = '../../lambdas/handlers/runtime.ts';
+const RUNTIME_MODULE = '../../lambdas/handlers/middleware.ts';
 const context = { getRemainingTimeInMillis: () => 600_000 };
 
 afterEach(() => {
@@ -62,7 +62,7 @@ describe('the deadline margin', () => {
   it('is read once per cold start, and every deadline leaves it before the Lambda timeout', async () => {
     vi.resetModules();
     vi.stubEnv(DEADLINE_MARGIN_VARIABLE, '45000');
-    const fresh = (await import(RUNTIME_MODULE)) as typeof import('../../lambdas/handlers/runtime.ts');
+    const fresh = (await import(RUNTIME_MODULE)) as typeof import('../../lambdas/handlers/middleware.ts');
     vi.stubEnv(DEADLINE_MARGIN_VARIABLE, 'soon');
     expect(fresh.deadlineOf(context, 1_000_000)).toBe(1_000_000 + 600_000 - 45_000);
   });

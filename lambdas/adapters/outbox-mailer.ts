@@ -4,8 +4,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ReportEmail } from './email.ts';
-import type { Mailer, MailerReceipt } from './mailer.ts';
+import type { ReportEmail } from '../core/report/email.ts';
+import type { Mailer, MailerReceipt } from '../core/report/mailer.ts';
 
 export interface OutboxMailerOptions {
   readonly dir: string;

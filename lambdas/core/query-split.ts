@@ -2,7 +2,7 @@
  * Splits a query over any [from, to) into the fewest API-legal requests. The contract's tables
  * (bucket lengths, range and look-back limits) come from contract.ts; this file only applies them.
  */
-import { ExportRequestInvalidError, LookBackError } from './client/errors.ts';
+
 import {
   type ExportRequest,
   finestIntervalReaching,
@@ -12,9 +12,10 @@ import {
   isInterval,
   MIN_MILLISECOND_TIMESTAMP,
 } from './contract.ts';
+import { ExportRequestInvalidError, LookBackError } from './export-errors.ts';
 import type { ExportQuery } from './source.ts';
 
-export interface PlanOptions {
+export interface SplitOptions {
   /** The clock the look-back limits are measured from, in epoch ms. */
   readonly now: number;
 }
@@ -62,7 +63,7 @@ function checkBound(field: 'from' | 'to', value: unknown, query: ExportQuery): n
  * look-back at `now`. Metrics, dimensions and filters are passed through untouched: the client
  * checks every planned request against the whole contract before sending it.
  */
-export function planRequests(query: ExportQuery, options: PlanOptions): ExportRequest[] {
+export function splitQuery(query: ExportQuery, options: SplitOptions): ExportRequest[] {
   if (!isInterval(query.interval)) {
     throw new ExportRequestInvalidError(
       'interval',

@@ -19,9 +19,9 @@ import {
   ExportRequestInvalidError,
   ExportRowError,
   ExportTruncatedError,
-} from '../../lambdas/core/client/index.ts';
-import type { ExportRequest, ExportRow } from '../../lambdas/core/contract.ts';
-import { TIME } from '../../lambdas/core/contract.ts';
+} from '../../../lambdas/adapters/peer5-api/index.ts';
+import type { ExportRequest, ExportRow } from '../../../lambdas/core/contract.ts';
+import { TIME } from '../../../lambdas/core/contract.ts';
 import { collect, failure } from './helpers.ts';
 
 const NOW = Date.UTC(2025, 5, 15, 12);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, parseRetryAfter } from '../../lambdas/core/client/index.ts';
+import { backoffDelay, parseRetryAfter } from '../../../lambdas/adapters/peer5-api/index.ts';
 
 describe('backoffDelay', () => {
   it('draws uniformly below a ceiling that doubles per retry up to the maximum (full jitter)', () => {

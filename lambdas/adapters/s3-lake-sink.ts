@@ -22,7 +22,7 @@ import {
   type LakeObjectInfo,
   type LakePutOptions,
   type LakeSink,
-} from './sink.ts';
+} from '../core/lake/sink.ts';
 
 export interface S3LakeSinkOptions {
   readonly s3: S3Client;

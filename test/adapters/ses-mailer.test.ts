@@ -3,21 +3,20 @@ import { parse } from 'csv-parse/sync';
 import { simpleParser } from 'mailparser';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExportClient } from '../../lambdas/core/client/index.ts';
+import { ExportClient } from '../../lambdas/adapters/peer5-api/index.ts';
+import { SesMailer } from '../../lambdas/adapters/ses-mailer.ts';
 import type { Dimension } from '../../lambdas/core/contract.ts';
 import { CHART_HEIGHT, CHART_SCALE, CHART_WIDTH } from '../../lambdas/core/report/chart.ts';
 import { ReportDeliveryError } from '../../lambdas/core/report/delivery-error.ts';
 import { composeReportEmail } from '../../lambdas/core/report/email.ts';
 import { runReport } from '../../lambdas/core/report/run.ts';
-import { SesMailer } from '../../lambdas/core/report/ses-mailer.ts';
 import { summarizeReport } from '../../lambdas/core/report/summary.ts';
 import { localDayWindow } from '../../lambdas/core/report/time.ts';
 import type { ExportSource } from '../../lambdas/core/source.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
+import { fixtureData } from '../report/support/fixtures.ts';
+import { modelRows, sumRows, sumsByValue } from '../report/support/simulator-sums.ts';
 import { type RunningMoto, sentRawMessages, startMoto } from '../support/moto.ts';
-import { fixtureData } from './support/fixtures.ts';
-
-import { modelRows, sumRows, sumsByValue } from './support/simulator-sums.ts';
 
 const SENDER = 'reports@example.com';
 const SCRIPT_ISP = '<script>alert("owned")</script>';

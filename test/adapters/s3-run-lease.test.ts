@@ -1,7 +1,7 @@
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunLeaseError, S3RunLease } from '../../lambdas/adapters/s3-run-lease.ts';
 import { runLeaseKey } from '../../lambdas/core/lake/keys.ts';
-import { RunLeaseError, S3RunLease } from '../../lambdas/core/lake/s3-lease.ts';
 import { type RunningMoto, startMoto } from '../support/moto.ts';
 
 let moto: RunningMoto;

@@ -8,7 +8,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3LakeSink } from '../../lambdas/core/lake/s3-sink.ts';
+import { S3LakeSink } from '../../lambdas/adapters/s3-lake-sink.ts';
 import { type RunningMoto, startMoto } from '../support/moto.ts';
 
 let moto: RunningMoto;

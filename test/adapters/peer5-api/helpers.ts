@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { expect } from 'vitest';
-import type { ExportRow } from '../../lambdas/core/contract.ts';
+import type { ExportRow } from '../../../lambdas/core/contract.ts';
 
 export async function collect(rows: AsyncIterable<ExportRow>): Promise<ExportRow[]> {
   const out: ExportRow[] = [];

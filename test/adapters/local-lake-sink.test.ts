@@ -6,7 +6,6 @@ import { PassThrough, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TIME } from '../../lambdas/core/contract.ts';
 import {
   hostTag,
   isStaleTemp,
@@ -16,7 +15,8 @@ import {
   STALE_TEMP_AGE_MS,
   type StalenessCheck,
   tempName,
-} from '../../lambdas/core/lake/local-sink.ts';
+} from '../../lambdas/adapters/local-lake-sink.ts';
+import { TIME } from '../../lambdas/core/contract.ts';
 import { LAKE_PREFIX_RULE, LakeKeyError, LakeUrlError, parseLakeUrl } from '../../lambdas/core/lake/sink.ts';
 
 let root: string;
@@ -147,7 +147,7 @@ function writerHere(startedAt = Date.now()) {
   return { host: hostTag(), pid: process.pid, startedAt };
 }
 
-const WRITER = fileURLToPath(new URL('./support/staged-writer.ts', import.meta.url));
+const WRITER = fileURLToPath(new URL('../lake/support/staged-writer.ts', import.meta.url));
 
 /** Starts a real process that writes `key` and stops halfway until its stdin is closed. */
 async function startWriter(

@@ -66,7 +66,7 @@ export interface ReportApproximation {
   readonly maxShiftMs: number;
 }
 
-export interface ReportPlan {
+export interface ReportScope {
   readonly date: string;
   readonly timeZone: string;
   /** True local days, oldest first; the last one is the report day. */
@@ -82,7 +82,7 @@ export interface ReportPlan {
   readonly segmentQueries: Readonly<Record<SegmentDimension, ExportQuery>>;
 }
 
-export interface PlanOptions {
+export interface ReportScopeOptions {
   readonly date: string;
   readonly timeZone: string;
   /** The clock of the run, ms since the epoch: the API's look-back is measured from it. */
@@ -116,7 +116,7 @@ function roundToInterval(t: number, interval: Interval): number {
   return alignDown(t + bucket / 2, interval);
 }
 
-export function planReport(options: PlanOptions): ReportPlan {
+export function scopeReport(options: ReportScopeOptions): ReportScope {
   const { date, timeZone, now, filters } = options;
   const allDays = Array.from({ length: TRAILING_DAYS + 1 }, (_, index) =>
     localDayWindow(addDays(date, index - TRAILING_DAYS), timeZone),

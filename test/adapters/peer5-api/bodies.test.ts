@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BodyParseError } from '../../lambdas/core/client/body-error.ts';
-import { type CsvField, parseCsvBody } from '../../lambdas/core/client/csv-body.ts';
-import { JsonExportParser } from '../../lambdas/core/client/json-body.ts';
+import { BodyParseError } from '../../../lambdas/adapters/peer5-api/body-error.ts';
+import { type CsvField, parseCsvBody } from '../../../lambdas/adapters/peer5-api/csv-body.ts';
+import { JsonExportParser } from '../../../lambdas/adapters/peer5-api/json-body.ts';
 
 const TRICKY = [
   'São Paulo',

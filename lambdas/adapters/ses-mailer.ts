@@ -3,10 +3,10 @@
  * client is the caller's, so the handler owns its configuration and its lifetime.
  */
 import { type SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
-import { emailAddressOf } from './config.ts';
-import { deliveryErrorFrom } from './delivery-error.ts';
-import type { ReportEmail } from './email.ts';
-import type { Mailer, MailerReceipt } from './mailer.ts';
+import { emailAddressOf } from '../core/report/config.ts';
+import { deliveryErrorFrom } from '../core/report/delivery-error.ts';
+import type { ReportEmail } from '../core/report/email.ts';
+import type { Mailer, MailerReceipt } from '../core/report/mailer.ts';
 
 export interface SesMailerOptions {
   readonly ses: SESClient;

@@ -13,12 +13,13 @@
  * delivered only once it is complete and correct, and any failure of it is retried here.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import { type ExportFormat, type ExportRequest, type ExportRow, findContractViolation } from '../contract.ts';
-import { isoTime, planRequests } from '../planner.ts';
-import type { ExportQuery, ExportSource, ExportStreamOptions, TokenProvider } from '../source.ts';
-import { backoffDelay, parseRetryAfter } from './backoff.ts';
-import { BodyParseError } from './body-error.ts';
-import { parseCsvBody } from './csv-body.ts';
+import {
+  DEFAULT_BASE_URL,
+  type ExportFormat,
+  type ExportRequest,
+  type ExportRow,
+  findContractViolation,
+} from '../../core/contract.ts';
 import {
   DeadlineExceededError,
   ExportAbortedError,
@@ -32,11 +33,14 @@ import {
   ExportServerError,
   ExportTimeoutError,
   ExportTruncatedError,
-} from './errors.ts';
+} from '../../core/export-errors.ts';
+import { isoTime, splitQuery } from '../../core/query-split.ts';
+import type { ExportQuery, ExportSource, ExportStreamOptions, TokenProvider } from '../../core/source.ts';
+import { backoffDelay, parseRetryAfter } from './backoff.ts';
+import { BodyParseError } from './body-error.ts';
+import { parseCsvBody } from './csv-body.ts';
 import { JsonExportParser } from './json-body.ts';
 import { RowChecker } from './rows.ts';
-
-export const DEFAULT_BASE_URL = 'https://control.peer5.com/v1';
 
 export const CLIENT_DEFAULTS = {
   format: 'csv',
@@ -310,7 +314,7 @@ export class ExportClient implements ExportSource {
   /** The API-legal requests `rows(query)` would send at the current clock, each checked. */
   plan(query: ExportQuery): ExportRequest[] {
     const now = this.now();
-    const requests = planRequests(query, { now });
+    const requests = splitQuery(query, { now });
     for (const request of requests) this.validate(request, now);
     return requests;
   }

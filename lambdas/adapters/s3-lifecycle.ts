@@ -9,7 +9,7 @@ import {
   type LifecycleRule,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { INCOMPLETE_UPLOAD_DAYS } from './sink.ts';
+import { INCOMPLETE_UPLOAD_DAYS } from '../core/lake/sink.ts';
 
 /** The rule's key prefix, or null when it also filters on something an upload in progress lacks. */
 function prefixOf(rule: LifecycleRule): string | null {

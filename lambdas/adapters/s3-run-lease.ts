@@ -18,8 +18,8 @@ import {
   type S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { isNotFound } from './s3-sink.ts';
-import { checkLakeKey } from './sink.ts';
+import { checkLakeKey } from '../core/lake/sink.ts';
+import { isNotFound } from './s3-lake-sink.ts';
 
 export interface RunLeaseRecord {
   /** Who holds it, for messages: the function and request id of a Lambda run. */

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ExportRequestInvalidError, LookBackError } from '../../lambdas/core/client/errors.ts';
 import {
   type ExportRequest,
   findContractViolation,
@@ -10,7 +9,8 @@ import {
   type Interval,
   TIME,
 } from '../../lambdas/core/contract.ts';
-import { planRequests } from '../../lambdas/core/planner.ts';
+import { ExportRequestInvalidError, LookBackError } from '../../lambdas/core/export-errors.ts';
+import { splitQuery } from '../../lambdas/core/query-split.ts';
 
 const NOW = Date.UTC(2025, 5, 15, 12, 34, 56);
 
@@ -27,11 +27,11 @@ const rangeArbitrary = fc.constantFrom(...INTERVALS).chain((interval) => {
     .map(([start, buckets]) => ({ interval, from: start * bucket, to: (start + buckets) * bucket }));
 });
 
-describe('planRequests', () => {
+describe('splitQuery', () => {
   it('returns legal, aligned, ordered requests that cover the range exactly once with the fewest calls', () => {
     fc.assert(
       fc.property(rangeArbitrary, ({ interval, from, to }) => {
-        const requests = planRequests({ ...base, interval, from, to }, { now: NOW });
+        const requests = splitQuery({ ...base, interval, from, to }, { now: NOW });
         const bucket = INTERVAL_MS[interval];
         const { maxRangeMs } = INTERVAL_LIMITS[interval];
 
@@ -58,7 +58,7 @@ describe('planRequests', () => {
   it('passes metrics, dimensions and filters through to every request', () => {
     const filters = { 'country.code': ['BR', 'DE'] };
     const from = Date.UTC(2025, 5, 14);
-    const requests = planRequests(
+    const requests = splitQuery(
       { interval: '1m', from, to: from + 13 * TIME.HOUR, metrics: ['sessions'], filters },
       { now: NOW },
     );
@@ -72,11 +72,11 @@ describe('planRequests', () => {
 
   it('returns no requests for an empty range', () => {
     const at = Date.UTC(2025, 5, 15, 12);
-    expect(planRequests({ ...base, interval: '1h', from: at, to: at }, { now: NOW })).toEqual([]);
+    expect(splitQuery({ ...base, interval: '1h', from: at, to: at }, { now: NOW })).toEqual([]);
   });
 
   it('sends one request for an unlimited interval however long the range', () => {
-    const requests = planRequests(
+    const requests = splitQuery(
       { ...base, interval: '1d', from: Date.UTC(2020, 0, 1), to: Date.UTC(2025, 0, 1) },
       { now: NOW },
     );
@@ -87,21 +87,21 @@ describe('planRequests', () => {
 
   it('lets a range reach into the future', () => {
     const from = Date.UTC(2025, 5, 15, 12);
-    const requests = planRequests({ ...base, interval: '5m', from, to: from + 12 * TIME.HOUR }, { now: NOW });
+    const requests = splitQuery({ ...base, interval: '5m', from, to: from + 12 * TIME.HOUR }, { now: NOW });
     expect(requests).toHaveLength(2);
   });
 
   it('rejects an unaligned "from" or "to" by name instead of widening the range', () => {
     const from = Date.UTC(2025, 5, 15, 10);
     const unalignedFrom = () =>
-      planRequests(
+      splitQuery(
         { ...base, interval: '1h', from: from + TIME.MINUTE, to: from + TIME.HOUR * 2 },
         { now: NOW },
       );
     expect(unalignedFrom).toThrow(ExportRequestInvalidError);
     expect(unalignedFrom).toThrow(/"from" .* must be aligned to the 1h interval/);
     try {
-      planRequests({ ...base, interval: '1h', from, to: from + 90 * TIME.MINUTE }, { now: NOW });
+      splitQuery({ ...base, interval: '1h', from, to: from + 90 * TIME.MINUTE }, { now: NOW });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ExportRequestInvalidError);
@@ -113,7 +113,7 @@ describe('planRequests', () => {
   it('rejects timestamps in seconds, reversed ranges and unknown intervals, naming the field', () => {
     const fieldOf = (query: ExportRequest) => {
       try {
-        planRequests(query, { now: NOW });
+        splitQuery(query, { now: NOW });
       } catch (error) {
         expect(error).toBeInstanceOf(ExportRequestInvalidError);
         return [(error as ExportRequestInvalidError).field, (error as Error).message];
@@ -138,7 +138,7 @@ describe('planRequests', () => {
   it('throws LookBackError suggesting the finest interval that still reaches that far', () => {
     const from = Date.UTC(2025, 5, 5); // ten days before NOW: beyond 1m's 7 days, within 10m's 14
     try {
-      planRequests({ ...base, interval: '1m', from, to: from + TIME.HOUR }, { now: NOW });
+      splitQuery({ ...base, interval: '1m', from, to: from + TIME.HOUR }, { now: NOW });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(LookBackError);
@@ -156,20 +156,20 @@ describe('planRequests', () => {
   it('suggests only an interval whose buckets the range lines up with', () => {
     const from = Date.UTC(2025, 5, 5, 0, 1); // beyond 1m's look-back, and not on a 10m or 30m boundary
     try {
-      planRequests({ ...base, interval: '1m', from, to: from + TIME.HOUR }, { now: NOW });
+      splitQuery({ ...base, interval: '1m', from, to: from + TIME.HOUR }, { now: NOW });
       expect.unreachable();
     } catch (error) {
       expect((error as LookBackError).suggestedInterval).toBe('1d');
     }
     const onTheHour = Date.UTC(2025, 5, 5, 1);
     expect(() =>
-      planRequests({ ...base, interval: '1m', from: onTheHour, to: onTheHour + TIME.HOUR }, { now: NOW }),
+      splitQuery({ ...base, interval: '1m', from: onTheHour, to: onTheHour + TIME.HOUR }, { now: NOW }),
     ).toThrow(/Use the 10m interval/);
   });
 
   it('suggests a daily interval when even the hourly ones do not reach back far enough', () => {
     const from = Date.UTC(2025, 4, 1);
-    expect(() => planRequests({ ...base, interval: '1h', from, to: from + TIME.DAY }, { now: NOW })).toThrow(
+    expect(() => splitQuery({ ...base, interval: '1h', from, to: from + TIME.DAY }, { now: NOW })).toThrow(
       /Use the 1d interval/,
     );
   });
@@ -183,7 +183,7 @@ describe('planRequests', () => {
           const bucket = INTERVAL_MS[interval];
           const lookBackMs = INTERVAL_LIMITS[interval].lookBackMs ?? 0;
           const from = (Math.floor((NOW - lookBackMs) / bucket) - bucketsTooOld) * bucket;
-          expect(() => planRequests({ ...base, interval, from, to: from + bucket }, { now: NOW })).toThrow(
+          expect(() => splitQuery({ ...base, interval, from, to: from + bucket }, { now: NOW })).toThrow(
             LookBackError,
           );
         },

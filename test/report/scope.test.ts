@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findContractViolation, INTERVAL_LIMITS, INTERVAL_MS, TIME } from '../../lambdas/core/contract.ts';
-import { planReport, ReportWindowError, SEGMENT_DIMENSIONS } from '../../lambdas/core/report/plan.ts';
+import { ReportWindowError, SEGMENT_DIMENSIONS, scopeReport } from '../../lambdas/core/report/scope.ts';
 import type { ExportQuery } from '../../lambdas/core/source.ts';
 
 const NOW = Date.UTC(2026, 10, 26, 6, 0);
@@ -14,7 +14,7 @@ function firstRequestViolation(query: ExportQuery, now: number) {
 
 describe('planning the report queries', () => {
   it('uses one hourly query over eight days and daily segment queries in UTC', () => {
-    const plan = planReport({ date: '2026-11-25', timeZone: 'UTC', now: NOW });
+    const plan = scopeReport({ date: '2026-11-25', timeZone: 'UTC', now: NOW });
     expect(plan.days.map((day) => day.date)).toEqual([
       '2026-11-18',
       '2026-11-19',
@@ -41,7 +41,11 @@ describe('planning the report queries', () => {
   });
 
   it('keeps the local day boundaries in a whole-hour zone with hourly queries', () => {
-    const plan = planReport({ date: '2026-10-25', timeZone: 'Europe/Berlin', now: Date.UTC(2026, 9, 26, 6) });
+    const plan = scopeReport({
+      date: '2026-10-25',
+      timeZone: 'Europe/Berlin',
+      now: Date.UTC(2026, 9, 26, 6),
+    });
     expect(plan.trendQuery.interval).toBe('1h');
     expect(plan.segmentQueries['isp.name'].interval).toBe('1h');
     expect(plan.segmentQueries['isp.name'].from).toBe(Date.UTC(2026, 9, 23, 22));
@@ -49,14 +53,14 @@ describe('planning the report queries', () => {
   });
 
   it('uses 30-minute buckets for a half-hour zone, still exact', () => {
-    const plan = planReport({ date: '2026-11-25', timeZone: 'Asia/Kolkata', now: NOW });
+    const plan = scopeReport({ date: '2026-11-25', timeZone: 'Asia/Kolkata', now: NOW });
     expect(plan.trendQuery.interval).toBe('30m');
     expect(plan.approximation).toBeNull();
     expect(plan.trendQuery.from).toBe(Date.UTC(2026, 10, 17, 18, 30));
   });
 
   it('rounds a :45 zone to the nearest 10 minutes and says by how much', () => {
-    const plan = planReport({ date: '2026-11-25', timeZone: 'Asia/Kathmandu', now: NOW });
+    const plan = scopeReport({ date: '2026-11-25', timeZone: 'Asia/Kathmandu', now: NOW });
     expect(plan.trendQuery.interval).toBe('10m');
     expect(plan.approximation).toEqual({ interval: '10m', maxShiftMs: 5 * TIME.MINUTE });
     const day = plan.windows.at(-1);
@@ -71,7 +75,7 @@ describe('planning the report queries', () => {
       'Asia/Kolkata',
       'Asia/Kathmandu',
     ]) {
-      const plan = planReport({ date: '2026-11-24', timeZone, now: NOW });
+      const plan = scopeReport({ date: '2026-11-24', timeZone, now: NOW });
       for (const query of [plan.trendQuery, ...SEGMENT_DIMENSIONS.map((d) => plan.segmentQueries[d])]) {
         expect(firstRequestViolation(query, NOW), `${timeZone} ${query.interval}`).toBeNull();
         expect(query.from % INTERVAL_MS[query.interval]).toBe(0);
@@ -82,24 +86,24 @@ describe('planning the report queries', () => {
 
   it('passes filters on to every query', () => {
     const filters = { 'country.code': ['DE'] };
-    const plan = planReport({ date: '2026-11-25', timeZone: 'UTC', now: NOW, filters });
+    const plan = scopeReport({ date: '2026-11-25', timeZone: 'UTC', now: NOW, filters });
     expect(plan.trendQuery.filters).toEqual(filters);
     expect(plan.segmentQueries['browser.name'].filters).toEqual(filters);
   });
 
   it('shortens the trailing average for a day more than a week old', () => {
-    const plan = planReport({ date: '2026-11-15', timeZone: 'UTC', now: NOW });
+    const plan = scopeReport({ date: '2026-11-15', timeZone: 'UTC', now: NOW });
     expect(plan.days.at(-1)?.date).toBe('2026-11-15');
     expect(plan.days.length).toBeLessThan(8);
     expect(plan.days[0]?.from).toBeGreaterThanOrEqual(NOW - 14 * TIME.DAY);
   });
 
   it('refuses a day beyond the hourly look-back, naming the date setting', () => {
-    expect(() => planReport({ date: '2026-11-05', timeZone: 'UTC', now: NOW })).toThrow(ReportWindowError);
-    expect(() => planReport({ date: '2026-11-05', timeZone: 'UTC', now: NOW })).toThrow(/^date: .*14 days/);
+    expect(() => scopeReport({ date: '2026-11-05', timeZone: 'UTC', now: NOW })).toThrow(ReportWindowError);
+    expect(() => scopeReport({ date: '2026-11-05', timeZone: 'UTC', now: NOW })).toThrow(/^date: .*14 days/);
   });
 
   it('refuses a day that has not ended yet', () => {
-    expect(() => planReport({ date: '2026-11-26', timeZone: 'UTC', now: NOW })).toThrow(/has not ended yet/);
+    expect(() => scopeReport({ date: '2026-11-26', timeZone: 'UTC', now: NOW })).toThrow(/has not ended yet/);
   });
 });

@@ -8,7 +8,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { incompleteUploadWarning } from '../../lambdas/core/lake/s3-lifecycle.ts';
+import { incompleteUploadWarning } from '../../lambdas/adapters/s3-lifecycle.ts';
 import { type RunningMoto, startMoto } from '../support/moto.ts';
 
 let moto: RunningMoto;

@@ -11,7 +11,7 @@ import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import secretsManager from '@middy/secrets-manager';
 import { clearCache, getInternal } from '@middy/util';
 import type { Context } from 'aws-lambda';
-import { ExportClient, type ExportClientEvent, type ExportClientStats } from '../core/client/index.ts';
+import { ExportClient, type ExportClientEvent, type ExportClientStats } from '../adapters/peer5-api/index.ts';
 import { SettingsError } from '../core/config.ts';
 import type { LakeEvent, RunResult } from '../core/lake/run.ts';
 import type { TokenProvider } from '../core/source.ts';

@@ -4,7 +4,7 @@
  * words plus server text that the client has already redacted, and `cause` is only ever one of
  * these errors or a caller's own abort reason.
  */
-import type { ExportRequest, Interval } from '../contract.ts';
+import type { ExportRequest, Interval } from './contract.ts';
 
 export interface ExportApiErrorOptions {
   /** HTTP status of the response that failed, when there was one. */

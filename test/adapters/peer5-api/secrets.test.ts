@@ -22,10 +22,10 @@ import {
   ExportTimeoutError,
   ExportTruncatedError,
   LookBackError,
-} from '../../lambdas/core/client/index.ts';
-import { type ExportRequest, TIME } from '../../lambdas/core/contract.ts';
-import { ApiTokenError, tokenOfSecret } from '../../lambdas/core/token.ts';
-import { type RunningSimulator, type SimulatorFault, startSimulator } from '../../simulator/index.ts';
+} from '../../../lambdas/adapters/peer5-api/index.ts';
+import { type ExportRequest, TIME } from '../../../lambdas/core/contract.ts';
+import { ApiTokenError, tokenOfSecret } from '../../../lambdas/core/token.ts';
+import { type RunningSimulator, type SimulatorFault, startSimulator } from '../../../simulator/index.ts';
 import { expectNoSecret, failure } from './helpers.ts';
 
 const SECRET = 'tok-SECRET-4f9c2e1d7b';

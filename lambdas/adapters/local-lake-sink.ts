@@ -15,8 +15,8 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { TIME } from '../contract.ts';
-import { checkLakeKey, type LakeListOptions, type LakeObjectInfo, type LakeSink } from './sink.ts';
+import { TIME } from '../core/contract.ts';
+import { checkLakeKey, type LakeListOptions, type LakeObjectInfo, type LakeSink } from '../core/lake/sink.ts';
 
 /** The hidden folder under the lake's root where writes are staged until they are renamed. */
 export const STAGING_FOLDER = '.staging';

@@ -18,9 +18,9 @@ import {
   ExportServerError,
   ExportTimeoutError,
   ExportTruncatedError,
-} from '../../lambdas/core/client/index.ts';
-import { type ExportRequest, TIME } from '../../lambdas/core/contract.ts';
-import { type RunningSimulator, type SimulatorFault, startSimulator } from '../../simulator/index.ts';
+} from '../../../lambdas/adapters/peer5-api/index.ts';
+import { type ExportRequest, TIME } from '../../../lambdas/core/contract.ts';
+import { type RunningSimulator, type SimulatorFault, startSimulator } from '../../../simulator/index.ts';
 import { collect, expectNoSecret, failure } from './helpers.ts';
 
 const NOW = Date.UTC(2025, 5, 15, 12, 30);

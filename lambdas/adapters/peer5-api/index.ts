@@ -1,12 +1,11 @@
+export * from '../../core/export-errors.ts';
 export { backoffDelay, parseRetryAfter } from './backoff.ts';
 export {
   CLIENT_DEFAULTS,
-  DEFAULT_BASE_URL,
   ExportClient,
   type ExportClientEvent,
   type ExportClientOptions,
   type ExportClientStats,
   type ExportErrorSummary,
 } from './client.ts';
-export * from './errors.ts';
 export { RowChecker, responseColumns } from './rows.ts';
