@@ -28,6 +28,25 @@ export function esbuildTargetOf(runtime: lambda.Runtime): string {
 
 export const LAMBDA_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 
+/** What a function gets unless its construct says otherwise (the report check needs less memory). */
+export const FUNCTION_MEMORY_MB = 1024;
+export const FUNCTION_TIMEOUT = Duration.minutes(5);
+export const REPORT_CHECK_MEMORY_MB = 256;
+
+/**
+ * How long each function may run. An hourly export stops long before the next one is due (what
+ * it deferred, a later run catches up); the daily export and the backfill take Lambda's maximum of
+ * 15 minutes (a backfill that needs more says `invokeAgain`); the report reads one day and sends
+ * one email; the check reads one metric back.
+ */
+export const RUN_TIMEOUT = {
+  hourlyExport: Duration.minutes(10),
+  dailyExport: Duration.minutes(15),
+  backfill: Duration.minutes(15),
+  dailyReport: Duration.minutes(5),
+  reportCheck: Duration.minutes(1),
+} as const;
+
 /** How long before its timeout a handler stops starting new work and returns cleanly. */
 export const HANDLER_DEADLINE_MARGIN = Duration.millis(DEFAULT_DEADLINE_MARGIN_MS);
 
@@ -67,8 +86,33 @@ export const SECURE_TOPIC_PROPS = {
 /** Scheduler retries only failed deliveries (throttling, service errors), not function errors. */
 export const SCHEDULE_RETRY_ATTEMPTS = 5;
 
+/**
+ * How long Scheduler keeps trying to deliver a schedule's event before it sends it to the failure
+ * queue. An hourly export or a report check delivered more than an hour late has been overtaken
+ * (by the next export, or by the alarm it was meant to feed); a daily export or report is still
+ * worth running six hours late.
+ */
+export const SCHEDULE_MAX_EVENT_AGE = {
+  hourlyExport: Duration.hours(1),
+  dailyExport: Duration.hours(6),
+  dailyReport: Duration.hours(6),
+  reportCheck: Duration.hours(1),
+} as const;
+/** What a schedule gets unless it says otherwise. */
+export const DEFAULT_SCHEDULE_MAX_EVENT_AGE = Duration.hours(1);
+
 /** A failed run is retried once by Lambda's async invocation, then sent to the failure queue. */
 export const ASYNC_RETRY_ATTEMPTS = 1;
+/** Async invocations older than this (throttled, or waiting for a retry) go to the failure queue unrun. */
+export const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
+
+/**
+ * Period of the alarms on single events (a failed invocation, a message in the failure queue, a
+ * late report): short, so they fire within minutes.
+ */
+export const EVENT_ALARM_PERIOD = Duration.minutes(5);
+/** Runs keep reporting a gap for a day; an hour per datapoint is fine-grained enough. */
+export const GAP_ALARM_PERIOD = Duration.hours(1);
 
 /**
  * Scheduled runs in a row that deferred windows before the "can no longer keep up" alarm fires:

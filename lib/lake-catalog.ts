@@ -81,7 +81,9 @@ export interface LakeCatalogProps {
   readonly bucket: s3.IBucket;
   /** Key prefix of the lake inside the bucket. */
   readonly prefix: string;
+  /** One table each, and the saved queries they can answer. */
   readonly datasets: readonly DatasetDefinition[];
+  /** The Glue database the tables are created in. */
   readonly databaseName: string;
   /** Where the query-results bucket writes its server access logs. */
   readonly accessLogsBucket: s3.IBucket;

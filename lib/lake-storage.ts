@@ -25,12 +25,12 @@ export interface LakeStorageProps {
   readonly bucket?: s3.IBucket;
   /**
    * Days before a lake object expires (new bucket only).
-   * @default DEFAULT_RETENTION_DAYS
+   * @default DEFAULT_RETENTION_DAYS (730)
    */
   readonly retentionDays?: number;
   /**
    * How long a replaced version of an object is kept (new bucket only).
-   * @default 30 days
+   * @default NONCURRENT_VERSION_EXPIRATION (30 days)
    */
   readonly noncurrentVersionExpiration?: Duration;
 }

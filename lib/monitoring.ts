@@ -20,7 +20,7 @@ import {
   RUN_DIMENSION,
   SERVICE_NAME,
 } from '../lambdas/handlers/telemetry.ts';
-import { SECURE_TOPIC_PROPS } from './defaults.ts';
+import { EVENT_ALARM_PERIOD, GAP_ALARM_PERIOD, SECURE_TOPIC_PROPS } from './defaults.ts';
 
 /** The `event` field of the log lines that name a gap's dataset and range. */
 const GAP_EVENT: LakeEvent['event'] = 'gap';
@@ -93,7 +93,7 @@ export class ReporterMonitoring extends Construct {
     return this.register(
       new cloudwatch.Alarm(this, `${id}Errors`, {
         alarmDescription: `The ${label} failed. Its logs say which windows or which step; failed events are kept in the failure queue.`,
-        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        metric: fn.metricErrors({ period: EVENT_ALARM_PERIOD, statistic: cloudwatch.Stats.SUM }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -109,7 +109,7 @@ export class ReporterMonitoring extends Construct {
         alarmDescription:
           'A scheduled run could not be delivered or failed after its retries. Inspect the messages in the failure queue, then purge it.',
         metric: queue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
+          period: EVENT_ALARM_PERIOD,
           statistic: cloudwatch.Stats.MAXIMUM,
         }),
         threshold: 1,
@@ -128,7 +128,7 @@ export class ReporterMonitoring extends Construct {
     return this.register(
       new cloudwatch.Alarm(this, 'Gaps', {
         alarmDescription: `An export found lake windows that can no longer be fetched (beyond the API look-back). The log lines with event "${GAP_EVENT}" name the dataset and the range; coarser datasets may still cover it.`,
-        metric: this.reporterMetric(METRIC.gapsFound, Duration.hours(1)),
+        metric: this.reporterMetric(METRIC.gapsFound, GAP_ALARM_PERIOD),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -182,7 +182,7 @@ export class ReporterMonitoring extends Construct {
     return this.register(
       new cloudwatch.Alarm(this, 'ReportLate', {
         alarmDescription: `No daily report was sent by ${REPORT_CHECK_DELAY_MINUTES} minutes after its scheduled time (${reportTime} ${timeZone}). Check the report function's errors and logs, the DailyReport schedule and the failure queue; resend with {"date": "YYYY-MM-DD"} once fixed, which clears this alarm.`,
-        metric: this.reporterMetric(METRIC.reportsLate, Duration.minutes(5), {
+        metric: this.reporterMetric(METRIC.reportsLate, EVENT_ALARM_PERIOD, {
           statistic: cloudwatch.Stats.MINIMUM,
         }),
         threshold: 1,

@@ -4,7 +4,7 @@
  * policies), its own log group with a retention, and failed async runs sent to a queue.
  */
 import { join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
@@ -15,8 +15,11 @@ import { Construct } from 'constructs';
 import { DEADLINE_MARGIN_VARIABLE } from '../lambdas/handlers/environment.ts';
 import { POWERTOOLS_ENVIRONMENT } from '../lambdas/handlers/telemetry.ts';
 import {
+  ASYNC_MAX_EVENT_AGE,
   ASYNC_RETRY_ATTEMPTS,
   esbuildTargetOf,
+  FUNCTION_MEMORY_MB,
+  FUNCTION_TIMEOUT,
   HANDLER_DEADLINE_MARGIN,
   LAMBDA_ARCHITECTURE,
   LAMBDA_LOG_RETENTION,
@@ -49,6 +52,7 @@ export const BUNDLING: nodejs.BundlingOptions = {
 export interface ReporterFunctionProps {
   /** Handler module, relative to the repository root, e.g. `lambdas/handlers/hourly-export.ts`. */
   readonly entry: string;
+  /** Shown in the console; the role's description says it runs this. */
   readonly description: string;
   /** Product settings for the handler (see `lambdaEnvironment`). */
   readonly environment: Readonly<Record<string, string>>;
@@ -57,25 +61,25 @@ export interface ReporterFunctionProps {
   /** Failed async invocations (after Lambda's retries) are sent here. */
   readonly failureQueue: sqs.IQueue;
   /**
-   * @default Duration.minutes(5)
+   * @default FUNCTION_TIMEOUT (5 minutes)
    */
   readonly timeout?: Duration;
   /**
-   * @default 1024
+   * @default FUNCTION_MEMORY_MB (1024)
    */
   readonly memorySize?: number;
   /**
-   * @default RetentionDays.THREE_MONTHS
+   * @default LAMBDA_LOG_RETENTION (three months)
    */
   readonly logRetention?: logs.RetentionDays;
   /**
    * Retries of a failed async invocation before it goes to the failure queue.
-   * @default 1
+   * @default ASYNC_RETRY_ATTEMPTS (1)
    */
   readonly retryAttempts?: number;
   /**
    * Async events older than this are dropped to the failure queue instead of run.
-   * @default Duration.hours(6)
+   * @default ASYNC_MAX_EVENT_AGE (6 hours)
    */
   readonly maxEventAge?: Duration;
 }
@@ -87,7 +91,7 @@ export class ReporterFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ReporterFunctionProps) {
     super(scope, id);
-    const timeout = props.timeout ?? Duration.minutes(5);
+    const timeout = props.timeout ?? FUNCTION_TIMEOUT;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? LAMBDA_LOG_RETENTION,
@@ -115,7 +119,7 @@ export class ReporterFunction extends Construct {
       runtime: LAMBDA_RUNTIME,
       architecture: LAMBDA_ARCHITECTURE,
       description: props.description,
-      memorySize: props.memorySize ?? 1024,
+      memorySize: props.memorySize ?? FUNCTION_MEMORY_MB,
       timeout,
       role: this.role,
       logGroup: this.logGroup,
@@ -131,7 +135,7 @@ export class ReporterFunction extends Construct {
       },
       bundling: BUNDLING,
       retryAttempts: props.retryAttempts ?? ASYNC_RETRY_ATTEMPTS,
-      maxEventAge: props.maxEventAge ?? Duration.hours(6),
+      maxEventAge: props.maxEventAge ?? ASYNC_MAX_EVENT_AGE,
       onFailure: new destinations.SqsDestination(props.failureQueue),
     });
   }

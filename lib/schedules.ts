@@ -2,24 +2,38 @@
  * EventBridge Scheduler schedules for the handlers. All schedules share one role that may invoke
  * exactly the scheduled functions and send to the failure queue, nothing more.
  */
-import { Duration, Stack, type TimeZone } from 'aws-cdk-lib';
+import { type Duration, Stack, type TimeZone } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SCHEDULE_RETRY_ATTEMPTS } from './defaults.ts';
+import { minutesOfDay } from '../lambdas/core/config.ts';
+import { DEFAULT_SCHEDULE_MAX_EVENT_AGE, SCHEDULE_RETRY_ATTEMPTS } from './defaults.ts';
+
+/** Cron fields; unspecified fields mean "every". */
+export interface CronFields {
+  readonly minute: string;
+  /** @default '*' (every hour) */
+  readonly hour?: string;
+}
+
+/** Cron fields of an `HH:MM` time of day, or of `afterMinutes` later (past midnight wraps round). */
+export function cronAt(time: string, afterMinutes = 0): CronFields {
+  const minutes = (minutesOfDay(time) + afterMinutes) % (24 * 60);
+  return { minute: String(minutes % 60), hour: String(Math.floor(minutes / 60)) };
+}
 
 export interface RunScheduleOptions {
   readonly function: lambda.IFunction;
   readonly description: string;
-  /** Cron fields; unspecified fields mean "every". */
-  readonly cron: { readonly minute: string; readonly hour?: string };
+  readonly cron: CronFields;
+  /** The zone the cron fields are read in (Scheduler follows its daylight saving time). */
   readonly timeZone: TimeZone;
   /**
    * Deliveries older than this are given up and sent to the dead-letter queue.
-   * @default Duration.hours(1)
+   * @default DEFAULT_SCHEDULE_MAX_EVENT_AGE (1 hour)
    */
   readonly maxEventAge?: Duration;
 }
@@ -29,7 +43,7 @@ export interface ReporterSchedulesProps {
   readonly deadLetterQueue: sqs.IQueue;
   /**
    * Delivery retries per event.
-   * @default 5
+   * @default SCHEDULE_RETRY_ATTEMPTS (5)
    */
   readonly retryAttempts?: number;
 }
@@ -86,7 +100,7 @@ export class ReporterSchedules extends Construct {
         role: this.role.withoutPolicyUpdates(),
         deadLetterQueue: this.deadLetterQueue,
         retryAttempts: this.retryAttempts,
-        maxEventAge: options.maxEventAge ?? Duration.hours(1),
+        maxEventAge: options.maxEventAge ?? DEFAULT_SCHEDULE_MAX_EVENT_AGE,
         input: scheduler.ScheduleTargetInput.fromObject({
           scheduledTime: scheduler.ContextAttribute.scheduledTime,
         }),

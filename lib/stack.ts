@@ -1,53 +1,33 @@
 /**
  * peer5-reporter in one stack: the lake (S3 + Glue + Athena), the export and report functions,
  * their schedules, the alarms, and nothing that needs AWS credentials to synthesize.
+ *
+ * Every construct sits directly in the stack, under the id it had from the first release: a
+ * resource's logical ID is derived from its construct path, and a new logical ID would make
+ * CloudFormation replace the resource on the next deploy (a new log group, a new SES identity to
+ * verify). New parts get a construct of their own beside these.
  */
-import { Annotations, CfnOutput, Duration, Stack, type StackProps, TimeZone, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps, TimeZone } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ses from 'aws-cdk-lib/aws-ses';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import {
-  DAILY_FRESHNESS_ALARM_DAYS,
-  lambdaEnvironment,
-  minutesOfDay,
-  type Settings,
-  SettingsError,
-} from '../lambdas/core/config.ts';
-import { emailAddressOf } from '../lambdas/core/report/config.ts';
-import {
-  EXPORT_SETTINGS,
-  REPORT_CHECK_SETTINGS,
-  REPORT_SETTINGS,
-  RUN_KIND,
-  type RunKind,
-} from '../lambdas/handlers/environment.ts';
+import { DAILY_FRESHNESS_ALARM_DAYS, type Settings } from '../lambdas/core/config.ts';
+import { CADENCE_MS, type Cadence } from '../lambdas/core/datasets.ts';
+import { RUN_KIND, type RunKind } from '../lambdas/handlers/environment.ts';
 import { REPORT_CHECK_DELAY_MINUTES } from '../lambdas/handlers/telemetry.ts';
-import { DEFERRING_RUNS_ALARM, SECURE_QUEUE_PROPS } from './defaults.ts';
+import { DEFERRING_RUNS_ALARM, SCHEDULE_MAX_EVENT_AGE } from './defaults.ts';
+import { ExportFunction } from './export-function.ts';
+import { RunFailureQueue } from './failure-queue.ts';
 import { LakeCatalog } from './lake-catalog.ts';
 import { LakeStorage } from './lake-storage.ts';
 import { ReporterMonitoring } from './monitoring.ts';
-import {
-  lakeStatements,
-  readMetricsStatement,
-  readSecretStatement,
-  sendReportStatement,
-} from './permissions.ts';
-import { ReporterFunction } from './reporter-function.ts';
-import { ReporterSchedules } from './schedules.ts';
+import { DailyReportFunction, ReportCheckFunction, reportSenderOf } from './report-functions.ts';
+import type { ReporterFunction } from './reporter-function.ts';
+import { cronAt, ReporterSchedules } from './schedules.ts';
 
 export interface Peer5ReporterStackProps extends StackProps {
   /** Validated settings (see `settingsFromContext` / `parseSettings`). */
   readonly settings: Settings;
-}
-
-/** Bytes of settings per function: Lambda's 4 KB, less what Powertools and the runtime options take. */
-const LAMBDA_ENVIRONMENT_BUDGET = 3600;
-
-/** Cron fields of an `HH:MM` time of day, or of `afterMinutes` later (past midnight wraps round). */
-function cronAt(time: string, afterMinutes = 0): { minute: string; hour: string } {
-  const minutes = (minutesOfDay(time) + afterMinutes) % (24 * 60);
-  return { minute: String(minutes % 60), hour: String(Math.floor(minutes / 60)) };
 }
 
 /** Domains reserved for documentation (RFC 2606): mail to them never arrives. */
@@ -69,24 +49,30 @@ function warnAboutExampleAddresses(scope: Construct, settings: Settings): void {
   );
 }
 
+/** One run per cadence period: how often a scheduled export runs, and how often a window arrives. */
+function periodOf(cadence: Cadence): Duration {
+  return Duration.millis(CADENCE_MS[cadence]);
+}
+
 export class Peer5ReporterStack extends Stack {
   public readonly settings: Settings;
   public readonly storage: LakeStorage;
   public readonly catalog: LakeCatalog;
   /** Failed async runs and undeliverable schedule events. */
-  public readonly failureQueue: sqs.Queue;
-  /** Absent when no dataset has an hourly cadence. */
-  public readonly hourlyExport: ReporterFunction | undefined;
-  /** Absent when no dataset has a daily cadence. */
-  public readonly dailyExport: ReporterFunction | undefined;
-  public readonly dailyReport: ReporterFunction;
-  /** Checks, an hour after the report was due, that it was sent (the ReportLate alarm). */
-  public readonly reportCheck: ReporterFunction;
-  public readonly backfill: ReporterFunction;
-  public readonly schedules: ReporterSchedules;
-  public readonly monitoring: ReporterMonitoring;
+  public readonly failureQueue: RunFailureQueue;
   /** Created unless the settings name an existing identity (`senderIdentity`). */
   public readonly senderIdentity: ses.EmailIdentity | undefined;
+  /** Absent when no dataset has an hourly cadence. */
+  public readonly hourlyExport: ExportFunction | undefined;
+  /** Absent when no dataset has a daily cadence. */
+  public readonly dailyExport: ExportFunction | undefined;
+  /** Fills a past range of every dataset, when invoked. */
+  public readonly backfill: ExportFunction;
+  public readonly dailyReport: DailyReportFunction;
+  /** Checks, an hour after the report was due, that it was sent (the ReportLate alarm). */
+  public readonly reportCheck: ReportCheckFunction;
+  public readonly schedules: ReporterSchedules;
+  public readonly monitoring: ReporterMonitoring;
 
   constructor(scope: Construct, id: string, props: Peer5ReporterStackProps) {
     super(scope, id, {
@@ -105,7 +91,6 @@ export class Peer5ReporterStack extends Stack {
         : {}),
     });
     const bucket = this.storage.bucket;
-
     this.catalog = new LakeCatalog(this, 'Catalog', {
       bucket,
       prefix: settings.prefix,
@@ -113,159 +98,78 @@ export class Peer5ReporterStack extends Stack {
       databaseName: settings.databaseName,
       accessLogsBucket: this.storage.accessLogsBucket,
     });
+    const failureQueue = new RunFailureQueue(this, 'FailedRuns');
+    this.failureQueue = failureQueue;
 
-    this.failureQueue = new sqs.Queue(this, 'FailedRuns', SECURE_QUEUE_PROPS);
-    Validations.of(this.failureQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue: it receives schedule events Scheduler could not deliver and runs that failed after Lambda retries. Nothing consumes it automatically; an operator inspects it when the FailedRunsWaiting alarm fires, so a second-level DLQ would never receive a message.',
-    });
-
-    // The setting may carry a display name ("Reports <reports@example.com>"); SES wants the address.
-    const senderAddress = emailAddressOf(settings.sender) ?? settings.sender;
-    const identityName = settings.senderIdentity ?? senderAddress;
     this.senderIdentity = settings.senderIdentity
       ? undefined
-      : new ses.EmailIdentity(this, 'SenderIdentity', { identity: ses.Identity.email(senderAddress) });
+      : new ses.EmailIdentity(this, 'SenderIdentity', {
+          identity: ses.Identity.email(reportSenderOf(settings).address),
+        });
 
-    const readToken = () => readSecretStatement(this, settings.secretName);
-    const exportEnvironment = (datasets: Settings['datasets']) => {
-      const environment = lambdaEnvironment(
-        { ...settings, datasets, bucketName: bucket.bucketName },
-        EXPORT_SETTINGS,
-      );
-      const size = Object.entries(environment).reduce(
-        (sum, [name, value]) => sum + name.length + value.length,
-        0,
-      );
-      // Lambda refuses more than 4 KB of environment; say so at synth, not halfway through a deploy.
-      if (size > LAMBDA_ENVIRONMENT_BUDGET) {
-        throw new SettingsError([
-          {
-            setting: 'datasets',
-            message: `${datasets.length} datasets take ${size} bytes of Lambda environment; at most ${LAMBDA_ENVIRONMENT_BUDGET} fit (the limit is 4 KB). Define fewer datasets or shorter names.`,
-          },
-        ]);
-      }
-      return environment;
-    };
-    const exportFunction = (
-      functionId: string,
-      entry: string,
-      description: string,
-      datasets: Settings['datasets'],
-      timeout: Duration,
-      kind: RunKind,
-    ) =>
-      new ReporterFunction(this, functionId, {
-        entry,
-        description,
-        timeout,
-        environment: exportEnvironment(datasets),
-        statements: [readToken(), ...lakeStatements(bucket, settings.prefix, datasets, kind)],
-        failureQueue: this.failureQueue,
-      });
-
-    const hourlyDatasets = settings.datasets.filter((dataset) => dataset.cadence === 'hourly');
-    const dailyDatasets = settings.datasets.filter((dataset) => dataset.cadence === 'daily');
-
+    const exportOf = (functionId: string, kind: RunKind, datasets: Settings['datasets']) =>
+      new ExportFunction(this, functionId, { kind, settings, datasets, bucket, failureQueue });
+    const hourly = settings.datasets.filter((dataset) => dataset.cadence === 'hourly');
+    const daily = settings.datasets.filter((dataset) => dataset.cadence === 'daily');
     this.hourlyExport =
-      hourlyDatasets.length > 0
-        ? exportFunction(
-            'HourlyExport',
-            'lambdas/handlers/hourly-export.ts',
-            'peer5-reporter hourly export',
-            hourlyDatasets,
-            Duration.minutes(10),
-            RUN_KIND.hourlyExport,
-          )
-        : undefined;
-    this.dailyExport =
-      dailyDatasets.length > 0
-        ? exportFunction(
-            'DailyExport',
-            'lambdas/handlers/daily-export.ts',
-            'peer5-reporter daily export',
-            dailyDatasets,
-            Duration.minutes(15),
-            RUN_KIND.dailyExport,
-          )
-        : undefined;
-    this.backfill = exportFunction(
-      'Backfill',
-      'lambdas/handlers/backfill.ts',
-      'peer5-reporter backfill of a past range',
-      settings.datasets,
-      Duration.minutes(15),
-      RUN_KIND.backfill,
-    );
-    this.dailyReport = new ReporterFunction(this, 'DailyReport', {
-      entry: 'lambdas/handlers/daily-report.ts',
-      description: 'peer5-reporter daily report email',
-      timeout: Duration.minutes(5),
-      environment: lambdaEnvironment(settings, REPORT_SETTINGS),
-      statements: [
-        readToken(),
-        sendReportStatement(this, {
-          identity: identityName,
-          sender: senderAddress,
-          recipients: settings.recipients,
-        }),
-      ],
-      failureQueue: this.failureQueue,
-    });
-    if (this.senderIdentity) this.dailyReport.function.node.addDependency(this.senderIdentity);
-    this.reportCheck = new ReporterFunction(this, 'ReportCheck', {
-      entry: 'lambdas/handlers/report-check.ts',
-      description: 'peer5-reporter check that the daily report was sent',
-      timeout: Duration.minutes(1),
-      memorySize: 256,
-      environment: lambdaEnvironment(settings, REPORT_CHECK_SETTINGS),
-      statements: [readMetricsStatement()],
-      failureQueue: this.failureQueue,
-    });
-    Validations.of(this.reportCheck.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'cloudwatch:GetMetricData supports no resource-level permissions and no namespace condition key, so its resource must be "*". The report check only reads the ReportsSent metric back; the role can change nothing.',
-    });
+      hourly.length > 0 ? exportOf('HourlyExport', RUN_KIND.hourlyExport, hourly) : undefined;
+    this.dailyExport = daily.length > 0 ? exportOf('DailyExport', RUN_KIND.dailyExport, daily) : undefined;
+    this.backfill = exportOf('Backfill', RUN_KIND.backfill, settings.datasets);
 
+    this.dailyReport = new DailyReportFunction(this, 'DailyReport', { settings, failureQueue });
+    if (this.senderIdentity) this.dailyReport.function.node.addDependency(this.senderIdentity);
+    this.reportCheck = new ReportCheckFunction(this, 'ReportCheck', { settings, failureQueue });
+
+    this.schedules = this.scheduleRuns();
+    this.monitoring = this.watchRuns();
+    this.addOutputs();
+  }
+
+  /** The exports at their UTC times, the report and its check at theirs in the report's time zone. */
+  private scheduleRuns(): ReporterSchedules {
+    const { settings } = this;
     const utc = TimeZone.of('UTC');
-    this.schedules = new ReporterSchedules(this, 'Schedules', { deadLetterQueue: this.failureQueue });
+    const reportZone = TimeZone.of(settings.timeZone);
+    const schedules = new ReporterSchedules(this, 'Schedules', { deadLetterQueue: this.failureQueue });
     if (this.hourlyExport) {
-      this.schedules.add('HourlyExport', {
+      schedules.add('HourlyExport', {
         function: this.hourlyExport.function,
         description: `Hourly export at minute ${settings.hourlyExportMinute} of every hour (UTC)`,
         cron: { minute: String(settings.hourlyExportMinute) },
         timeZone: utc,
-        maxEventAge: Duration.hours(1),
+        maxEventAge: SCHEDULE_MAX_EVENT_AGE.hourlyExport,
       });
     }
     if (this.dailyExport) {
-      this.schedules.add('DailyExport', {
+      schedules.add('DailyExport', {
         function: this.dailyExport.function,
         description: `Daily export at ${settings.dailyExportTime} UTC`,
         cron: cronAt(settings.dailyExportTime),
         timeZone: utc,
-        maxEventAge: Duration.hours(6),
+        maxEventAge: SCHEDULE_MAX_EVENT_AGE.dailyExport,
       });
     }
-    this.schedules.add('DailyReport', {
+    schedules.add('DailyReport', {
       function: this.dailyReport.function,
       description: `Daily report at ${settings.reportTime} ${settings.timeZone}`,
       cron: cronAt(settings.reportTime),
-      timeZone: TimeZone.of(settings.timeZone),
-      maxEventAge: Duration.hours(6),
+      timeZone: reportZone,
+      maxEventAge: SCHEDULE_MAX_EVENT_AGE.dailyReport,
     });
-    this.schedules.add('ReportCheck', {
+    schedules.add('ReportCheck', {
       function: this.reportCheck.function,
       description: `Checks at ${REPORT_CHECK_DELAY_MINUTES} minutes past ${settings.reportTime} ${settings.timeZone} that the report was sent`,
       cron: cronAt(settings.reportTime, REPORT_CHECK_DELAY_MINUTES),
-      timeZone: TimeZone.of(settings.timeZone),
-      maxEventAge: Duration.hours(1),
+      timeZone: reportZone,
+      maxEventAge: SCHEDULE_MAX_EVENT_AGE.reportCheck,
     });
+    return schedules;
+  }
 
-    this.monitoring = new ReporterMonitoring(this, 'Monitoring', {
+  /** Errors of every function, the failure queue, gaps, exports falling behind, the late report, freshness. */
+  private watchRuns(): ReporterMonitoring {
+    const { settings } = this;
+    const monitoring = new ReporterMonitoring(this, 'Monitoring', {
       ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
     });
     const watched: [string, ReporterFunction | undefined, string][] = [
@@ -276,36 +180,40 @@ export class Peer5ReporterStack extends Stack {
       ['ReportCheck', this.reportCheck, 'report check'],
     ];
     for (const [alarmId, reporter, label] of watched) {
-      if (reporter) this.monitoring.watchErrors(alarmId, reporter.function, label);
+      if (reporter) monitoring.watchErrors(alarmId, reporter.function, label);
     }
-    this.monitoring.watchQueue('FailedRunsWaiting', this.failureQueue);
-    this.monitoring.watchGaps();
-    if (this.hourlyExport) {
-      this.monitoring.watchDeferrals('HourlyExport', RUN_KIND.hourlyExport, 'hourly export', {
-        period: Duration.hours(1),
-        runs: DEFERRING_RUNS_ALARM.hourly,
+    monitoring.watchQueue('FailedRunsWaiting', this.failureQueue);
+    monitoring.watchGaps();
+    // The backfill is left out: it defers routinely and is invoked again.
+    const scheduledExports: [string, ExportFunction | undefined, string, Cadence][] = [
+      ['HourlyExport', this.hourlyExport, 'hourly export', 'hourly'],
+      ['DailyExport', this.dailyExport, 'daily export', 'daily'],
+    ];
+    for (const [alarmId, reporter, label, cadence] of scheduledExports) {
+      if (!reporter) continue;
+      monitoring.watchDeferrals(alarmId, reporter.kind, label, {
+        period: periodOf(cadence),
+        runs: DEFERRING_RUNS_ALARM[cadence],
       });
     }
-    if (this.dailyExport) {
-      this.monitoring.watchDeferrals('DailyExport', RUN_KIND.dailyExport, 'daily export', {
-        period: Duration.days(1),
-        runs: DEFERRING_RUNS_ALARM.daily,
-      });
-    }
-    this.monitoring.watchReportLate(settings.timeZone, settings.reportTime);
+    monitoring.watchReportLate(settings.timeZone, settings.reportTime);
     // Hourly datasets write every hour; with daily datasets only, a window arrives once a day and
     // freshnessAlarmHours does not apply (its description says so).
-    this.monitoring.watchFreshness(
-      hourlyDatasets.length > 0
-        ? { period: Duration.hours(1), evaluationPeriods: settings.freshnessAlarmHours }
-        : { period: Duration.days(1), evaluationPeriods: DAILY_FRESHNESS_ALARM_DAYS },
+    monitoring.watchFreshness(
+      this.hourlyExport
+        ? { period: periodOf('hourly'), evaluationPeriods: settings.freshnessAlarmHours }
+        : { period: periodOf('daily'), evaluationPeriods: DAILY_FRESHNESS_ALARM_DAYS },
     );
+    return monitoring;
+  }
 
+  /** What an operator needs after the deploy: where the lake is, how to query it, what to invoke. */
+  private addOutputs(): void {
     new CfnOutput(this, 'LakeLocation', {
       description: 'Where the lake is written',
-      value: `s3://${bucket.bucketName}/${settings.prefix}/`,
+      value: `s3://${this.storage.bucket.bucketName}/${this.settings.prefix}/`,
     });
-    new CfnOutput(this, 'GlueDatabase', { value: settings.databaseName });
+    new CfnOutput(this, 'GlueDatabase', { value: this.settings.databaseName });
     new CfnOutput(this, 'AthenaWorkGroup', { value: this.catalog.workGroup.ref });
     new CfnOutput(this, 'AlarmTopic', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'FailureQueue', { value: this.failureQueue.queueUrl });

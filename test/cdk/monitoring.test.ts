@@ -1,40 +1,121 @@
 /**
- * The alarms that say a scheduled export can no longer keep up or that the report did not go out,
- * the schedule of the report check, and the warning about an alarm topic nobody listens to.
+ * The alarms: the topic they notify, failed functions, the failure queue, gaps, freshness, exports
+ * that can no longer keep up, a report that did not go out, and the warning about an alarm topic
+ * nobody listens to.
  */
-import { Template } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { RUN_KIND } from '../../lambdas/handlers/environment.ts';
-import { createApp } from '../../lib/app.ts';
 import { DEFERRING_RUNS_ALARM } from '../../lib/defaults.ts';
 import { UNSUBSCRIBED_TOPIC_WARNING } from '../../lib/monitoring.ts';
-
-// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON is untyped; the assertions pin its shape.
-type Cfn = any;
+import {
+  byType,
+  type Cfn,
+  defaultStack,
+  flatten,
+  logicalId,
+  propertiesOfType,
+  synthesized,
+  warningsOf,
+} from './synth.ts';
 
 const ADDRESSES = { sender: 'reports@acme.tv', recipients: 'ops@acme.tv' };
 
 function synth(context: Record<string, unknown>) {
-  const { stack } = createApp({ context, bundle: false });
-  const resources = Template.fromStack(stack).toJSON().Resources as Record<
-    string,
-    { Type: string; Properties: Cfn }
-  >;
-  const ofType = (type: string) =>
-    Object.entries(resources)
-      .filter(([, resource]) => resource.Type === type)
-      .map(([id, resource]): Cfn => ({ id, ...resource.Properties }));
-  return { stack, alarms: ofType('AWS::CloudWatch::Alarm'), schedules: ofType('AWS::Scheduler::Schedule') };
+  return { alarms: propertiesOfType(synthesized(context).resources, 'AWS::CloudWatch::Alarm') };
 }
 
-function warningsOf(context: Record<string, unknown>): string[] {
-  const { stack } = synth(context);
-  return stack.node
-    .findAll()
-    .flatMap((construct) => construct.node.metadata)
-    .filter((entry) => entry.type === 'aws:cdk:warning')
-    .map((entry) => String(entry.data));
-}
+describe('the alarms of the stack with every default dataset', () => {
+  const { resources, stack, template } = defaultStack();
+  const alarms = () =>
+    byType(resources, 'AWS::CloudWatch::Alarm').map(([id, alarm]): Cfn => ({ id, ...alarm.Properties }));
+
+  it('notify the alarm topic, which takes only TLS and mails the alarm address', () => {
+    const topicId = logicalId(resources, 'AWS::SNS::Topic', 'MonitoringTopic');
+    for (const alarm of alarms()) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(alarm.OKActions).toEqual([{ Ref: topicId }]);
+    }
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'alarms@example.com',
+      TopicArn: { Ref: topicId },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: [{ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }],
+      },
+    });
+  });
+
+  it('watch the errors of every function', () => {
+    const errorAlarms = alarms().filter((alarm) => alarm.MetricName === 'Errors');
+    expect(errorAlarms.map((alarm) => flatten(alarm.Dimensions[0].Value))).toEqual(
+      ['HourlyExport', 'DailyExport', 'DailyReport', 'Backfill', 'ReportCheck'].map(
+        (prefix) => `<${logicalId(resources, 'AWS::Lambda::Function', prefix)}>`,
+      ),
+    );
+    for (const alarm of errorAlarms) {
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        Threshold: 1,
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
+  it('watch the depth of the dead-letter queue', () => {
+    const depth = alarms().find((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
+    expect(depth).toMatchObject({
+      Namespace: 'AWS/SQS',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(flatten(depth?.Dimensions[0].Value)).toBe(
+      `<${logicalId(resources, 'AWS::SQS::Queue', 'FailedRuns')}.QueueName>`,
+    );
+  });
+
+  it('fire when no window was written for the configured hours, counting silence as breaching', () => {
+    const freshness = alarms().find((alarm) => alarm.MetricName === 'WindowsWritten');
+    expect(freshness).toMatchObject({
+      Namespace: 'Peer5Reporter',
+      Dimensions: [{ Name: 'service', Value: 'peer5-reporter' }],
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: 4,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('fire when a run finds windows the API no longer serves', () => {
+    expect(alarms().find((alarm) => alarm.MetricName === 'GapsFound')).toMatchObject({
+      Namespace: 'Peer5Reporter',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it("point at the gap log lines by the lake core's event field", () => {
+    const gaps = alarms().find((alarm) => alarm.MetricName === 'GapsFound');
+    expect(gaps?.AlarmDescription).toContain('The log lines with event "gap" name the dataset and the range');
+  });
+
+  it('are listed, read-only, by the monitoring construct', () => {
+    // Checked by the type checker: callers read the list but cannot add to it or empty it.
+    expectTypeOf(stack.monitoring.alarms).toEqualTypeOf<readonly cloudwatch.Alarm[]>();
+    const listed = stack.monitoring.alarms.map((alarm) =>
+      stack.getLogicalId(alarm.node.defaultChild as cloudwatch.CfnAlarm),
+    );
+    expect(listed.sort()).toEqual(
+      alarms()
+        .map((alarm) => alarm.id as string)
+        .sort(),
+    );
+  });
+});
 
 describe('the alarm on scheduled exports that keep deferring windows', () => {
   const { alarms } = synth({ ...ADDRESSES, alarmEmail: 'oncall@acme.tv' });
@@ -93,23 +174,6 @@ describe('the alarm on scheduled exports that keep deferring windows', () => {
 });
 
 describe('the alarm on a report not sent an hour after its time', () => {
-  it('checks an hour after reportTime, in the report time zone, so DST moves both together', () => {
-    const { schedules } = synth({ ...ADDRESSES, timeZone: 'America/New_York', reportTime: '07:45' });
-    const check = schedules.find((schedule) => schedule.Description.startsWith('Checks'));
-    expect(check).toMatchObject({
-      ScheduleExpression: 'cron(45 8 * * ? *)',
-      ScheduleExpressionTimezone: 'America/New_York',
-      FlexibleTimeWindow: { Mode: 'OFF' },
-    });
-    expect(JSON.parse(check.Target.Input)).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
-  });
-
-  it('wraps past midnight for a late report', () => {
-    const { schedules } = synth({ ...ADDRESSES, reportTime: '23:30' });
-    const check = schedules.find((schedule) => schedule.Description.startsWith('Checks'));
-    expect(check.ScheduleExpression).toBe('cron(30 0 * * ? *)');
-  });
-
   it('fires on the ReportsLate the check records, and keeps its state until the next datapoint', () => {
     const { alarms } = synth({ ...ADDRESSES, timeZone: 'Europe/Berlin' });
     const late = alarms.find((alarm) => alarm.MetricName === 'ReportsLate');

@@ -1,0 +1,96 @@
+/**
+ * A function that writes lake windows: the hourly export, the daily export or the backfill. It
+ * gets the export settings with its own datasets only, may read the API token, and may write only
+ * the keys of its datasets and hold only the run lease of its kind of run (see `permissions.ts`).
+ */
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { lambdaEnvironment, type Settings, SettingsError } from '../lambdas/core/config.ts';
+import { EXPORT_SETTINGS, RUN_KIND, type RunKind } from '../lambdas/handlers/environment.ts';
+import { RUN_TIMEOUT } from './defaults.ts';
+import { lakeStatements, readSecretStatement } from './permissions.ts';
+import { ReporterFunction } from './reporter-function.ts';
+
+/** Bytes of settings per function: Lambda's 4 KB, less what Powertools and the runtime options take. */
+export const LAMBDA_ENVIRONMENT_BUDGET = 3600;
+
+/** The handler of each kind of export run, what the console says it is, and how long it may run. */
+const EXPORT_RUNS = {
+  [RUN_KIND.hourlyExport]: {
+    entry: 'lambdas/handlers/hourly-export.ts',
+    description: 'peer5-reporter hourly export',
+    timeout: RUN_TIMEOUT.hourlyExport,
+  },
+  [RUN_KIND.dailyExport]: {
+    entry: 'lambdas/handlers/daily-export.ts',
+    description: 'peer5-reporter daily export',
+    timeout: RUN_TIMEOUT.dailyExport,
+  },
+  [RUN_KIND.backfill]: {
+    entry: 'lambdas/handlers/backfill.ts',
+    description: 'peer5-reporter backfill of a past range',
+    timeout: RUN_TIMEOUT.backfill,
+  },
+} as const satisfies Record<RunKind, object>;
+
+/** The export settings of `datasets`, failing the synth when they would not fit in Lambda's 4 KB. */
+function exportEnvironment(
+  settings: Settings,
+  datasets: Settings['datasets'],
+  bucket: s3.IBucket,
+): Record<string, string> {
+  const environment = lambdaEnvironment(
+    { ...settings, datasets, bucketName: bucket.bucketName },
+    EXPORT_SETTINGS,
+  );
+  const size = Object.entries(environment).reduce(
+    (sum, [name, value]) => sum + name.length + value.length,
+    0,
+  );
+  // Lambda refuses more than 4 KB of environment; say so at synth, not halfway through a deploy.
+  if (size > LAMBDA_ENVIRONMENT_BUDGET) {
+    throw new SettingsError([
+      {
+        setting: 'datasets',
+        message: `${datasets.length} datasets take ${size} bytes of Lambda environment; at most ${LAMBDA_ENVIRONMENT_BUDGET} fit (the limit is 4 KB). Define fewer datasets or shorter names.`,
+      },
+    ]);
+  }
+  return environment;
+}
+
+export interface ExportFunctionProps {
+  /** Which run it makes: picks the handler, the timeout (`RUN_TIMEOUT`) and the run lease it may hold. */
+  readonly kind: RunKind;
+  /** Validated settings; the function gets those its handler reads (`EXPORT_SETTINGS`). */
+  readonly settings: Settings;
+  /** The datasets it exports: its environment and its lake statements name these and no other. */
+  readonly datasets: Settings['datasets'];
+  /** The bucket the lake is written to, under the settings' prefix. */
+  readonly bucket: s3.IBucket;
+  /** Failed async invocations (after Lambda's retries) are sent here. */
+  readonly failureQueue: sqs.IQueue;
+}
+
+export class ExportFunction extends ReporterFunction {
+  public readonly kind: RunKind;
+  public readonly datasets: Settings['datasets'];
+
+  constructor(scope: Construct, id: string, props: ExportFunctionProps) {
+    const run = EXPORT_RUNS[props.kind];
+    super(scope, id, {
+      entry: run.entry,
+      description: run.description,
+      timeout: run.timeout,
+      environment: exportEnvironment(props.settings, props.datasets, props.bucket),
+      statements: [
+        readSecretStatement(scope, props.settings.secretName),
+        ...lakeStatements(props.bucket, props.settings.prefix, props.datasets, props.kind),
+      ],
+      failureQueue: props.failureQueue,
+    });
+    this.kind = props.kind;
+    this.datasets = props.datasets;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The functions of the daily report: the one that sends it, and the check an hour later that it
+ * was sent (which feeds the ReportLate alarm).
+ */
+import { Validations } from 'aws-cdk-lib';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { lambdaEnvironment, type Settings } from '../lambdas/core/config.ts';
+import { emailAddressOf } from '../lambdas/core/report/config.ts';
+import { REPORT_CHECK_SETTINGS, REPORT_SETTINGS } from '../lambdas/handlers/environment.ts';
+import { REPORT_CHECK_MEMORY_MB, RUN_TIMEOUT } from './defaults.ts';
+import { readMetricsStatement, readSecretStatement, sendReportStatement } from './permissions.ts';
+import { ReporterFunction } from './reporter-function.ts';
+
+export interface ReportSender {
+  /** The bare address mail is sent from: the setting may carry a display name, SES wants the address. */
+  readonly address: string;
+  /** The SES identity mail is sent through: the `senderIdentity` setting, or else the address itself. */
+  readonly identity: string;
+}
+
+export function reportSenderOf(settings: Pick<Settings, 'sender' | 'senderIdentity'>): ReportSender {
+  const address = emailAddressOf(settings.sender) ?? settings.sender;
+  return { address, identity: settings.senderIdentity ?? address };
+}
+
+export interface ReportFunctionProps {
+  /** Validated settings; the function gets those its handler reads. */
+  readonly settings: Settings;
+  /** Failed async invocations (after Lambda's retries) are sent here. */
+  readonly failureQueue: sqs.IQueue;
+}
+
+/** Sends the daily report: reads the API token, and may send only as the sender to the recipients. */
+export class DailyReportFunction extends ReporterFunction {
+  public readonly sender: ReportSender;
+
+  constructor(scope: Construct, id: string, props: ReportFunctionProps) {
+    const sender = reportSenderOf(props.settings);
+    super(scope, id, {
+      entry: 'lambdas/handlers/daily-report.ts',
+      description: 'peer5-reporter daily report email',
+      timeout: RUN_TIMEOUT.dailyReport,
+      environment: lambdaEnvironment(props.settings, REPORT_SETTINGS),
+      statements: [
+        readSecretStatement(scope, props.settings.secretName),
+        sendReportStatement(scope, {
+          identity: sender.identity,
+          sender: sender.address,
+          recipients: props.settings.recipients,
+        }),
+      ],
+      failureQueue: props.failureQueue,
+    });
+    this.sender = sender;
+  }
+}
+
+/** Checks that the report was sent by reading the ReportsSent metric back; it can change nothing. */
+export class ReportCheckFunction extends ReporterFunction {
+  constructor(scope: Construct, id: string, props: ReportFunctionProps) {
+    super(scope, id, {
+      entry: 'lambdas/handlers/report-check.ts',
+      description: 'peer5-reporter check that the daily report was sent',
+      timeout: RUN_TIMEOUT.reportCheck,
+      memorySize: REPORT_CHECK_MEMORY_MB,
+      environment: lambdaEnvironment(props.settings, REPORT_CHECK_SETTINGS),
+      statements: [readMetricsStatement()],
+      failureQueue: props.failureQueue,
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudwatch:GetMetricData supports no resource-level permissions and no namespace condition key, so its resource must be "*". The report check only reads the ReportsSent metric back; the role can change nothing.',
+    });
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The report function's right to send mail, and the sender it derives from the settings.
+ */
+import { describe, expect, it } from 'vitest';
+import { reportSenderOf } from '../../lib/report-functions.ts';
+import { defaultStack, statementsOfRole, summarize } from './synth.ts';
+
+describe('the report functions of the stack with every default dataset', () => {
+  const { resources } = defaultStack();
+
+  it('let the report send only as the sender, through its identity and the recipients in the sandbox', () => {
+    const statements = summarize(statementsOfRole(resources, 'DailyReportRole'));
+    const identity = (address: string) =>
+      `arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/${address}`;
+    expect(statements.map((statement) => statement.sid)).toEqual([
+      'WriteOwnLogs',
+      'ReadApiToken',
+      'SendReport',
+      undefined,
+    ]);
+    expect(statements[2]).toEqual({
+      sid: 'SendReport',
+      actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+      resources: [identity('reports@example.com'), identity('ops@example.com'), identity('cto@example.com')],
+      condition: { StringEquals: { 'ses:FromAddress': 'reports@example.com' } },
+    });
+  });
+});
+
+describe('the report sender', () => {
+  it('sends from the bare address of a sender with a display name', () => {
+    expect(reportSenderOf({ sender: 'Peer5 Reports <reports@acme.tv>' })).toEqual({
+      address: 'reports@acme.tv',
+      identity: 'reports@acme.tv',
+    });
+  });
+
+  it('sends through the senderIdentity setting when there is one', () => {
+    expect(reportSenderOf({ sender: 'reports@acme.tv', senderIdentity: 'acme.tv' })).toEqual({
+      address: 'reports@acme.tv',
+      identity: 'acme.tv',
+    });
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * What every function of the stack shares: the runtime, its own log group, the settings its handler
+ * reads, the deadline margin, and failed async runs sent to the failure queue.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  DEADLINE_MARGIN_VARIABLE,
+  DEFAULT_DEADLINE_MARGIN_MS,
+  EXPORT_SETTINGS,
+  REPORT_CHECK_SETTINGS,
+  REPORT_SETTINGS,
+} from '../../lambdas/handlers/environment.ts';
+import { byType, defaultStack, flatten, logicalId, type Resource } from './synth.ts';
+
+describe('the functions of the stack with every default dataset', () => {
+  const { resources } = defaultStack();
+
+  it('run on the newest Node.js runtime on arm64 with their own log group and a retention', () => {
+    const functions = byType(resources, 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(5);
+    for (const [, fn] of functions) {
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.LoggingConfig.LogFormat).toBe('JSON');
+      const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref as string;
+      expect((resources[logGroupId] as Resource).Properties.RetentionInDays).toBe(90);
+    }
+  });
+
+  it('get exactly the settings their handler reads', () => {
+    const variables = (prefix: string) =>
+      Object.keys(
+        (resources[logicalId(resources, 'AWS::Lambda::Function', prefix)] as Resource).Properties.Environment
+          .Variables,
+      ).filter((name) => name.startsWith('PEER5_') && name !== DEADLINE_MARGIN_VARIABLE);
+    const names = (settingNames: readonly string[]) =>
+      settingNames.map((name) => `PEER5_${name.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`);
+    expect(variables('HourlyExport')).toEqual(names(EXPORT_SETTINGS));
+    expect(variables('Backfill')).toEqual(names(EXPORT_SETTINGS));
+    expect(variables('DailyReport')).toEqual(names(REPORT_SETTINGS));
+    expect(variables('ReportCheck')).toEqual(names(REPORT_CHECK_SETTINGS));
+    const hourlyDatasets = JSON.parse(
+      (resources[logicalId(resources, 'AWS::Lambda::Function', 'HourlyExport')] as Resource).Properties
+        .Environment.Variables.PEER5_DATASETS,
+    ) as { cadence: string }[];
+    expect(hourlyDatasets.every((dataset) => dataset.cadence === 'hourly')).toBe(true);
+  });
+
+  it("leave the handlers' default deadline margin before the timeout", () => {
+    for (const [id, fn] of byType(resources, 'AWS::Lambda::Function')) {
+      expect(fn.Properties.Environment.Variables[DEADLINE_MARGIN_VARIABLE], id).toBe(
+        String(DEFAULT_DEADLINE_MARGIN_MS),
+      );
+    }
+  });
+
+  it('send failed async runs of every function to the same queue after one retry', () => {
+    const queueId = logicalId(resources, 'AWS::SQS::Queue', 'FailedRuns');
+    const configs = byType(resources, 'AWS::Lambda::EventInvokeConfig');
+    expect(configs).toHaveLength(5);
+    for (const [, config] of configs) {
+      expect(config.Properties.MaximumRetryAttempts).toBe(1);
+      expect(flatten(config.Properties.DestinationConfig.OnFailure.Destination)).toBe(`<${queueId}.Arn>`);
+    }
+  });
+});
