@@ -10,17 +10,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { DEFAULT_RETENTION_DAYS, type Settings } from '../../lambdas/core/config.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
-import {
-  columnsOf,
-  type DatasetDefinition,
-  LAKE_EPOCH,
-  objectKey,
-  partitionKeysOf,
-  partitionValuesOf,
-  windowAt,
-} from '../../lambdas/core/datasets.ts';
+import { columnsOf, type DatasetDefinition, LAKE_EPOCH, windowAt } from '../../lambdas/core/datasets.ts';
 import { LAKE_SERDE_LIBRARY, LakeCsvEncoder } from '../../lambdas/core/lake/csv.ts';
 import { provisionalMarkerKey, runLeaseKey } from '../../lambdas/core/lake/keys.ts';
+import { objectKey, partitionKeysOf, partitionValuesOf } from '../../lambdas/core/lake/layout.ts';
 import {
   DEADLINE_MARGIN_VARIABLE,
   DEFAULT_DEADLINE_MARGIN_MS,
