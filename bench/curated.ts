@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { LocalLakeSink } from '../lambdas/adapters/local-lake-sink.ts';
 import { TIME } from '../lambdas/core/contract.ts';
 import { CuratedDay, curatedParquetChunks } from '../lambdas/core/curated/index.ts';
-import { tablePrefix } from '../lambdas/core/datasets.ts';
+import { tablePrefix } from '../lambdas/core/lake/layout.ts';
 import { readLakeCsv } from '../lambdas/core/lake/read.ts';
 import { startSimulator } from '../simulator/index.ts';
 import { BENCH_DATASET, type CaseResult, type CaseSettings } from './settings.ts';

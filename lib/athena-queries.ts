@@ -3,7 +3,8 @@
  * names come from the writer's `columnName`, table names from the dataset definitions.
  */
 import type { Dimension } from '../lambdas/core/contract.ts';
-import { columnName, type DatasetDefinition, partitionKeysOf } from '../lambdas/core/datasets.ts';
+import { columnName, type DatasetDefinition } from '../lambdas/core/datasets.ts';
+import { partitionKeysOf } from '../lambdas/core/lake/layout.ts';
 import { OFFLOAD_METRICS } from '../lambdas/core/report/scope.ts';
 
 export interface SavedQuery {

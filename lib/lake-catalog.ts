@@ -8,34 +8,15 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import {
-  columnsOf,
-  type DatasetDefinition,
-  LAKE_EPOCH,
-  type PartitionKey,
-  partitionKeysOf,
-  storageLocationTemplate,
-  tablePrefix,
-} from '../lambdas/core/datasets.ts';
+import { columnsOf, type DatasetDefinition } from '../lambdas/core/datasets.ts';
 import {
   LAKE_SERDE_LIBRARY,
   LAKE_SERDE_PARAMETERS,
   LAKE_TABLE_PARAMETERS,
 } from '../lambdas/core/lake/csv.ts';
+import { RAW_TABLES } from '../lambdas/core/lake/layout.ts';
 import { savedQueries } from './athena-queries.ts';
 import { INCOMPLETE_UPLOAD_EXPIRATION, QUERY_RESULTS_EXPIRATION, SECURE_BUCKET_PROPS } from './defaults.ts';
-
-/** Partition projection per partition key: Athena computes partitions instead of listing them. */
-const PROJECTION: Record<PartitionKey['name'], Record<string, string>> = {
-  dt: {
-    type: 'date',
-    format: 'yyyy-MM-dd',
-    range: `${LAKE_EPOCH},NOW`,
-    interval: '1',
-    'interval.unit': 'DAYS',
-  },
-  hour: { type: 'integer', range: '0,23', digits: '2' },
-};
 
 /** The Glue `TableInput` of a dataset's table over `s3://<bucket>/<prefix>/<dataset>/`. */
 export function tableInputOf(
@@ -43,15 +24,6 @@ export function tableInputOf(
   location: { readonly bucketName: string; readonly prefix: string },
 ): glue.CfnTable.TableInputProperty {
   const bucketUrl = `s3://${location.bucketName}`;
-  const partitionKeys = partitionKeysOf(dataset);
-  const projection = Object.fromEntries(
-    partitionKeys.flatMap((key) =>
-      Object.entries(PROJECTION[key.name]).map(([property, value]) => [
-        `projection.${key.name}.${property}`,
-        value,
-      ]),
-    ),
-  );
   return {
     name: dataset.name,
     description: dataset.description || `Peer5 export ${dataset.name}`,
@@ -60,13 +32,12 @@ export function tableInputOf(
       classification: 'csv',
       compressionType: 'gzip',
       ...LAKE_TABLE_PARAMETERS,
-      'projection.enabled': 'true',
-      ...projection,
-      'storage.location.template': storageLocationTemplate(bucketUrl, location.prefix, dataset),
+      // Partition projection: Athena computes the partitions from the layout instead of listing them.
+      ...RAW_TABLES.projectionParameters(bucketUrl, location.prefix, dataset),
     },
-    partitionKeys: partitionKeys.map((key) => ({ name: key.name, type: key.type })),
+    partitionKeys: RAW_TABLES.partitionKeysOf(dataset).map((key) => ({ name: key.name, type: key.type })),
     storageDescriptor: {
-      location: `${bucketUrl}/${tablePrefix(location.prefix, dataset)}`,
+      location: `${bucketUrl}/${RAW_TABLES.tablePrefix(location.prefix, dataset)}`,
       inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
       outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
       compressed: true,

@@ -7,8 +7,9 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { type DatasetDefinition, objectKey, windowAt } from '../lambdas/core/datasets.ts';
+import { type DatasetDefinition, windowAt } from '../lambdas/core/datasets.ts';
 import { provisionalMarkerKey, runLeaseKey } from '../lambdas/core/lake/keys.ts';
+import { objectKey } from '../lambdas/core/lake/layout.ts';
 import type { RunKind } from '../lambdas/handlers/environment.ts';
 import { keyPattern } from './key-patterns.ts';
 

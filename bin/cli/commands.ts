@@ -7,6 +7,7 @@
 import { incompleteUploadWarning } from '../../lambdas/adapters/s3-lifecycle.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { CADENCES, type Cadence, type DatasetDefinition } from '../../lambdas/core/datasets.ts';
+import { CALENDAR_DATE, parseCalendarDate } from '../../lambdas/core/dates.ts';
 import { describePlan, planBackfill, planRun, type RunPlan } from '../../lambdas/core/lake/plan.ts';
 import { executePlan, type RunProgress, type RunResult } from '../../lambdas/core/lake/run.ts';
 import { readLakeState } from '../../lambdas/core/lake/state.ts';
@@ -497,8 +498,8 @@ const report: Command = {
     const { values, positionals } = parseFlags(argv, this.flags);
     noPositionals(positionals, 'report');
     const date = stringFlag(values, 'date');
-    if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) {
-      throw new UsageError(`--date must be a day in YYYY-MM-DD form; got ${JSON.stringify(date)}`);
+    if (date !== undefined && parseCalendarDate(date) === null) {
+      throw new UsageError(`--date must be ${CALENDAR_DATE}; got ${JSON.stringify(date)}`);
     }
     return await withRuntime(
       values,

@@ -16,8 +16,8 @@ import {
 import { LAKE_EPOCH_MS, LAKE_EPOCH_RULE } from '../../lambdas/core/datasets.ts';
 import { withDatasetsFile } from '../../lambdas/core/datasets-file.ts';
 import { parseInstant } from '../../lambdas/core/dates.ts';
-import { type LakeLocation, LakeUrlError, parseLakeUrl } from '../../lambdas/core/lake/sink.ts';
 import { withFlagSuggestion } from '../../lambdas/core/spelling.ts';
+import { type LakeLocation, LakeUrlError, parseLakeUrl } from './lake-url.ts';
 
 /** Exit codes a script can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, gaps: 3 } as const;

@@ -13,13 +13,8 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import {
-  type ColumnType,
-  columnsOf,
-  type DatasetDefinition,
-  partitionKeysOf,
-  tablePrefix,
-} from '../../lambdas/core/datasets.ts';
+import { type ColumnType, columnsOf, type DatasetDefinition } from '../../lambdas/core/datasets.ts';
+import { partitionKeysOf, RAW_TABLES, tablePrefix } from '../../lambdas/core/lake/layout.ts';
 import { sqlString } from './athena-formats.ts';
 import { athenaSessionSql } from './athena-functions.ts';
 import { rewriteAthenaTree } from './athena-rewrite.ts';
@@ -57,7 +52,7 @@ export function viewSql(
     );
     return `CREATE OR REPLACE VIEW ${table} AS SELECT ${nulls.join(', ')} WHERE false`;
   }
-  const glob = path.join(folder, ...partitions.map(() => '*'), '*.csv.gz');
+  const glob = path.join(folder, RAW_TABLES.objectGlob(dataset));
   const columnSpec = columns
     .map((c) => `${sqlString(c.name)}: ${sqlString(DUCKDB_TYPES[c.type])}`)
     .join(', ');

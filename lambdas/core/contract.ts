@@ -2,6 +2,8 @@
  * The Peer5 `/export` contract, as data. The simulator, the client's validation and the query splitter
  * all read these tables, so a rule is written once.
  */
+import { z } from 'zod';
+import { isoTime } from './dates.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -67,7 +69,16 @@ export const MAX_DIMENSIONS = 2;
 /** Timestamps below this are taken to be seconds, not milliseconds. */
 export const MIN_MILLISECOND_TIMESTAMP = 1e11;
 
-export type Filters = Partial<Record<Dimension, readonly string[]>>;
+/**
+ * Filters narrow an export to some values of some dimensions: keys from DIMENSIONS, each with a
+ * non-empty list of exact values. One schema for the API request, a dataset's definition and the
+ * report's settings.
+ */
+export const filtersSchema = z.partialRecord(
+  z.enum(DIMENSIONS),
+  z.array(z.string()).min(1, 'each filter needs at least one value').readonly(),
+);
+export type Filters = z.infer<typeof filtersSchema>;
 
 export type ExportFormat = 'json' | 'csv';
 
@@ -111,9 +122,20 @@ function describeDuration(ms: number): string {
   return `${ms / MINUTE} minutes`;
 }
 
-function checkTimestamp(field: 'from' | 'to', value: unknown, interval: Interval): ContractViolation | null {
+/**
+ * The rule of `from` and `to`: an integer count of milliseconds (not seconds), aligned to the
+ * interval since the Unix epoch. Null when `value` keeps it.
+ */
+export function findTimestampViolation(
+  field: 'from' | 'to',
+  value: unknown,
+  interval: Interval,
+): ContractViolation | null {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    return { field, message: `"${field}" must be an integer timestamp in milliseconds` };
+    return {
+      field,
+      message: `"${field}" must be an integer timestamp in milliseconds; got ${String(value)}`,
+    };
   }
   if (value < MIN_MILLISECOND_TIMESTAMP) {
     return {
@@ -125,10 +147,20 @@ function checkTimestamp(field: 'from' | 'to', value: unknown, interval: Interval
   if (value % bucket !== 0) {
     return {
       field,
-      message: `"${field}" must be a multiple of the ${interval} interval (${bucket} ms) since the Unix epoch`,
+      message: `"${field}" must be a multiple of the ${interval} interval (${bucket} ms) since the Unix epoch; got ${isoTime(value)}`,
     };
   }
   return null;
+}
+
+/** The rule of `interval`: one the API knows. Null when `value` keeps it. */
+export function findIntervalViolation(value: unknown): ContractViolation | null {
+  return isInterval(value)
+    ? null
+    : {
+        field: 'interval',
+        message: `"interval" must be one of ${INTERVALS.join(', ')}; got ${JSON.stringify(value)}`,
+      };
 }
 
 function checkNameList(
@@ -158,24 +190,23 @@ function checkNameList(
 
 function checkFilters(value: unknown): ContractViolation | null {
   if (value === undefined) return null;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { field: 'filters', message: '"filters" must be an object' };
+  const result = filtersSchema.safeParse(value);
+  if (result.success) return null;
+  // The API's words for the schema's first complaint.
+  const [issue] = result.error.issues;
+  if (issue?.code === 'unrecognized_keys') {
+    const key = String(issue.keys[0]);
+    return {
+      field: `filters.${key}`,
+      message: `"filters" has unknown key ${JSON.stringify(key)}; allowed: ${DIMENSIONS.join(', ')}`,
+    };
   }
-  for (const [key, values] of Object.entries(value)) {
-    if (!isDimension(key)) {
-      return {
-        field: `filters.${key}`,
-        message: `"filters" has unknown key ${JSON.stringify(key)}; allowed: ${DIMENSIONS.join(', ')}`,
-      };
-    }
-    if (!Array.isArray(values) || values.length === 0 || values.some((v) => typeof v !== 'string')) {
-      return {
-        field: `filters.${key}`,
-        message: `"filters.${key}" must be a non-empty array of strings`,
-      };
-    }
-  }
-  return null;
+  const key = issue?.path[0];
+  if (key === undefined) return { field: 'filters', message: '"filters" must be an object' };
+  return {
+    field: `filters.${String(key)}`,
+    message: `"filters.${String(key)}" must be a non-empty array of strings`,
+  };
 }
 
 /**
@@ -188,15 +219,10 @@ export function findContractViolation(body: unknown, now: number): ContractViola
   }
   const request = body as Record<string, unknown>;
   const { interval } = request;
-  if (!isInterval(interval)) {
-    return {
-      field: 'interval',
-      message: `"interval" must be one of ${INTERVALS.join(', ')}; got ${JSON.stringify(interval)}`,
-    };
-  }
-  const fromViolation = checkTimestamp('from', request.from, interval);
+  if (!isInterval(interval)) return findIntervalViolation(interval);
+  const fromViolation = findTimestampViolation('from', request.from, interval);
   if (fromViolation) return fromViolation;
-  const toViolation = checkTimestamp('to', request.to, interval);
+  const toViolation = findTimestampViolation('to', request.to, interval);
   if (toViolation) return toViolation;
   const from = request.from as number;
   const to = request.to as number;

@@ -1,6 +1,7 @@
 /**
  * A dataset is one named export definition. The same definition drives the API request, the CSV
- * header, the S3 layout and the Glue table, so everything about a dataset is derived from here.
+ * header, the S3 layout (lake/layout.ts) and the Glue table, so everything about a dataset is
+ * derived from here.
  */
 import { z } from 'zod';
 import {
@@ -8,6 +9,7 @@ import {
   type Dimension,
   type ExportRequest,
   type Filters,
+  filtersSchema,
   INTERVAL_MS,
   type Interval,
   MAX_DIMENSIONS,
@@ -15,6 +17,7 @@ import {
   type Metric,
   TIME,
 } from './contract.ts';
+import { parseInstant } from './dates.ts';
 
 export const CADENCES = ['hourly', 'daily'] as const;
 export type Cadence = (typeof CADENCES)[number];
@@ -55,9 +58,7 @@ export const datasetSchema = z
       .max(MAX_DIMENSIONS, `allows at most ${MAX_DIMENSIONS} dimensions (an API limit)`)
       .refine(distinct, 'must not list a dimension twice')
       .default([]),
-    filters: z
-      .partialRecord(z.enum(DIMENSIONS), z.array(z.string()).min(1, 'each filter needs at least one value'))
-      .optional(),
+    filters: filtersSchema.optional(),
     cadence: z.enum(CADENCES),
   })
   // A misspelt key ("filter", "dimension") must fail, not quietly export an unsplit total.
@@ -190,21 +191,7 @@ export function columnsOf(dataset: DatasetDefinition): Column[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Windows and the S3 layout.
-
-export interface PartitionKey {
-  readonly name: 'dt' | 'hour';
-  readonly type: 'string';
-}
-
-export function partitionKeysOf(dataset: DatasetDefinition): PartitionKey[] {
-  return dataset.cadence === 'hourly'
-    ? [
-        { name: 'dt', type: 'string' },
-        { name: 'hour', type: 'string' },
-      ]
-    : [{ name: 'dt', type: 'string' }];
-}
+// Windows. Where a window's object lives is the lake's layout (lake/layout.ts).
 
 /**
  * The first UTC day (`dt`) the lake holds. Athena's partition projection offers days from here on,
@@ -216,7 +203,7 @@ export function partitionKeysOf(dataset: DatasetDefinition): PartitionKey[] {
 export const LAKE_EPOCH = '2015-01-01';
 
 /** `LAKE_EPOCH` as epoch milliseconds (its midnight UTC). */
-export const LAKE_EPOCH_MS = Date.parse(`${LAKE_EPOCH}T00:00:00Z`);
+export const LAKE_EPOCH_MS = parseInstant(LAKE_EPOCH) as number;
 
 /** The rule a moment before `LAKE_EPOCH` breaks, as messages put it. */
 export const LAKE_EPOCH_RULE = `must be on or after ${LAKE_EPOCH}, the first day the lake's tables show`;
@@ -238,49 +225,6 @@ export function windowAt(dataset: DatasetDefinition, start: number): Window {
     );
   }
   return { dataset, start, end: start + length };
-}
-
-/** The Hive partition values of a window, taken from its UTC start. */
-export function partitionValuesOf(window: Window): Record<string, string> {
-  const iso = new Date(window.start).toISOString();
-  const dt = iso.slice(0, 10);
-  return window.dataset.cadence === 'hourly' ? { dt, hour: iso.slice(11, 13) } : { dt };
-}
-
-/** A key (or folder) under the lake prefix, joined the same way as every table's keys. */
-export function lakeKey(prefix: string, rest: string): string {
-  const trimmed = prefix.replace(/^\/+|\/+$/g, '');
-  return trimmed === '' ? rest : `${trimmed}/${rest}`;
-}
-
-/** Folder of a dataset's table in the lake: `<prefix>/<dataset>/`. */
-export function tablePrefix(prefix: string, dataset: DatasetDefinition): string {
-  return `${lakeKey(prefix, dataset.name)}/`;
-}
-
-/** Deterministic object key of a window; a re-run writes the same key. */
-export function objectKey(prefix: string, window: Window): string {
-  const values = partitionValuesOf(window);
-  const folders = partitionKeysOf(window.dataset)
-    .map((key) => `${key.name}=${values[key.name]}`)
-    .join('/');
-  const stamp = window.dataset.cadence === 'hourly' ? `${values.dt}T${values.hour}` : values.dt;
-  return `${tablePrefix(prefix, window.dataset)}${folders}/${window.dataset.name}_${stamp}.csv.gz`;
-}
-
-/**
- * The Athena `storage.location.template` for a dataset, with `${key}` placeholders that match
- * `objectKey`'s folders exactly.
- */
-export function storageLocationTemplate(
-  bucketUrl: string,
-  prefix: string,
-  dataset: DatasetDefinition,
-): string {
-  const folders = partitionKeysOf(dataset)
-    .map((key) => `${key.name}=\${${key.name}}`)
-    .join('/');
-  return `${bucketUrl.replace(/\/+$/, '')}/${tablePrefix(prefix, dataset)}${folders}/`;
 }
 
 /** The API request that fetches [from, to) of a dataset. */

@@ -10,8 +10,19 @@ export interface CalendarDate {
   readonly day: number;
 }
 
-const INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-](\d{2}):?(\d{2})))?$/i;
+/**
+ * The form of a calendar date, `YYYY-MM-DD`, as a regex source with the year, month and day
+ * captured. Whether the day exists is checked apart (`parseCalendarDate`).
+ */
+export const CALENDAR_DATE_FORM = String.raw`(\d{4})-(\d{2})-(\d{2})`;
+
+/** What a calendar date looks like, as messages put it ("must be ...", "... is not ..."). */
+export const CALENDAR_DATE = 'a calendar date in the form YYYY-MM-DD';
+
+const INSTANT = new RegExp(
+  String.raw`^${CALENDAR_DATE_FORM}(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-](\d{2}):?(\d{2})))?$`,
+  'i',
+);
 
 function isCalendarDay(year: number, month: number, day: number): boolean {
   const probe = new Date(Date.UTC(year, month - 1, day));
@@ -24,6 +35,13 @@ export function parseCalendarDate(text: string): CalendarDate | null {
   if (match === null || match[4] !== undefined) return null;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   return isCalendarDay(year, month, day) ? { year, month, day } : null;
+}
+
+/** Parses `YYYY-MM-DD`, or throws a RangeError naming the text and the form. */
+export function requireCalendarDate(text: string): CalendarDate {
+  const parsed = parseCalendarDate(text);
+  if (parsed === null) throw new RangeError(`${JSON.stringify(text)} is not ${CALENDAR_DATE}`);
+  return parsed;
 }
 
 /**
@@ -56,4 +74,16 @@ export function parseInstant(text: string): number | null {
   if (!fieldsExist) return null;
   const ms = Date.parse(match[4] === undefined ? `${text.trim()}T00:00:00Z` : text.trim());
   return Number.isNaN(ms) ? null : ms;
+}
+
+/** The UTC calendar date of an instant, `YYYY-MM-DD`. */
+export function utcDateOf(t: number): string {
+  return new Date(t).toISOString().slice(0, 10);
+}
+
+/** An ISO 8601 rendering for messages; a value no Date can hold is shown as it is. */
+export function isoTime(ms: unknown): string {
+  return typeof ms === 'number' && Number.isFinite(ms) && Math.abs(ms) <= 8.64e15
+    ? new Date(ms).toISOString()
+    : String(ms);
 }

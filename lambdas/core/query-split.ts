@@ -1,17 +1,18 @@
 /**
  * Splits a query over any [from, to) into the fewest API-legal requests. The contract's tables
- * (bucket lengths, range and look-back limits) come from contract.ts; this file only applies them.
+ * (bucket lengths, range and look-back limits) and its rules for the interval and the bounds come
+ * from contract.ts; this file only applies them.
  */
 
 import {
+  type ContractViolation,
   type ExportRequest,
+  findIntervalViolation,
+  findTimestampViolation,
   finestIntervalReaching,
   INTERVAL_LIMITS,
-  INTERVAL_MS,
-  INTERVALS,
-  isInterval,
-  MIN_MILLISECOND_TIMESTAMP,
 } from './contract.ts';
+import { isoTime } from './dates.ts';
 import { ExportRequestInvalidError, LookBackError } from './export-errors.ts';
 import type { ExportQuery } from './source.ts';
 
@@ -20,38 +21,8 @@ export interface SplitOptions {
   readonly now: number;
 }
 
-/** An ISO 8601 rendering for messages; a value no Date can hold is shown as it is. */
-export function isoTime(ms: unknown): string {
-  return typeof ms === 'number' && Number.isFinite(ms) && Math.abs(ms) <= 8.64e15
-    ? new Date(ms).toISOString()
-    : String(ms);
-}
-
-function checkBound(field: 'from' | 'to', value: unknown, query: ExportQuery): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new ExportRequestInvalidError(
-      field,
-      `"${field}" must be an integer timestamp in milliseconds; got ${String(value)}`,
-      { request: query },
-    );
-  }
-  if (value < MIN_MILLISECOND_TIMESTAMP) {
-    throw new ExportRequestInvalidError(
-      field,
-      `"${field}" must be in milliseconds; ${value} looks like seconds (multiply by 1000)`,
-      { request: query },
-    );
-  }
-  const bucket = INTERVAL_MS[query.interval];
-  if (value % bucket !== 0) {
-    // Never widen silently: the lake and the report pass aligned windows, so this is a caller bug.
-    throw new ExportRequestInvalidError(
-      field,
-      `"${field}" (${isoTime(value)}) must be aligned to the ${query.interval} interval, a multiple of ${bucket} ms since the Unix epoch`,
-      { request: query },
-    );
-  }
-  return value;
+function refuse(violation: ContractViolation, query: ExportQuery): never {
+  throw new ExportRequestInvalidError(violation.field, violation.message, { request: query });
 }
 
 /**
@@ -64,15 +35,14 @@ function checkBound(field: 'from' | 'to', value: unknown, query: ExportQuery): n
  * checks every planned request against the whole contract before sending it.
  */
 export function splitQuery(query: ExportQuery, options: SplitOptions): ExportRequest[] {
-  if (!isInterval(query.interval)) {
-    throw new ExportRequestInvalidError(
-      'interval',
-      `"interval" must be one of ${INTERVALS.join(', ')}; got ${JSON.stringify(query.interval)}`,
-      { request: query },
-    );
+  const intervalViolation = findIntervalViolation(query.interval);
+  if (intervalViolation) refuse(intervalViolation, query);
+  for (const field of ['from', 'to'] as const) {
+    // Never widen an unaligned bound silently: the lake and the report pass aligned windows.
+    const violation = findTimestampViolation(field, query[field], query.interval);
+    if (violation) refuse(violation, query);
   }
-  const from = checkBound('from', query.from, query);
-  const to = checkBound('to', query.to, query);
+  const { from, to } = query;
   if (to < from) {
     throw new ExportRequestInvalidError(
       'to',

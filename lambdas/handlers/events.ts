@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { type DatasetDefinition, LAKE_EPOCH_MS, LAKE_EPOCH_RULE } from '../core/datasets.ts';
-import { parseCalendarDate, parseInstant } from '../core/dates.ts';
+import { CALENDAR_DATE, parseCalendarDate, parseInstant } from '../core/dates.ts';
 import { nameLike } from '../core/spelling.ts';
 
 export class EventError extends Error {
@@ -178,10 +178,7 @@ export function parseReportEvent(event: unknown, now: number): ReportRequest {
       scheduledTime,
       date: z
         .string()
-        .refine(
-          (value) => parseCalendarDate(value) !== null,
-          'must be a calendar date in the form YYYY-MM-DD',
-        )
+        .refine((value) => parseCalendarDate(value) !== null, `must be ${CALENDAR_DATE}`)
         .optional(),
     },
     { error: 'must be a JSON object such as {"date": "2024-05-01"}' },

@@ -17,7 +17,7 @@ import {
   tempName,
 } from '../../lambdas/adapters/local-lake-sink.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
-import { LAKE_PREFIX_RULE, LakeKeyError, LakeUrlError, parseLakeUrl } from '../../lambdas/core/lake/sink.ts';
+import { LakeKeyError } from '../../lambdas/core/lake/sink.ts';
 
 let root: string;
 let sink: LocalLakeSink;
@@ -275,40 +275,5 @@ describe('isStaleTemp', () => {
   it('judges a name it did not write by its modification time', () => {
     expect(isStaleTemp('notes.txt', now - TIME.MINUTE, check)).toBe(false);
     expect(isStaleTemp('notes.txt', now - STALE_TEMP_AGE_MS - 1, check)).toBe(true);
-  });
-});
-
-describe('parseLakeUrl', () => {
-  it('reads an S3 URL into bucket and prefix', () => {
-    expect(parseLakeUrl('s3://my-bucket/peer5/lake/')).toEqual({
-      kind: 's3',
-      bucket: 'my-bucket',
-      prefix: 'peer5/lake',
-    });
-    expect(parseLakeUrl('s3://my-bucket')).toEqual({ kind: 's3', bucket: 'my-bucket', prefix: '' });
-  });
-
-  it('reads a folder, relative or as a file URL', () => {
-    expect(parseLakeUrl('./lake', '/srv')).toEqual({ kind: 'local', root: '/srv/lake', prefix: '' });
-    expect(parseLakeUrl('file:///data/lake')).toEqual({ kind: 'local', root: '/data/lake', prefix: '' });
-  });
-
-  it('names the rule a bad location breaks', () => {
-    expect(() => parseLakeUrl('s3://Bad_Bucket/x')).toThrow(LakeUrlError);
-    expect(() => parseLakeUrl('s3://Bad_Bucket/x')).toThrow(/bucket name "Bad_Bucket" must be 3-63/);
-    expect(() => parseLakeUrl('gs://bucket')).toThrow(/only s3:\/\/ URLs and local folders/);
-    expect(() => parseLakeUrl('  ')).toThrow(/must not be empty/);
-  });
-
-  it('holds the prefix of an S3 URL to the rule of the prefix setting', () => {
-    for (const [url, prefix] of [
-      ['s3://my-bucket/../x', '../x'],
-      ['s3://my-bucket/peer5/./lake', 'peer5/./lake'],
-      ['s3://my-bucket/my lake', 'my lake'],
-    ]) {
-      expect(() => parseLakeUrl(url as string)).toThrow(
-        `lake location ${JSON.stringify(url)}: its prefix ${JSON.stringify(prefix)} ${LAKE_PREFIX_RULE}`,
-      );
-    }
   });
 });

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LAKE_PREFIX_RULE } from '../../lambdas/core/lake/sink.ts';
+import { LAKE_PREFIX_RULE } from '../../lambdas/core/lake/layout.ts';
 import { PROJECT_ROOT } from '../../lib/defaults.ts';
 
 const outdir = mkdtempSync(join(tmpdir(), 'peer5-cli-'));

@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TIME } from '../../lambdas/core/contract.ts';
-import { type DatasetDefinition, objectKey, windowAt } from '../../lambdas/core/datasets.ts';
+import { type DatasetDefinition, windowAt } from '../../lambdas/core/datasets.ts';
 import { provisionalMarkerKey, runLeaseKey } from '../../lambdas/core/lake/keys.ts';
+import { objectKey } from '../../lambdas/core/lake/layout.ts';
 import { RUN_KIND } from '../../lambdas/handlers/environment.ts';
 import { createApp } from '../../lib/app.ts';
 import { iamPattern } from './iam-pattern.ts';

@@ -8,10 +8,10 @@ import {
   CADENCE_MS,
   type DatasetDefinition,
   DEFAULT_DATASETS,
-  objectKey,
   windowAt,
 } from '../../lambdas/core/datasets.ts';
 import { provisionalMarkerKey } from '../../lambdas/core/lake/keys.ts';
+import { objectKey } from '../../lambdas/core/lake/layout.ts';
 import { KeyPatternError, keyPattern } from '../../lib/key-patterns.ts';
 import { iamPattern } from './iam-pattern.ts';
 

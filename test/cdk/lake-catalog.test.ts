@@ -4,16 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TIME } from '../../lambdas/core/contract.ts';
-import {
-  columnsOf,
-  type DatasetDefinition,
-  LAKE_EPOCH,
-  objectKey,
-  partitionKeysOf,
-  partitionValuesOf,
-  windowAt,
-} from '../../lambdas/core/datasets.ts';
+import { columnsOf, type DatasetDefinition, LAKE_EPOCH, windowAt } from '../../lambdas/core/datasets.ts';
 import { LAKE_SERDE_LIBRARY, LakeCsvEncoder } from '../../lambdas/core/lake/csv.ts';
+import { objectKey, partitionKeysOf, partitionValuesOf } from '../../lambdas/core/lake/layout.ts';
 import { type OpenCsvParameters, openCsvParseLine } from './opencsv.ts';
 import { byType, defaultStack, flatten, logicalId, type Resource } from './synth.ts';
 

@@ -117,8 +117,15 @@ describe('the peer5-reporter command line', () => {
         says: /--lake: .*only s3:\/\/ URLs and local folders/,
       },
       { args: ['run', 'hourly', '--datasets', 'nope'], says: /--datasets: unknown dataset "nope"/ },
-      { args: ['report', '--date', '25-11-2026'], says: /--date must be a day in YYYY-MM-DD form/ },
-      { args: ['report', '--date', '2026-02-30', '--now', NOW], says: /--date: / },
+      {
+        args: ['report', '--date', '25-11-2026'],
+        says: /--date must be a calendar date in the form YYYY-MM-DD; got "25-11-2026"/,
+      },
+      // A day that does not exist is refused by the same rule, before anything runs.
+      {
+        args: ['report', '--date', '2026-02-30', '--now', NOW],
+        says: /--date must be a calendar date in the form YYYY-MM-DD; got "2026-02-30"/,
+      },
       {
         args: ['report', '--date', '2026-11-20', '--now', NOW],
         says: /--date: .*(not over|not ended|has not)/i,

@@ -7,11 +7,11 @@ import { queryLocalLake } from '../../bin/cli/query.ts';
 import {
   type DatasetDefinition,
   DEFAULT_DATASETS,
-  objectKey,
   parseDatasets,
   windowAt,
 } from '../../lambdas/core/datasets.ts';
 import { LakeCsvEncoder } from '../../lambdas/core/lake/csv.ts';
+import { objectKey } from '../../lambdas/core/lake/layout.ts';
 import { runCli } from './run-cli.ts';
 
 const [pages] = parseDatasets([

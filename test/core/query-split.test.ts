@@ -99,14 +99,19 @@ describe('splitQuery', () => {
         { now: NOW },
       );
     expect(unalignedFrom).toThrow(ExportRequestInvalidError);
-    expect(unalignedFrom).toThrow(/"from" .* must be aligned to the 1h interval/);
+    // The contract's own words (contract.ts), the ones the API answers with.
+    expect(unalignedFrom).toThrow(
+      '"from" must be a multiple of the 1h interval (3600000 ms) since the Unix epoch; got 2025-06-15T10:01:00.000Z',
+    );
     try {
       splitQuery({ ...base, interval: '1h', from, to: from + 90 * TIME.MINUTE }, { now: NOW });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ExportRequestInvalidError);
       expect((error as ExportRequestInvalidError).field).toBe('to');
-      expect((error as Error).message).toMatch(/"to" .* must be aligned to the 1h interval/);
+      expect((error as Error).message).toBe(
+        '"to" must be a multiple of the 1h interval (3600000 ms) since the Unix epoch; got 2025-06-15T11:30:00.000Z',
+      );
     }
   });
 

@@ -10,14 +10,9 @@ import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { INTERVAL_MS, TIME } from '../../lambdas/core/contract.ts';
-import {
-  CADENCE_MS,
-  columnsOf,
-  type DatasetDefinition,
-  objectKey,
-  windowAt,
-} from '../../lambdas/core/datasets.ts';
+import { CADENCE_MS, columnsOf, type DatasetDefinition, windowAt } from '../../lambdas/core/datasets.ts';
 import { LakeCsvEncoder } from '../../lambdas/core/lake/csv.ts';
+import { objectKey } from '../../lambdas/core/lake/layout.ts';
 import { readLakeCsv } from '../../lambdas/core/lake/read.ts';
 
 export const DAY = Date.UTC(2026, 10, 24);

@@ -18,8 +18,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { S3LakeSink } from '../../lambdas/adapters/s3-lake-sink.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
-import { type DatasetDefinition, objectKey, parseDatasets, windowAt } from '../../lambdas/core/datasets.ts';
+import { type DatasetDefinition, parseDatasets, windowAt } from '../../lambdas/core/datasets.ts';
 import { runLeaseKey } from '../../lambdas/core/lake/keys.ts';
+import { objectKey } from '../../lambdas/core/lake/layout.ts';
 import { RUN_KIND } from '../../lambdas/handlers/environment.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
 import { type RunningMoto, startMoto } from '../support/moto.ts';

@@ -20,10 +20,10 @@ import {
   columnsOf,
   type DatasetDefinition,
   exportRequestFor,
-  objectKey,
   parseDatasets,
   windowAt,
 } from '../../lambdas/core/datasets.ts';
+import { objectKey } from '../../lambdas/core/lake/layout.ts';
 import { readLakeObject } from '../../lambdas/core/lake/read.ts';
 import { TOKEN_CACHE_MS } from '../../lambdas/handlers/middleware.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TIME } from '../../lambdas/core/contract.ts';
-import {
-  type DatasetDefinition,
-  LAKE_EPOCH,
-  objectKey,
-  parseDatasets,
-  windowAt,
-} from '../../lambdas/core/datasets.ts';
+import { type DatasetDefinition, LAKE_EPOCH, parseDatasets, windowAt } from '../../lambdas/core/datasets.ts';
+import { objectKey } from '../../lambdas/core/lake/layout.ts';
 import {
   BackfillRangeError,
   type DatasetLakeState,

@@ -6,7 +6,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportClient } from '../../lambdas/adapters/peer5-api/index.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
-import { type DatasetDefinition, objectKey, parseDatasets, windowAt } from '../../lambdas/core/datasets.ts';
+import { type DatasetDefinition, parseDatasets, windowAt } from '../../lambdas/core/datasets.ts';
+import { objectKey } from '../../lambdas/core/lake/layout.ts';
 import {
   type LakeEvent,
   type RunExportInput,

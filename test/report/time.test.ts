@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TIME } from '../../lambdas/core/contract.ts';
+import { parseCalendarDate } from '../../lambdas/core/dates.ts';
 import {
   addDays,
   canonicalTimeZone,
@@ -7,7 +8,6 @@ import {
   localDateOf,
   localDayWindow,
   localIsoMinute,
-  parseCalendarDate,
   windowIndexOf,
   zoneOffsetMs,
 } from '../../lambdas/core/report/time.ts';

@@ -20,6 +20,7 @@ import {
   type ExportRow,
   findContractViolation,
 } from '../../core/contract.ts';
+import { isoTime } from '../../core/dates.ts';
 import {
   DeadlineExceededError,
   ExportAbortedError,
@@ -34,7 +35,7 @@ import {
   ExportTimeoutError,
   ExportTruncatedError,
 } from '../../core/export-errors.ts';
-import { isoTime, splitQuery } from '../../core/query-split.ts';
+import { splitQuery } from '../../core/query-split.ts';
 import type { ExportQuery, ExportSource, ExportStreamOptions, TokenProvider } from '../../core/source.ts';
 import { backoffDelay, parseRetryAfter } from './backoff.ts';
 import { BodyParseError } from './body-error.ts';

@@ -4,8 +4,8 @@
  */
 import type { Dimension, ExportRequest, ExportRow, Metric } from '../../core/contract.ts';
 import { INTERVAL_MS } from '../../core/contract.ts';
+import { isoTime } from '../../core/dates.ts';
 import { ExportRowError } from '../../core/export-errors.ts';
-import { isoTime } from '../../core/query-split.ts';
 import type { CsvField } from './csv-body.ts';
 
 /** The columns of a response, in the API's order: timestamp, dimensions, then metrics. */

@@ -10,6 +10,7 @@
  */
 import { INTERVAL_MS, TIME } from '../contract.ts';
 import type { DatasetDefinition } from '../datasets.ts';
+import { utcDateOf } from '../dates.ts';
 import {
   type BigInt64Column,
   BlockColumn,
@@ -175,7 +176,7 @@ export class CuratedDay {
     const at = `${timestamp} (${new Date(timestamp).toISOString()})`;
     throw new CuratedDayError(
       offset < 0 || offset >= TIME.DAY
-        ? `${where} ${at} is outside the day ${new Date(this.dayStart).toISOString().slice(0, 10)}`
+        ? `${where} ${at} is outside the day ${utcDateOf(this.dayStart)}`
         : `${where} ${at} is not the start of a ${this.dataset.interval} bucket`,
     );
   }

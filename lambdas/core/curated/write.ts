@@ -9,6 +9,7 @@
  */
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { TIME } from '../contract.ts';
+import { utcDateOf } from '../dates.ts';
 import { BlockColumn } from './columns.ts';
 import type { CuratedDay } from './day.ts';
 import { CURATED_CODEC, CURATED_ROW_GROUP_ROWS, parquetSchemaOf } from './schema.ts';
@@ -54,7 +55,7 @@ export function* curatedParquetChunks(
     createdBy: 'peer5-reporter (hyparquet-writer)',
     kvMetadata: [
       { key: CURATED_METADATA_KEYS.dataset, value: day.dataset.name },
-      { key: CURATED_METADATA_KEYS.day, value: new Date(day.dayStart).toISOString().slice(0, 10) },
+      { key: CURATED_METADATA_KEYS.day, value: utcDateOf(day.dayStart) },
     ],
   });
   const encoded = day.dimensions.map((dimension) => dimension.dictionary.encoded());

@@ -14,9 +14,11 @@
  *   Peer5 2026-11-30: offload 48.1% (−6.9 pts vs last Mon), ISP Acme DE explains 71%
  *   Peer5 2026-11-30: offload 55.0%, steady
  */
+
+import { requireCalendarDate } from '../dates.ts';
 import { formatBytes, formatPercent, formatRebufferRatio } from '../report/format.ts';
 import { compareFigures, type Figures } from '../report/summary.ts';
-import { addDays, parseCalendarDate } from '../report/time.ts';
+import { addDays } from '../report/time.ts';
 import type { Blame } from './blame.ts';
 import {
   type AssessedChange,
@@ -74,8 +76,7 @@ export function leadComparisonOf(baselines: HeadlineInput['baselines']): Compari
 }
 
 function weekdayOf(date: string): string {
-  const parsed = parseCalendarDate(date);
-  if (parsed === null) throw new RangeError(`"${date}" is not a calendar date in the form YYYY-MM-DD`);
+  const parsed = requireCalendarDate(date);
   return new Intl.DateTimeFormat('en-US', { weekday: 'short', timeZone: 'UTC' }).format(
     Date.UTC(parsed.year, parsed.month - 1, parsed.day),
   );

@@ -18,7 +18,7 @@
  * day from the 1st to the report day is needed: when one is missing, the month figures are null
  * (and `missingDates` lists them) rather than guessed.
  */
-import { parseCalendarDate } from '../report/time.ts';
+import { CALENDAR_DATE, parseCalendarDate, utcDateOf } from '../dates.ts';
 import { type CdnPrice, cdnCostOf } from './pricing.ts';
 import type { Traffic } from './segments.ts';
 
@@ -74,13 +74,13 @@ export function savingsOnVolume(httpBytes: number, p2pBytes: number, price: CdnP
 }
 
 function isoDate(year: number, month: number, day: number): string {
-  return new Date(Date.UTC(year, month - 1, day)).toISOString().slice(0, 10);
+  return utcDateOf(Date.UTC(year, month - 1, day));
 }
 
 export function savingsOf(input: SavingsInput): Savings {
   const parsed = parseCalendarDate(input.date);
   if (parsed === null)
-    throw new SavingsInputError(`date: "${input.date}" is not a calendar date in the form YYYY-MM-DD`);
+    throw new SavingsInputError(`date: ${JSON.stringify(input.date)} is not ${CALENDAR_DATE}`);
   const { year, month, day: daysElapsed } = parsed;
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   const monthDates = Array.from({ length: daysElapsed }, (_, index) => isoDate(year, month, index + 1));

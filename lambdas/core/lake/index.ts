@@ -4,6 +4,7 @@
  */
 export * from './csv.ts';
 export * from './keys.ts';
+export * from './layout.ts';
 export * from './plan.ts';
 export * from './read.ts';
 export * from './run.ts';

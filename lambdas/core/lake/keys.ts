@@ -1,15 +1,9 @@
 /**
- * Keys the lake writes besides the window objects (which are `objectKey()` from datasets.ts), and
- * the way back from a listed key to the window it holds.
+ * Keys the lake writes beside its tables (whose keys are lake/layout.ts's): the provisional
+ * markers and the run leases, and the way back from a listed marker to the window it names.
  */
-import {
-  CADENCE_MS,
-  type DatasetDefinition,
-  lakeKey,
-  objectKey,
-  tablePrefix,
-  windowAt,
-} from '../datasets.ts';
+import { CADENCE_MS, type DatasetDefinition } from '../datasets.ts';
+import { lakeKey } from './layout.ts';
 
 /**
  * Folder of the "written while still young" markers. It sits beside the tables, never inside one,
@@ -40,20 +34,4 @@ export function windowStartOfMarker(prefix: string, dataset: DatasetDefinition, 
  */
 export function runLeaseKey(prefix: string, kind: string): string {
   return lakeKey(prefix, `_leases/${kind}`);
-}
-
-const PARTITION_PATH = /^dt=(\d{4}-\d{2}-\d{2})\/(?:hour=(\d{2})\/)?[^/]+$/;
-
-/**
- * The window start an object key holds, or null when the key is not exactly `objectKey()` of a
- * window of this dataset (stray files, temp files, other tables sharing a prefix).
- */
-export function windowStartOfKey(prefix: string, dataset: DatasetDefinition, key: string): number | null {
-  const table = tablePrefix(prefix, dataset);
-  if (!key.startsWith(table)) return null;
-  const match = PARTITION_PATH.exec(key.slice(table.length));
-  if (!match) return null;
-  const start = Date.parse(`${match[1]}T${match[2] ?? '00'}:00:00.000Z`);
-  if (!Number.isSafeInteger(start) || start % CADENCE_MS[dataset.cadence] !== 0) return null;
-  return objectKey(prefix, windowAt(dataset, start)) === key ? start : null;
 }

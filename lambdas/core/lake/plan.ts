@@ -16,10 +16,10 @@ import {
   exportRequestFor,
   LAKE_EPOCH_MS,
   LAKE_EPOCH_RULE,
-  objectKey,
   windowAt,
 } from '../datasets.ts';
 import { splitQuery } from '../query-split.ts';
+import { objectKey } from './layout.ts';
 
 export const DEFAULT_SETTLE_MS = 6 * TIME.HOUR;
 export const DEFAULT_CATCH_UP_HORIZON_MS = 14 * TIME.DAY;

@@ -3,9 +3,7 @@
  * logic writes to S3 (S3LakeSink, in adapters/s3-lake-sink.ts) or to a local folder (LocalLakeSink, in
  * adapters/local-lake-sink.ts).
  */
-import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 
 export interface LakeObjectInfo {
   readonly size: number;
@@ -66,56 +64,5 @@ export function checkLakeKey(key: string): string {
   return key;
 }
 
-export class LakeUrlError extends Error {
-  override readonly name = 'LakeUrlError';
-}
-
-export type LakeLocation =
-  | { readonly kind: 's3'; readonly bucket: string; readonly prefix: string }
-  | { readonly kind: 'local'; readonly root: string; readonly prefix: string };
-
 /** S3's bucket naming rules: 3-63 characters, no `xn--` prefix, no `..`, no `-s3alias` suffix. */
 export const S3_BUCKET_NAME = /^(?!xn--)(?!.*\.\.)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
-/**
- * The lake's key prefix (the `prefix` setting, and the path of an `s3://bucket/prefix` lake):
- * segments split by `/`. A `.` or `..` segment would pass S3 but no lake key may contain one
- * (`checkLakeKey`), so every window would fail: such a prefix is refused where it is set.
- */
-export const LAKE_PREFIX = /^(?!\.\.?(?:\/|$))(?!.*\/\.\.?(?:\/|$))[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
-export const LAKE_PREFIX_RULE =
-  'must be a key prefix such as "peer5" or "analytics/peer5": segments of letters, digits, "_", "." and "-" split by "/", without a leading or trailing "/" and without "." or ".." segments';
-
-/**
- * Reads a lake location from the command line: `s3://bucket/optional/prefix`, `file:///abs/dir`
- * or a plain path (relative paths resolve against `cwd`).
- */
-export function parseLakeUrl(url: string, cwd: string = process.cwd()): LakeLocation {
-  const text = url.trim();
-  if (text === '')
-    throw new LakeUrlError('lake location must not be empty: use s3://bucket/prefix or a folder');
-  if (/^s3:\/\//i.test(text)) {
-    const rest = text.slice('s3://'.length);
-    const slash = rest.indexOf('/');
-    const bucket = slash === -1 ? rest : rest.slice(0, slash);
-    const prefix = slash === -1 ? '' : rest.slice(slash + 1).replace(/^\/+|\/+$/g, '');
-    if (!S3_BUCKET_NAME.test(bucket)) {
-      throw new LakeUrlError(
-        `lake location ${JSON.stringify(url)}: bucket name ${JSON.stringify(bucket)} must be 3-63 lowercase letters, digits, "." or "-"`,
-      );
-    }
-    if (prefix !== '' && !LAKE_PREFIX.test(prefix)) {
-      throw new LakeUrlError(
-        `lake location ${JSON.stringify(url)}: its prefix ${JSON.stringify(prefix)} ${LAKE_PREFIX_RULE}`,
-      );
-    }
-    return { kind: 's3', bucket, prefix };
-  }
-  if (/^file:\/\//i.test(text)) return { kind: 'local', root: fileURLToPath(text), prefix: '' };
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
-    throw new LakeUrlError(
-      `lake location ${JSON.stringify(url)}: only s3:// URLs and local folders are supported`,
-    );
-  }
-  return { kind: 'local', root: resolve(cwd, text), prefix: '' };
-}

@@ -2,8 +2,9 @@
  * Validation of the report's settings. Each error names the setting and the rule it breaks, so a
  * misconfigured deployment says what to fix instead of failing later inside SES or `Intl`.
  */
-import { type Filters, isDimension } from '../contract.ts';
-import { canonicalTimeZone, parseCalendarDate } from './time.ts';
+import { type Filters, filtersSchema } from '../contract.ts';
+import { CALENDAR_DATE, parseCalendarDate } from '../dates.ts';
+import { canonicalTimeZone } from './time.ts';
 
 export class ReportConfigError extends Error {
   override readonly name = 'ReportConfigError';
@@ -89,26 +90,18 @@ export function validateReportSettings(
     }
   });
   if (input.date !== undefined && parseCalendarDate(input.date) === null) {
-    throw new ReportConfigError(
-      'date',
-      `${JSON.stringify(input.date)} is not a calendar date in the form YYYY-MM-DD`,
-    );
+    throw new ReportConfigError('date', `${JSON.stringify(input.date)} is not ${CALENDAR_DATE}`);
   }
   const topN = input.topN ?? defaults.topN;
   if (!Number.isInteger(topN) || topN < 1 || topN > MAX_TOP_N) {
     throw new ReportConfigError('topN', `must be a whole number from 1 to ${MAX_TOP_N}; got ${topN}`);
   }
   if (input.filters !== undefined) {
-    for (const [key, values] of Object.entries(input.filters)) {
-      if (!isDimension(key))
-        throw new ReportConfigError(`filters.${key}`, 'is not a dimension the API knows');
-      if (
-        !Array.isArray(values) ||
-        values.length === 0 ||
-        values.some((value) => typeof value !== 'string')
-      ) {
-        throw new ReportConfigError(`filters.${key}`, 'must be a non-empty list of strings');
-      }
+    const filters = filtersSchema.safeParse(input.filters);
+    const [issue] = filters.error?.issues ?? [];
+    if (issue !== undefined) {
+      const key = issue.path[0];
+      throw new ReportConfigError(key === undefined ? 'filters' : `filters.${String(key)}`, issue.message);
     }
   }
   return {

@@ -48,29 +48,17 @@ export function zoneOffsetMs(t: number, timeZone: string): number {
   return wallClockMs(t, timeZone) - Math.floor(t / 1000) * 1000;
 }
 
-import { type CalendarDate, parseCalendarDate } from '../dates.ts';
-
-export { type CalendarDate, parseCalendarDate };
-
-function requireCalendarDate(date: string): CalendarDate {
-  const parsed = parseCalendarDate(date);
-  if (parsed === null) throw new RangeError(`"${date}" is not a calendar date in the form YYYY-MM-DD`);
-  return parsed;
-}
-
-function isoDate(utcMidnight: number): string {
-  return new Date(utcMidnight).toISOString().slice(0, 10);
-}
+import { requireCalendarDate, utcDateOf } from '../dates.ts';
 
 /** The calendar date `days` days after `date` (negative goes back). */
 export function addDays(date: string, days: number): string {
   const { year, month, day } = requireCalendarDate(date);
-  return isoDate(Date.UTC(year, month - 1, day + days));
+  return utcDateOf(Date.UTC(year, month - 1, day + days));
 }
 
 /** The local calendar date at instant `t`. */
 export function localDateOf(t: number, timeZone: string): string {
-  return isoDate(Math.floor(wallClockMs(t, timeZone) / TIME.DAY) * TIME.DAY);
+  return utcDateOf(Math.floor(wallClockMs(t, timeZone) / TIME.DAY) * TIME.DAY);
 }
 
 /**

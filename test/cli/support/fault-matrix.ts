@@ -22,7 +22,8 @@ import {
 } from '../../../lambdas/adapters/peer5-api/index.ts';
 import type { S3LakeSink } from '../../../lambdas/adapters/s3-lake-sink.ts';
 import { TIME } from '../../../lambdas/core/contract.ts';
-import { type DatasetDefinition, DEFAULT_DATASETS, tablePrefix } from '../../../lambdas/core/datasets.ts';
+import { type DatasetDefinition, DEFAULT_DATASETS } from '../../../lambdas/core/datasets.ts';
+import { tablePrefix } from '../../../lambdas/core/lake/layout.ts';
 import { type LakeEvent, type RunResult, runBackfill } from '../../../lambdas/core/lake/run.ts';
 import { type RunningSimulator, type SimulatorFault, startSimulator } from '../../../simulator/index.ts';
 import {

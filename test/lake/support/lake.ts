@@ -8,11 +8,10 @@ import {
   columnsOf,
   type DatasetDefinition,
   exportRequestFor,
-  objectKey,
-  tablePrefix,
   windowAt,
 } from '../../../lambdas/core/datasets.ts';
-import { provisionalPrefix, windowStartOfKey, windowStartOfMarker } from '../../../lambdas/core/lake/keys.ts';
+import { provisionalPrefix, windowStartOfMarker } from '../../../lambdas/core/lake/keys.ts';
+import { objectKey, tablePrefix, windowStartOfKey } from '../../../lambdas/core/lake/layout.ts';
 import { readLakeObject } from '../../../lambdas/core/lake/read.ts';
 import type { LakeSink } from '../../../lambdas/core/lake/sink.ts';
 import type { ExportSource } from '../../../lambdas/core/source.ts';
