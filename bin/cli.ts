@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { COMMANDS, type CommandIo, commandHelp, mainHelp, meantOf } from './cli/commands.ts';
+import { type CommandIo, meantOf } from './cli/commands/command.ts';
+import { COMMANDS, commandHelp, mainHelp } from './cli/commands.ts';
 import { EXIT, UsageError } from './cli/options.ts';
 
 /** The version in package.json, read where the CLI is installed (a clone, or npm link / -g). */

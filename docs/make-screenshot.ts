@@ -30,7 +30,7 @@ export const SCREENSHOT_COMMAND = 'npm run docs:screenshot';
 /** The width of a typical mail client's reading pane. */
 const VIEWPORT = { width: 680, height: 2600 } as const;
 
-/** The settings the report of `npm start` is made with (commands.ts passes these to runReport). */
+/** The settings the report of `npm start` is made with (commands/start.ts passes these to runReport). */
 export interface ReportSettings {
   readonly timeZone: string;
   readonly reportTopN: number;

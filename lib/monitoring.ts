@@ -11,7 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { LakeEvent } from '../lambdas/core/lake/run.ts';
+import type { LakeEvent } from '../lambdas/core/lake/run-types.ts';
 import type { RunKind } from '../lambdas/handlers/environment.ts';
 import {
   METRIC,

@@ -11,7 +11,7 @@ import {
   parseDatasets,
 } from './datasets.ts';
 import { LAKE_PREFIX, LAKE_PREFIX_RULE } from './lake/layout.ts';
-import { DEFAULT_CATCH_UP_HORIZON_MS, DEFAULT_SETTLE_MS } from './lake/plan.ts';
+import { DEFAULT_CATCH_UP_HORIZON_MS, DEFAULT_SETTLE_MS } from './lake/reach.ts';
 import { S3_BUCKET_NAME } from './lake/sink.ts';
 import { emailAddressOf, MAX_RECIPIENTS, MAX_TOP_N } from './report/config.ts';
 import { DEFAULT_TOP_N } from './report/summary.ts';

@@ -10,8 +10,9 @@
  * like): `{"Date": ...}` must not send yesterday's report, `{"forse": true}` must not backfill.
  */
 import { z } from 'zod';
-import { type DatasetDefinition, LAKE_EPOCH_MS, LAKE_EPOCH_RULE } from '../core/datasets.ts';
+import type { DatasetDefinition } from '../core/datasets.ts';
 import { CALENDAR_DATE, parseCalendarDate, parseInstant } from '../core/dates.ts';
+import { backfillRangeProblems } from '../core/lake/backfill-range.ts';
 import { nameLike } from '../core/spelling.ts';
 
 export class EventError extends Error {
@@ -133,19 +134,8 @@ export function parseBackfillEvent(
       { error: 'must be a JSON object like {"from": "2024-05-01", "to": "2024-05-08"}' },
     )
     .superRefine((value, ctx) => {
-      if (value.from >= value.to) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['to'],
-          message: 'must be after "from" (the range is [from, to))',
-        });
-      }
-      if (value.from < LAKE_EPOCH_MS) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['from'],
-          message: LAKE_EPOCH_RULE,
-        });
+      for (const problem of backfillRangeProblems(value)) {
+        ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.rule });
       }
     });
   refuseUnknownKeys('backfill', event, Object.keys(schema.shape));

@@ -26,7 +26,8 @@ import { RunLeaseError, S3RunLease } from '../adapters/s3-run-lease.ts';
 import { readLambdaEnvironment } from '../core/config.ts';
 import { TIME } from '../core/contract.ts';
 import { runLeaseKey } from '../core/lake/keys.ts';
-import { type RunResult, runExport } from '../core/lake/run.ts';
+import { runExport } from '../core/lake/run.ts';
+import type { RunResult } from '../core/lake/run-types.ts';
 import { EXPORT_SETTINGS, type RunKind } from './environment.ts';
 import { parseExportEvent } from './events.ts';
 import {

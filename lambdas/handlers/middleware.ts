@@ -13,7 +13,7 @@ import { clearCache, getInternal } from '@middy/util';
 import type { Context } from 'aws-lambda';
 import { ExportClient, type ExportClientEvent, type ExportClientStats } from '../adapters/peer5-api/index.ts';
 import { SettingsError } from '../core/config.ts';
-import type { LakeEvent, RunResult } from '../core/lake/run.ts';
+import type { LakeEvent, RunResult } from '../core/lake/run-types.ts';
 import type { TokenProvider } from '../core/source.ts';
 import { ApiTokenError, tokenOfSecret } from '../core/token.ts';
 import { DEADLINE_MARGIN_VARIABLE, DEFAULT_DEADLINE_MARGIN_MS, type RunKind } from './environment.ts';

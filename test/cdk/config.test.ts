@@ -21,7 +21,7 @@ import { INTERVAL_LIMITS, TIME } from '../../lambdas/core/contract.ts';
 import { DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
 import { withDatasetsFile } from '../../lambdas/core/datasets-file.ts';
 import { LAKE_PREFIX_RULE } from '../../lambdas/core/lake/layout.ts';
-import { DEFAULT_CATCH_UP_HORIZON_MS } from '../../lambdas/core/lake/plan.ts';
+import { DEFAULT_CATCH_UP_HORIZON_MS } from '../../lambdas/core/lake/reach.ts';
 import { EXPORT_SETTINGS, REPORT_SETTINGS } from '../../lambdas/handlers/environment.ts';
 import { createApp } from '../../lib/app.ts';
 

@@ -7,7 +7,7 @@
  */
 import { ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { exitCodeOf } from '../../bin/cli/commands.ts';
+import { exitCodeOf } from '../../bin/cli/output.ts';
 import { ExportClient } from '../../lambdas/adapters/peer5-api/index.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { type DatasetDefinition, parseDatasets } from '../../lambdas/core/datasets.ts';

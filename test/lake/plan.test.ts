@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { type DatasetDefinition, LAKE_EPOCH, parseDatasets, windowAt } from '../../lambdas/core/datasets.ts';
+import { BackfillRangeError } from '../../lambdas/core/lake/backfill-range.ts';
 import { objectKey } from '../../lambdas/core/lake/layout.ts';
 import {
-  BackfillRangeError,
   type DatasetLakeState,
-  describePlan,
   type LakeState,
+  planBackfill,
+  planRun,
+} from '../../lambdas/core/lake/plan.ts';
+import {
   listingStartOf,
   markerListingStartOf,
   PlanOptionError,
-  planBackfill,
-  planRun,
   resolveRunPlanOptions,
-} from '../../lambdas/core/lake/plan.ts';
+} from '../../lambdas/core/lake/reach.ts';
 
 const { HOUR, DAY } = TIME;
 
@@ -452,36 +453,5 @@ describe('planBackfill', () => {
       planBackfill({ datasets: [days], now: NOW, from: epoch - DAY, to: epoch + DAY, lake: lakeOf({}) });
     expect(plan).toThrow(BackfillRangeError);
     expect(plan).toThrow(`"from" must be on or after ${LAKE_EPOCH}`);
-  });
-});
-
-describe('describePlan', () => {
-  it('prints the windows, the requests and every gap', () => {
-    const plan = planRun({
-      datasets: [hours],
-      now: NOW,
-      lake: lakeOf({ hours: { present: [THIS_HOUR - 20 * DAY] } }),
-    });
-    const lines = describePlan(plan);
-    expect(lines[0]).toMatch(
-      /^Plan at 2024-05-20T12:30Z: 335 windows in 1 query, about 1 API request; 1 gap\.$/,
-    );
-    expect(lines[1]).toContain(
-      'hours [2024-05-06T13:00Z, 2024-05-20T12:00Z): 335 windows (335 missing; 329 settled), 1 request at 1h',
-    );
-    expect(lines[2]).toContain(
-      'GAP hours [2024-04-30T13:00Z, 2024-05-06T13:00Z): 144 windows missing and older than the API look-back',
-    );
-  });
-
-  it('is short when nothing is due', () => {
-    const plan = planRun({
-      datasets: [days],
-      now: TODAY + 7 * HOUR,
-      lake: lakeOf({ days: { present: range(TODAY - 14 * DAY, TODAY, DAY) } }),
-    });
-    expect(describePlan(plan)).toEqual([
-      'Plan at 2024-05-20T07:00Z: 0 windows in 0 queries, about 0 API requests; 0 gaps.',
-    ]);
   });
 });

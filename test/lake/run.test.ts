@@ -8,12 +8,8 @@ import { ExportClient } from '../../lambdas/adapters/peer5-api/index.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { type DatasetDefinition, parseDatasets, windowAt } from '../../lambdas/core/datasets.ts';
 import { objectKey } from '../../lambdas/core/lake/layout.ts';
-import {
-  type LakeEvent,
-  type RunExportInput,
-  type RunResult,
-  runExport,
-} from '../../lambdas/core/lake/run.ts';
+import { type RunExportInput, runExport } from '../../lambdas/core/lake/run.ts';
+import type { LakeEvent, RunResult } from '../../lambdas/core/lake/run-types.ts';
 import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
 import type { ExportSource } from '../../lambdas/core/source.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';

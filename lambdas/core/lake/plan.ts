@@ -9,78 +9,12 @@
  *   present, no marker, young    -> fetch it again anyway (cheap insurance while numbers still move);
  *   present, no marker, settled  -> final: leave it.
  */
-import { INTERVAL_LIMITS, TIME } from '../contract.ts';
-import {
-  CADENCE_MS,
-  type DatasetDefinition,
-  exportRequestFor,
-  LAKE_EPOCH_MS,
-  LAKE_EPOCH_RULE,
-  windowAt,
-} from '../datasets.ts';
+import { INTERVAL_LIMITS } from '../contract.ts';
+import { type DatasetDefinition, exportRequestFor, windowAt } from '../datasets.ts';
 import { splitQuery } from '../query-split.ts';
+import { checkBackfillRange } from './backfill-range.ts';
 import { objectKey } from './layout.ts';
-
-export const DEFAULT_SETTLE_MS = 6 * TIME.HOUR;
-export const DEFAULT_CATCH_UP_HORIZON_MS = 14 * TIME.DAY;
-export const DEFAULT_LOOK_BACK_MARGIN_MS = 15 * TIME.MINUTE;
-export const DEFAULT_GAP_REPORT_MS = TIME.DAY;
-
-export interface RunPlanOptions {
-  /** How long after a window ends its numbers may still grow; must exceed the API's late-data delay. */
-  readonly settleMs?: number;
-  /** For intervals the API serves without a look-back limit: how far back a run catches up. */
-  readonly catchUpHorizonMs?: number;
-  /** Windows before this are not wanted; windows after it that can no longer be fetched are gaps. */
-  readonly since?: number;
-  /**
-   * A window whose start is within this much of the API's look-back edge is treated as out of
-   * reach: the run's requests would land after the edge has moved past it.
-   */
-  readonly lookBackMarginMs?: number;
-  /** How long after a gap forms runs keep reporting it (each run lists this much older history). */
-  readonly gapReportMs?: number;
-}
-
-export interface ResolvedRunPlanOptions {
-  readonly settleMs: number;
-  readonly catchUpHorizonMs: number;
-  readonly since: number | undefined;
-  readonly lookBackMarginMs: number;
-  readonly gapReportMs: number;
-}
-
-export class PlanOptionError extends Error {
-  override readonly name = 'PlanOptionError';
-}
-
-function nonNegative(field: string, value: number | undefined, fallback: number, positive = false): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < 0 || (positive && value === 0)) {
-    throw new PlanOptionError(
-      `"${field}" must be a ${positive ? 'positive' : 'non-negative'} number of milliseconds, got ${value}`,
-    );
-  }
-  return value;
-}
-
-export function resolveRunPlanOptions(options: RunPlanOptions = {}): ResolvedRunPlanOptions {
-  if (options.since !== undefined && !Number.isSafeInteger(options.since)) {
-    throw new PlanOptionError(`"since" must be an integer timestamp in milliseconds, got ${options.since}`);
-  }
-  return {
-    settleMs: nonNegative('settleMs', options.settleMs, DEFAULT_SETTLE_MS, true),
-    catchUpHorizonMs: nonNegative(
-      'catchUpHorizonMs',
-      options.catchUpHorizonMs,
-      DEFAULT_CATCH_UP_HORIZON_MS,
-      true,
-    ),
-    since: options.since,
-    lookBackMarginMs: nonNegative('lookBackMarginMs', options.lookBackMarginMs, DEFAULT_LOOK_BACK_MARGIN_MS),
-    gapReportMs: nonNegative('gapReportMs', options.gapReportMs, DEFAULT_GAP_REPORT_MS),
-  };
-}
+import { type RunPlanOptions, reachOf, resolveRunPlanOptions, stuckMarkerReportStart } from './reach.ts';
 
 /** What the lake holds for one dataset, as far as it was listed. */
 export interface DatasetLakeState {
@@ -108,79 +42,6 @@ export const EMPTY_DATASET_STATE: DatasetLakeState = {
   present: new Set(),
   provisional: new Set(),
 };
-
-/** The time edges that decide a dataset's windows at `now`. */
-export interface DatasetReach {
-  readonly cadenceMs: number;
-  /** Windows starting before this are complete (their end is <= now). */
-  readonly completeEnd: number;
-  /** Oldest window start the API still serves (minus the margin); -Infinity without a look-back limit. */
-  readonly apiReach: number;
-  /** Oldest window start a run catches up to. */
-  readonly catchUpStart: number;
-  /** The first window of `since`, when set. */
-  readonly sinceStart: number | undefined;
-}
-
-export function reachOf(
-  dataset: DatasetDefinition,
-  now: number,
-  options: ResolvedRunPlanOptions,
-): DatasetReach {
-  const cadenceMs = CADENCE_MS[dataset.cadence];
-  const align = (ms: number, up: boolean) =>
-    (up ? Math.ceil(ms / cadenceMs) : Math.floor(ms / cadenceMs)) * cadenceMs;
-  const { lookBackMs } = INTERVAL_LIMITS[dataset.interval];
-  const completeEnd = align(now, false);
-  const apiReach =
-    lookBackMs === null ? Number.NEGATIVE_INFINITY : align(now - lookBackMs + options.lookBackMarginMs, true);
-  // Every window that ends within the horizon.
-  const horizon =
-    lookBackMs === null ? align(now - options.catchUpHorizonMs, false) : Number.NEGATIVE_INFINITY;
-  const sinceStart = options.since === undefined ? undefined : align(options.since, false);
-  const catchUpStart = Math.max(apiReach, horizon, sinceStart ?? Number.NEGATIVE_INFINITY);
-  return { cadenceMs, completeEnd, apiReach, catchUpStart, sinceStart };
-}
-
-/**
- * Where a run must start listing a dataset's objects: far enough back to catch up and to report
- * recent gaps, and no further, so listing cost does not grow with the lake's age. `readLakeState`
- * lists from here, and further back only when this first window is itself missing (a gap reaching
- * past the listed range).
- */
-export function listingStartOf(
-  dataset: DatasetDefinition,
-  now: number,
-  options: ResolvedRunPlanOptions,
-  firstWindowStart: number | null,
-): { readonly from: number; readonly floor: number | null } {
-  const reach = reachOf(dataset, now, options);
-  const floor = reach.sinceStart ?? firstWindowStart;
-  if (floor === null) return { from: reach.catchUpStart, floor };
-  const recent = Math.floor((reach.catchUpStart - options.gapReportMs) / reach.cadenceMs) * reach.cadenceMs;
-  return { from: Math.min(reach.catchUpStart, Math.max(floor, recent)), floor };
-}
-
-/**
- * Oldest window whose provisional marker a run needs: every marker of a window the API still
- * serves (fetched again), and those that left its look-back within `gapReportMs` (reported, as a
- * missing window is). Older markers are stuck for good: they stay in the lake, since they tell
- * analysts the window holds provisional numbers, but reporting them on every run would keep the
- * Gaps alarm up forever, and listing them would cost more every hour.
- */
-export function markerListingStartOf(
-  dataset: DatasetDefinition,
-  now: number,
-  options: ResolvedRunPlanOptions,
-): number {
-  return stuckMarkerReportStart(reachOf(dataset, now, options), options);
-}
-
-function stuckMarkerReportStart(reach: DatasetReach, options: ResolvedRunPlanOptions): number {
-  // Without a look-back limit every marker is fetched again until it is written settled.
-  if (!Number.isFinite(reach.apiReach)) return Number.NEGATIVE_INFINITY;
-  return Math.floor((reach.apiReach - options.gapReportMs) / reach.cadenceMs) * reach.cadenceMs;
-}
 
 export type WindowReason = 'missing' | 'provisional' | 'young' | 'requested' | 'forced';
 
@@ -400,28 +261,13 @@ export interface PlanBackfillInput {
   readonly lookBackMarginMs?: number;
 }
 
-export class BackfillRangeError extends Error {
-  override readonly name = 'BackfillRangeError';
-}
-
 /**
  * The windows a backfill of [from, to) fetches: every complete window that is not final yet (all
  * of them with `force`). Windows the API no longer serves are gaps. Resumable by construction:
  * finished windows are final in the lake, so a second backfill skips them.
  */
 export function planBackfill(input: PlanBackfillInput): RunPlan {
-  if (!Number.isSafeInteger(input.from) || !Number.isSafeInteger(input.to) || input.from >= input.to) {
-    throw new BackfillRangeError(
-      `backfill range must have integer millisecond bounds with "from" before "to", got [${input.from}, ${input.to})`,
-    );
-  }
-  if (input.from < LAKE_EPOCH_MS) {
-    // Athena's partition projection starts there: earlier files would be written but never queried.
-    const from = new Date(input.from);
-    throw new BackfillRangeError(
-      `backfill "from" ${LAKE_EPOCH_RULE}; got ${Number.isNaN(from.getTime()) ? input.from : from.toISOString()}`,
-    );
-  }
+  checkBackfillRange(input);
   const options = resolveRunPlanOptions(input);
   const { now, lake } = input;
   const fetches: PlannedFetch[] = [];
@@ -451,43 +297,4 @@ export function planBackfill(input: PlanBackfillInput): RunPlan {
     gaps.push(...groupGaps(dataset, cadenceMs, gapStarts));
   }
   return finishPlan(now, lake.prefix, options.settleMs, input.datasets, fetches, gaps);
-}
-
-// -------------------------------------------------------------------------------------------------
-// Printing a plan (the CLI's `plan` command).
-
-function stamp(ms: number): string {
-  return new Date(ms).toISOString().replace(':00.000Z', 'Z');
-}
-
-function plural(count: number, word: string, many = `${word}s`): string {
-  return `${count} ${count === 1 ? word : many}`;
-}
-
-const GAP_REASONS: Record<GapReason, string> = {
-  'beyond-look-back': 'missing and older than the API look-back: lost for good',
-  'beyond-catch-up-horizon': 'missing and older than the catch-up horizon: fetch it with a backfill',
-  'provisional-beyond-look-back': 'holds provisional numbers and is older than the API look-back',
-};
-
-/** The plan as lines of text: what will be fetched, in how many requests, and every gap. */
-export function describePlan(plan: RunPlan): string[] {
-  const lines = [
-    `Plan at ${stamp(plan.now)}: ${plural(plan.windows, 'window')} in ${plural(plan.fetches.length, 'query', 'queries')}, about ${plural(plan.requests, 'API request')}; ${plural(plan.gaps.length, 'gap')}.`,
-  ];
-  for (const fetch of plan.fetches) {
-    const reasons = new Map<WindowReason, number>();
-    for (const window of fetch.windows) reasons.set(window.reason, (reasons.get(window.reason) ?? 0) + 1);
-    const why = [...reasons].map(([reason, count]) => `${count} ${reason}`).join(', ');
-    const finals = fetch.windows.filter((window) => window.final).length;
-    lines.push(
-      `  ${fetch.dataset.name} [${stamp(fetch.from)}, ${stamp(fetch.to)}): ${plural(fetch.windows.length, 'window')} (${why}; ${finals} settled), ${plural(fetch.requests, 'request')} at ${fetch.dataset.interval}`,
-    );
-  }
-  for (const gap of plan.gaps) {
-    lines.push(
-      `  GAP ${gap.dataset} [${stamp(gap.start)}, ${stamp(gap.end)}): ${plural(gap.windows, 'window')} ${GAP_REASONS[gap.reason]}`,
-    );
-  }
-  return lines;
 }

@@ -1,19 +1,18 @@
 /**
- * Reads what the lake holds, listing only the part of each table a run could touch: the layout's
- * keys (lake/layout.ts) sort by date, so `StartAfter` skips everything older.
+ * Reads what the lake holds, listing only the part of each table a run could touch: S3 keys sort
+ * by date (`dt=YYYY-MM-DD/hour=HH/`), so `StartAfter` skips everything older.
  */
 import { CADENCE_MS, type DatasetDefinition, windowAt } from '../datasets.ts';
 import { provisionalMarkerKey, provisionalPrefix, windowStartOfMarker } from './keys.ts';
 import { objectKey, tablePrefix, windowStartOfKey } from './layout.ts';
+import type { DatasetLakeState, LakeState } from './plan.ts';
 import {
-  type DatasetLakeState,
-  type LakeState,
   listingStartOf,
   markerListingStartOf,
   type ResolvedRunPlanOptions,
   type RunPlanOptions,
   resolveRunPlanOptions,
-} from './plan.ts';
+} from './reach.ts';
 import type { LakeSink } from './sink.ts';
 
 export interface ReadLakeStateOptions extends RunPlanOptions {

@@ -14,7 +14,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { expect } from 'vitest';
-import { exitCodeOf } from '../../../bin/cli/commands.ts';
+import { exitCodeOf } from '../../../bin/cli/output.ts';
 import {
   ExportClient,
   type ExportClientEvent,
@@ -24,7 +24,8 @@ import type { S3LakeSink } from '../../../lambdas/adapters/s3-lake-sink.ts';
 import { TIME } from '../../../lambdas/core/contract.ts';
 import { type DatasetDefinition, DEFAULT_DATASETS } from '../../../lambdas/core/datasets.ts';
 import { tablePrefix } from '../../../lambdas/core/lake/layout.ts';
-import { type LakeEvent, type RunResult, runBackfill } from '../../../lambdas/core/lake/run.ts';
+import { runBackfill } from '../../../lambdas/core/lake/run.ts';
+import type { LakeEvent, RunResult } from '../../../lambdas/core/lake/run-types.ts';
 import { type RunningSimulator, type SimulatorFault, startSimulator } from '../../../simulator/index.ts';
 import {
   expectLakeWindows,

@@ -1,0 +1,47 @@
+/** `peer5-reporter backfill`: fetch a date range into the lake, with progress; resumes where it stopped. */
+import { connectLake } from '../connections.ts';
+import { parseFlags } from '../options.ts';
+import { describePlan, exitCodeOf, runJson, runLines } from '../output.ts';
+import { deadlineFlag, OUTPUT_FLAGS } from '../run-control.ts';
+import { type Command, noPositionals, print } from './command.ts';
+import { executeWithProgress, withRuntime } from './runtime.ts';
+import {
+  BACKFILL_FLAGS,
+  backfillRange,
+  DEFAULT_BACKFILL_PACE,
+  planWork,
+  positiveInteger,
+  RUN_FLAGS,
+} from './work.ts';
+
+export const backfill: Command = {
+  name: 'backfill',
+  summary: 'fetch a date range into the lake, with progress; resumes where it stopped',
+  usage:
+    'peer5-reporter backfill --from DATE --to DATE [--datasets A,B] [--force] [--lake URL] [--deadline 12h] [--json]',
+  flags: { ...RUN_FLAGS, ...BACKFILL_FLAGS, deadline: deadlineFlag('backfill'), ...OUTPUT_FLAGS },
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, this.flags);
+    noPositionals(positionals, 'backfill');
+    const { from, to } = backfillRange(values);
+    const pace = positiveInteger(values, 'max-requests-per-minute', DEFAULT_BACKFILL_PACE);
+    return await withRuntime(
+      values,
+      this.flags,
+      io,
+      { command: 'backfill', maxRequestsPerMinute: pace, target: 'lake' },
+      async (runtime) => {
+        const { options, now, status } = runtime;
+        const lake = connectLake(options.lake);
+        const work = { kind: 'backfill', from, to, force: values.force === true } as const;
+        const { plan, datasets } = await planWork(work, options, values, lake, now);
+        status.note(describePlan(plan)[0] ?? '');
+        const result = await executeWithProgress(plan, runtime, lake, datasets);
+        print(io, values, runJson(result, lake), () => runLines(result, lake).join('\n'));
+        if (result.deferred > 0)
+          status.note('Run the same command again to resume: finished windows are skipped.');
+        return exitCodeOf(result);
+      },
+    );
+  },
+};

@@ -1,0 +1,65 @@
+/** `peer5-reporter plan`: which windows and API requests a run or backfill would make, without fetching. */
+import { incompleteUploadWarning } from '../../../lambdas/adapters/s3-lifecycle.ts';
+import { CADENCES } from '../../../lambdas/core/datasets.ts';
+import type { RunPlan } from '../../../lambdas/core/lake/plan.ts';
+import { connectLake } from '../connections.ts';
+import {
+  COMMON_FLAGS,
+  EXIT,
+  LAKE_FLAGS,
+  parseFlags,
+  resolveOptions,
+  timeFlag,
+  UsageError,
+} from '../options.ts';
+import { describePlan, planJson } from '../output.ts';
+import { deadlineFlag, deadlineOf, startRunControl } from '../run-control.ts';
+import { type Command, meantOf, note, print } from './command.ts';
+import { BACKFILL_FLAGS, backfillRange, planWork, type Work } from './work.ts';
+
+export const plan: Command = {
+  name: 'plan',
+  summary: 'show which windows and API requests a run or backfill would make, without fetching',
+  usage:
+    'peer5-reporter plan hourly|daily|backfill [--from DATE --to DATE] [--now ISO] [--lake URL] [--json]',
+  flags: {
+    ...COMMON_FLAGS,
+    ...LAKE_FLAGS,
+    from: BACKFILL_FLAGS.from,
+    to: BACKFILL_FLAGS.to,
+    force: BACKFILL_FLAGS.force,
+    deadline: deadlineFlag('plan'),
+  },
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, this.flags);
+    const [what, ...rest] = positionals;
+    if (rest.length > 0) throw new UsageError(`plan: unexpected argument "${rest[0]}"`);
+    if (what !== 'backfill' && what !== 'hourly' && what !== 'daily') {
+      const meant = meantOf(what, [...CADENCES, 'backfill']);
+      throw new UsageError(`plan needs what to plan: hourly, daily or backfill${meant}`);
+    }
+    const options = resolveOptions(values, this.flags, { cwd: io.cwd });
+    const durationMs = deadlineOf(values, 'plan');
+    const now = timeFlag(values, 'now') ?? Date.now();
+    const lake = connectLake(options.lake);
+    const work: Work =
+      what === 'backfill'
+        ? { kind: 'backfill', ...backfillRange(values), force: values.force === true }
+        : { kind: 'scheduled', cadence: what };
+    // Reading an S3 lake is the only slow part: the deadline bounds it.
+    const control = startRunControl({ durationMs, alert: (line) => note(io, line) });
+    let runPlan: RunPlan;
+    let uploadWarning: string | null = null;
+    try {
+      runPlan = (await planWork(work, options, values, lake, now)).plan;
+      // A bucket given by name is the owner's: say when it would keep the parts of killed uploads.
+      if (lake.s3) uploadWarning = await incompleteUploadWarning(lake.s3.client, lake.s3.bucket, lake.prefix);
+    } finally {
+      control.dispose();
+    }
+    if (uploadWarning) note(io, `Warning: ${uploadWarning}`);
+    const json = planJson(runPlan, uploadWarning ? [uploadWarning] : []);
+    print(io, values, json, () => describePlan(runPlan).join('\n'));
+    return runPlan.gaps.length > 0 ? EXIT.gaps : EXIT.ok;
+  },
+};

@@ -1,0 +1,98 @@
+/** `peer5-reporter report`: the daily report, sent through SES or written to an outbox folder. */
+import { CALENDAR_DATE, parseCalendarDate } from '../../../lambdas/core/dates.ts';
+import { ReportConfigError } from '../../../lambdas/core/report/config.ts';
+import { type RunReportOptions, type RunReportResult, runReport } from '../../../lambdas/core/report/run.ts';
+import { ReportWindowError } from '../../../lambdas/core/report/scope.ts';
+import { connectMailer } from '../connections.ts';
+import {
+  API_FLAGS,
+  COMMON_FLAGS,
+  EXIT,
+  type FlagTable,
+  MAIL_FLAGS,
+  parseFlags,
+  stringFlag,
+  UsageError,
+} from '../options.ts';
+import { reportJson, reportLines } from '../output.ts';
+import { deadlineFlag, OUTPUT_FLAGS } from '../run-control.ts';
+import { type Command, noPositionals, print } from './command.ts';
+import { withRuntime } from './runtime.ts';
+
+const REPORT_FLAGS = {
+  ...COMMON_FLAGS,
+  ...API_FLAGS,
+  ...MAIL_FLAGS,
+  date: { type: 'string', value: 'YYYY-MM-DD', help: 'the report day (default: yesterday in the time zone)' },
+  deadline: deadlineFlag('report'),
+  quiet: OUTPUT_FLAGS.quiet,
+} satisfies FlagTable;
+
+/** The report's settings each come from a flag; a bad one is bad usage of that flag. */
+const REPORT_FLAG_OF_SETTING: Readonly<Record<string, string>> = {
+  date: '--date',
+  timeZone: '--time-zone',
+  from: '--ses-from',
+  to: '--to',
+  topN: 'the reportTopN setting',
+};
+
+/** Runs the report; a setting it refuses is reported as bad usage of the flag that gave it. */
+export async function runReportNamingFlags(options: RunReportOptions): Promise<RunReportResult> {
+  try {
+    return await runReport(options);
+  } catch (error: unknown) {
+    if (error instanceof ReportConfigError) {
+      const flag = REPORT_FLAG_OF_SETTING[error.setting.replace(/\[\d+\]$/, '')] ?? error.setting;
+      throw new UsageError(`${flag}: ${error.rule}`);
+    }
+    // The message names the report's own "date" field; here that is --date.
+    if (error instanceof ReportWindowError)
+      throw new UsageError(`--date: ${error.message.replace(/^date: /, '')}`);
+    throw error;
+  }
+}
+
+export const report: Command = {
+  name: 'report',
+  summary: 'compute the daily report and send it (SES) or write it to an outbox folder',
+  usage:
+    'peer5-reporter report [--date YYYY-MM-DD] [--ses-from ADDRESS --to ADDRESS | --outbox DIR] [--json]',
+  flags: REPORT_FLAGS,
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, this.flags);
+    noPositionals(positionals, 'report');
+    const date = stringFlag(values, 'date');
+    if (date !== undefined && parseCalendarDate(date) === null) {
+      throw new UsageError(`--date must be ${CALENDAR_DATE}; got ${JSON.stringify(date)}`);
+    }
+    return await withRuntime(
+      values,
+      this.flags,
+      io,
+      { command: 'report', target: 'mail' },
+      async (runtime) => {
+        const { options, now } = runtime;
+        const { mailer, location } = connectMailer(options.mail);
+        const result = await runReportNamingFlags({
+          source: runtime.api.client,
+          mailer,
+          now,
+          ...(date === undefined ? {} : { date }),
+          timeZone: options.settings.timeZone,
+          from: options.settings.sender,
+          to: options.settings.recipients,
+          topN: options.settings.reportTopN,
+        });
+        print(io, values, { ...reportJson(result), delivery: location }, () =>
+          [
+            ...reportLines(result),
+            ...(result.paths ?? []).map((file) => `  wrote ${file}`),
+            ...(result.messageId ? [`  sent through ${location}, message id ${result.messageId}`] : []),
+          ].join('\n'),
+        );
+        return EXIT.ok;
+      },
+    );
+  },
+};

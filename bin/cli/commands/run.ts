@@ -1,0 +1,28 @@
+/** `peer5-reporter run hourly|daily`: the scheduled export, as the Lambda runs it. */
+import { connectLake } from '../connections.ts';
+import { parseFlags } from '../options.ts';
+import { exitCodeOf, runJson, runLines } from '../output.ts';
+import { deadlineFlag, OUTPUT_FLAGS } from '../run-control.ts';
+import { type Command, print } from './command.ts';
+import { executeWithProgress, withRuntime } from './runtime.ts';
+import { cadenceOf, planWork, RUN_FLAGS } from './work.ts';
+
+export const run: Command = {
+  name: 'run',
+  summary: 'run the hourly or daily export, as the Lambda does',
+  usage:
+    'peer5-reporter run hourly|daily [--now ISO] [--lake URL] [--datasets A,B] [--deadline 15m] [--json]',
+  flags: { ...RUN_FLAGS, deadline: deadlineFlag('run'), ...OUTPUT_FLAGS },
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, this.flags);
+    const cadence = cadenceOf(positionals, 'run');
+    return await withRuntime(values, this.flags, io, { command: 'run', target: 'lake' }, async (runtime) => {
+      const { options, now } = runtime;
+      const lake = connectLake(options.lake);
+      const { plan, datasets } = await planWork({ kind: 'scheduled', cadence }, options, values, lake, now);
+      const result = await executeWithProgress(plan, runtime, lake, datasets);
+      print(io, values, runJson(result, lake), () => runLines(result, lake).join('\n'));
+      return exitCodeOf(result);
+    });
+  },
+};

@@ -1,0 +1,120 @@
+/**
+ * What a command that talks to the API runs with: its options, the API connection, its clock, its
+ * deadline and stop signal (Ctrl-C), and its status line on stderr. And running a plan with all
+ * that, as a Lambda would.
+ */
+import type { DatasetDefinition } from '../../../lambdas/core/datasets.ts';
+import { executePlan } from '../../../lambdas/core/lake/execute.ts';
+import type { RunPlan } from '../../../lambdas/core/lake/plan.ts';
+import type { RunProgress, RunResult } from '../../../lambdas/core/lake/run-types.ts';
+import { type ApiConnection, connectApi, type LakeConnection } from '../connections.ts';
+import {
+  type FlagTable,
+  type FlagValues,
+  type ResolvedOptions,
+  resolveOptions,
+  stringFlag,
+  timeFlag,
+} from '../options.ts';
+import { isoTime } from '../output.ts';
+import { createRunStatus, type RunStatus } from '../progress.ts';
+import { type DeadlineCommand, deadlineOf, type RunControl, startRunControl } from '../run-control.ts';
+import type { CommandIo } from './command.ts';
+
+export interface Runtime {
+  readonly options: ResolvedOptions;
+  readonly api: ApiConnection;
+  readonly now: number;
+  /** The deadline and the stop signal (Ctrl-C) of this run. */
+  readonly control: RunControl;
+  /** Notes, waits and progress on stderr. */
+  readonly status: RunStatus;
+}
+
+export interface RuntimeExtra {
+  readonly command: DeadlineCommand;
+  readonly target: 'lake' | 'mail';
+  readonly embedded?: boolean;
+  readonly maxRequestsPerMinute?: number;
+}
+
+/** What a run prints on stderr, by --quiet, --no-progress and --json; notes under --json too. */
+function runStatus(values: FlagValues, io: CommandIo, spacingMs = 0): RunStatus {
+  return createRunStatus(io.stderr, {
+    quiet: values.quiet === true,
+    progress: !values.json && values['no-progress'] !== true,
+    spacingMs,
+  });
+}
+
+/** Runs `body` with the command's runtime, and closes the API connection and the deadline after. */
+export async function withRuntime<T>(
+  values: FlagValues,
+  flags: FlagTable,
+  io: CommandIo,
+  extra: RuntimeExtra,
+  body: (runtime: Runtime) => Promise<T>,
+): Promise<T> {
+  // The embedded (local) run keeps everything on this machine whatever the config file says.
+  const options = resolveOptions(values, flags, { cwd: io.cwd, local: extra.embedded === true });
+  const durationMs = deadlineOf(values, extra.command);
+  const nowFlag = timeFlag(values, 'now');
+  const realTarget = extra.target === 'lake' ? options.lake.kind === 's3' : options.mail.kind === 'ses';
+  const pace = extra.maxRequestsPerMinute;
+  const status = runStatus(values, io, pace ? 60_000 / pace : 0);
+  const control = startRunControl({ durationMs, alert: (line) => status.alert(line) });
+  try {
+    const api = await connectApi({
+      settings: options.settings,
+      tokenSecret: options.tokenSecret,
+      apiUrlGiven: stringFlag(values, 'api-url') !== undefined,
+      now: nowFlag,
+      realTarget,
+      deadline: control.deadline,
+      signal: control.signal,
+      onEvent: (event) => status.clientEvent(event),
+      ...(extra.embedded === undefined ? {} : { embedded: extra.embedded }),
+      ...(pace === undefined ? {} : { maxRequestsPerMinute: pace }),
+    });
+    status.note(`Using ${api.description}${nowFlag === undefined ? '' : `, as of ${isoTime(nowFlag)}`}.`);
+    try {
+      return await body({ options, api, now: nowFlag ?? Date.now(), control, status });
+    } finally {
+      await api.close();
+    }
+  } finally {
+    control.dispose();
+  }
+}
+
+/** Runs the plan as a Lambda would, stopping at the run's deadline or on Ctrl-C. */
+export async function executeWithProgress(
+  plan: RunPlan,
+  runtime: Runtime,
+  lake: LakeConnection,
+  datasets: readonly DatasetDefinition[],
+): Promise<RunResult> {
+  const { control, status } = runtime;
+  try {
+    return await executePlan(plan, {
+      source: runtime.api.client,
+      sink: lake.sink,
+      prefix: lake.prefix,
+      datasets,
+      now: runtime.now,
+      deadline: control.deadline,
+      reserveMs: control.reserveMs,
+      stopSignal: control.signal,
+      onProgress: (update: RunProgress) => {
+        status.progress({
+          windowsDone: update.windowsDone,
+          windowsTotal: update.windowsPlanned,
+          rows: update.rowsTotal,
+          requestsTotal: plan.requests,
+        });
+      },
+    });
+  } finally {
+    status.finish();
+  }
+}

@@ -1,0 +1,393 @@
+/**
+ * Runs a plan: one query per run of consecutive windows, its sorted row stream routed into one
+ * window writer at a time as timestamps cross window boundaries, so memory stays flat however
+ * long the run. Every window is written whole or not at all, and a window that fails is left as it
+ * was (absent or provisional) for the next run to fetch again; provisional windows are marked as
+ * markers.ts says. This file is the execution policy: the deadline and its reserve, retries of a
+ * window, stopping after repeated failures or on request, and the run's tally.
+ */
+
+import type { ExportRow } from '../contract.ts';
+import { CADENCE_MS, type DatasetDefinition, exportRequestFor } from '../datasets.ts';
+import { DeadlineExceededError } from '../export-errors.ts';
+import type { ExportSource } from '../source.ts';
+import { LakeCsvEncoder } from './csv.ts';
+import { beginWindow, commitWindow } from './markers.ts';
+import type { PlannedFetch, PlannedWindow, RunPlan } from './plan.ts';
+import {
+  type DeferredWindow,
+  type FailedWindow,
+  LakeDeadlineError,
+  type LakeEvent,
+  LakeSourceOrderError,
+  LakeStoppedError,
+  type RunResult,
+  type RunSettings,
+  type WrittenWindow,
+} from './run-types.ts';
+import { WindowWriter } from './writer.ts';
+
+const STOPPED_ON_REQUEST = 'stopped on request; the rest is left for the next run';
+
+function describeError(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { name: 'Error', message: String(error) };
+}
+
+function isRetryable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;
+}
+
+function requestCount(source: ExportSource): number | undefined {
+  const stats = (source as { stats?: { requests?: unknown } }).stats;
+  return typeof stats?.requests === 'number' ? stats.requests : undefined;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+interface ActiveWindow {
+  readonly dataset: DatasetDefinition;
+  readonly window: PlannedWindow;
+  readonly writer: WindowWriter;
+  readonly startedAt: number;
+}
+
+interface StreamOutcome {
+  /** Index of the first window not written. */
+  readonly next: number;
+  readonly failure?: { readonly index: number; readonly error: unknown };
+}
+
+class PlanExecution {
+  private readonly clock: () => number;
+  private readonly reserveMs: number;
+  private readonly windowAttempts: number;
+  private readonly maxConsecutiveFailures: number;
+  private readonly encoders = new Map<string, LakeCsvEncoder>();
+  private readonly abort = new AbortController();
+  private readonly written: WrittenWindow[] = [];
+  private readonly failed: FailedWindow[] = [];
+  private readonly deferredWindows: DeferredWindow[] = [];
+  private stopReason: string | null = null;
+  private deadlinePassed = false;
+  private consecutiveFailures = 0;
+  private slowestWindowMs = 0;
+  private queries = 0;
+  private rows = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly plan: RunPlan,
+    private readonly settings: RunSettings,
+  ) {
+    this.clock = settings.clock ?? Date.now;
+    this.reserveMs = settings.reserveMs ?? 10_000;
+    this.windowAttempts = Math.max(1, settings.windowAttempts ?? 2);
+    this.maxConsecutiveFailures = Math.max(1, settings.maxConsecutiveFailures ?? 3);
+  }
+
+  async execute(): Promise<RunResult> {
+    const { plan } = this;
+    const requestsBefore = requestCount(this.settings.source);
+    this.log({
+      level: 'info',
+      event: 'run-planned',
+      message: `planned ${plan.windows} windows in ${plan.fetches.length} queries (about ${plan.requests} API requests)`,
+      windows: plan.windows,
+      queries: plan.fetches.length,
+      requests: plan.requests,
+    });
+    for (const gap of plan.gaps) {
+      this.log({
+        level: 'error',
+        event: 'gap',
+        message: `${gap.dataset}: ${gap.windows} window(s) from ${iso(gap.start)} to ${iso(gap.end)} are ${gap.reason} and will not be fetched`,
+        ...gap,
+      });
+    }
+    const timer = this.armDeadline();
+    const { stopSignal } = this.settings;
+    const onStop = () => this.abort.abort(new LakeStoppedError(STOPPED_ON_REQUEST));
+    stopSignal?.addEventListener('abort', onStop, { once: true });
+    if (stopSignal?.aborted) onStop();
+    try {
+      for (const fetch of plan.fetches) await this.runFetch(fetch);
+    } finally {
+      if (timer) clearTimeout(timer);
+      stopSignal?.removeEventListener('abort', onStop);
+    }
+    const requestsAfter = requestCount(this.settings.source);
+    const result: RunResult = {
+      plan,
+      windows: this.written,
+      gaps: plan.gaps,
+      failed: this.failed,
+      deferred: this.deferredWindows.length,
+      deferredWindows: this.deferredWindows,
+      stopReason: this.stopReason,
+      queries: this.queries,
+      requests:
+        requestsBefore !== undefined && requestsAfter !== undefined
+          ? requestsAfter - requestsBefore
+          : this.queries,
+      rows: this.rows,
+      bytes: this.bytes,
+    };
+    this.log({
+      level: result.failed.length > 0 || result.gaps.length > 0 ? 'warn' : 'info',
+      event: 'run-finished',
+      message: `wrote ${result.windows.length} windows (${result.rows} rows, ${result.bytes} bytes); ${result.failed.length} failed, ${result.deferred} deferred, ${result.gaps.length} gaps`,
+      written: result.windows.length,
+      failed: result.failed.length,
+      deferred: result.deferred,
+      gaps: result.gaps.length,
+      rows: result.rows,
+      bytes: result.bytes,
+      requests: result.requests,
+    });
+    return result;
+  }
+
+  private log(event: LakeEvent): void {
+    this.settings.log?.(event);
+  }
+
+  /** A hard stop at the deadline, for a request or upload that hangs past it. */
+  private armDeadline(): ReturnType<typeof setTimeout> | undefined {
+    const { deadline } = this.settings;
+    if (deadline === undefined) return undefined;
+    const timer = setTimeout(
+      () => {
+        this.deadlinePassed = true;
+        this.abort.abort(new LakeDeadlineError(`the run's deadline ${iso(deadline)} passed`));
+      },
+      Math.max(0, deadline - this.clock()),
+    );
+    timer.unref?.();
+    return timer;
+  }
+
+  private timeIsShort(): boolean {
+    const { deadline } = this.settings;
+    if (this.deadlinePassed || this.settings.stopSignal?.aborted) return true;
+    return (
+      deadline !== undefined && this.clock() + Math.max(this.reserveMs, this.slowestWindowMs) >= deadline
+    );
+  }
+
+  private stop(reason: string): void {
+    if (this.stopReason !== null) return;
+    this.stopReason = reason;
+    this.log({ level: 'warn', event: 'run-stopped', message: reason });
+  }
+
+  private defer(fetch: PlannedFetch, from: number): void {
+    for (const window of fetch.windows.slice(from)) {
+      this.deferredWindows.push({ dataset: fetch.dataset.name, start: window.start, end: window.end });
+    }
+  }
+
+  private encoderOf(dataset: DatasetDefinition): LakeCsvEncoder {
+    let encoder = this.encoders.get(dataset.name);
+    if (!encoder) {
+      encoder = new LakeCsvEncoder(dataset);
+      this.encoders.set(dataset.name, encoder);
+    }
+    return encoder;
+  }
+
+  private async runFetch(fetch: PlannedFetch): Promise<void> {
+    const attempts = new Map<number, number>();
+    let index = 0;
+    while (index < fetch.windows.length) {
+      if (this.stopReason === null && this.settings.stopSignal?.aborted) this.stop(STOPPED_ON_REQUEST);
+      if (this.stopReason === null && this.timeIsShort()) {
+        this.stop(
+          `stopped before the deadline ${iso(this.settings.deadline ?? 0)}; the rest is left for the next run`,
+        );
+      }
+      if (this.stopReason !== null) {
+        this.defer(fetch, index);
+        return;
+      }
+      const outcome = await this.streamFrom(fetch, index);
+      index = outcome.next;
+      if (!outcome.failure) continue;
+      const { index: failedIndex, error } = outcome.failure;
+      const window = fetch.windows[failedIndex] as PlannedWindow;
+      // Running out of time, or being asked to stop, is not the window's fault: it is left for the
+      // next run with the rest, like a window the run never reached.
+      if (this.deadlinePassed) {
+        this.stop(
+          `the deadline ${iso(this.settings.deadline ?? 0)} passed while writing; the rest is left for the next run`,
+        );
+        continue;
+      }
+      if (this.settings.stopSignal?.aborted) {
+        this.stop(STOPPED_ON_REQUEST);
+        continue;
+      }
+      const described = describeError(error);
+      if (error instanceof DeadlineExceededError) {
+        this.stop(`stopped at the deadline: ${described.message}; the rest is left for the next run`);
+        continue;
+      }
+      const tried = (attempts.get(failedIndex) ?? 0) + 1;
+      attempts.set(failedIndex, tried);
+      if (isRetryable(error) && tried < this.windowAttempts) {
+        this.log({
+          level: 'warn',
+          event: 'window-retry',
+          message: `${fetch.dataset.name} ${iso(window.start)}: ${described.name}: ${described.message}; fetching the window again`,
+          dataset: fetch.dataset.name,
+          start: window.start,
+          error: described,
+        });
+        index = failedIndex;
+        continue;
+      }
+      this.failed.push({
+        dataset: fetch.dataset.name,
+        start: window.start,
+        end: window.end,
+        key: window.key,
+        error: described,
+      });
+      this.log({
+        level: 'error',
+        event: 'window-failed',
+        message: `${fetch.dataset.name} ${iso(window.start)} was not written (${described.name}: ${described.message}); the next run fetches it again`,
+        dataset: fetch.dataset.name,
+        start: window.start,
+        error: described,
+      });
+      this.consecutiveFailures += 1;
+      if (this.consecutiveFailures >= this.maxConsecutiveFailures) {
+        this.stop(
+          `stopped after ${this.consecutiveFailures} windows in a row failed; the last error was ${described.name}: ${described.message}`,
+        );
+      }
+      index = failedIndex + 1;
+    }
+  }
+
+  /** Queries the source from window `from` to the end of the fetch and writes windows as rows arrive. */
+  private async streamFrom(fetch: PlannedFetch, from: number): Promise<StreamOutcome> {
+    const { dataset, windows } = fetch;
+    const first = windows[from] as PlannedWindow;
+    const cadenceMs = CADENCE_MS[dataset.cadence];
+    let current = from;
+    let active: ActiveWindow | null = null;
+    this.queries += 1;
+    try {
+      active = await this.open(dataset, first);
+      const rows: AsyncIterable<ExportRow> = this.settings.source.rows(
+        exportRequestFor(dataset, first.start, fetch.to),
+        {
+          signal: this.abort.signal,
+        },
+      );
+      let previous = Number.NEGATIVE_INFINITY;
+      for await (const row of rows) {
+        if (row.timestamp < previous) {
+          throw new LakeSourceOrderError(
+            `${dataset.name}: the source sent a row at ${iso(row.timestamp)} after one at ${iso(previous)}; rows must be sorted by timestamp`,
+          );
+        }
+        previous = row.timestamp;
+        if (row.timestamp >= active.window.end) {
+          const target = from + Math.floor((row.timestamp - first.start) / cadenceMs);
+          if (target >= windows.length) {
+            throw new LakeSourceOrderError(
+              `${dataset.name}: the source sent a row at ${iso(row.timestamp)}, after the end of the query (${iso(fetch.to)})`,
+            );
+          }
+          while (current < target) {
+            await this.close(active);
+            active = null;
+            current += 1;
+            // Leaving the loop ends the source's iterator, which cancels its request.
+            if (this.timeIsShort()) return { next: current };
+            active = await this.open(dataset, windows[current] as PlannedWindow);
+          }
+        } else if (row.timestamp < first.start) {
+          throw new LakeSourceOrderError(
+            `${dataset.name}: the source sent a row at ${iso(row.timestamp)}, before the start of the query (${iso(first.start)})`,
+          );
+        }
+        const pause = active.writer.write(row);
+        if (pause) await pause;
+      }
+      // The stream ended cleanly: the windows it sent nothing for had no traffic.
+      await this.close(active);
+      active = null;
+      current += 1;
+      while (current < windows.length) {
+        if (this.timeIsShort()) return { next: current };
+        active = await this.open(dataset, windows[current] as PlannedWindow);
+        await this.close(active);
+        active = null;
+        current += 1;
+      }
+      return { next: current };
+    } catch (error: unknown) {
+      if (active) await active.writer.abort(error instanceof Error ? error : new Error(String(error)));
+      return { next: current, failure: { index: current, error } };
+    }
+  }
+
+  private async open(dataset: DatasetDefinition, window: PlannedWindow): Promise<ActiveWindow> {
+    await beginWindow(this.settings.sink, this.plan.prefix, dataset, window);
+    return {
+      dataset,
+      window,
+      writer: new WindowWriter(this.settings.sink, window.key, this.encoderOf(dataset), this.settings.writer),
+      startedAt: this.clock(),
+    };
+  }
+
+  private async close(active: ActiveWindow): Promise<void> {
+    const { dataset, window, writer } = active;
+    const stored = await writer.finish();
+    await commitWindow(this.settings.sink, this.plan.prefix, dataset, window, stored);
+    this.slowestWindowMs = Math.max(this.slowestWindowMs, this.clock() - active.startedAt);
+    this.consecutiveFailures = 0;
+    this.rows += stored.rows;
+    this.bytes += stored.bytes;
+    const written: WrittenWindow = {
+      dataset: dataset.name,
+      start: window.start,
+      end: window.end,
+      key: window.key,
+      rows: stored.rows,
+      bytes: stored.bytes,
+      final: window.final,
+    };
+    this.written.push(written);
+    this.log({
+      level: 'info',
+      event: 'window-written',
+      message: `${dataset.name} ${iso(window.start)}: ${stored.rows} rows, ${stored.bytes} bytes, ${window.final ? 'settled' : 'provisional'}`,
+      ...written,
+    });
+    this.settings.onProgress?.({
+      dataset: dataset.name,
+      start: window.start,
+      end: window.end,
+      final: window.final,
+      rows: stored.rows,
+      windowsDone: this.written.length + this.failed.length,
+      windowsPlanned: this.plan.windows,
+      rowsTotal: this.rows,
+      bytesTotal: this.bytes,
+    });
+  }
+}
+
+/** Runs a plan made by planScheduledRun or planBackfillRun (the CLI shows the plan first, then runs it). */
+export async function executePlan(plan: RunPlan, settings: RunSettings): Promise<RunResult> {
+  return await new PlanExecution(plan, settings).execute();
+}
