@@ -2,7 +2,7 @@
 /**
  * `cdk synth` / `cdk deploy` entry point. Settings come from `cdk.json` context or `-c key=value`.
  */
-import { SettingsError } from '../lambdas/core/config.ts';
+import { SettingsError } from '../lambdas/core/settings/errors.ts';
 import { createApp } from '../lib/app.ts';
 
 try {

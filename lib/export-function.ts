@@ -6,7 +6,9 @@
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { lambdaEnvironment, type Settings, SettingsError } from '../lambdas/core/config.ts';
+import type { Settings } from '../lambdas/core/config.ts';
+import { SettingsError } from '../lambdas/core/settings/errors.ts';
+import { lambdaEnvironment } from '../lambdas/core/settings/lambda-environment.ts';
 import { EXPORT_SETTINGS, RUN_KIND, type RunKind } from '../lambdas/handlers/environment.ts';
 import { RUN_TIMEOUT } from './defaults.ts';
 import { lakeStatements, readSecretStatement } from './permissions.ts';

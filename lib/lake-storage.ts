@@ -6,7 +6,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DEFAULT_RETENTION_DAYS } from '../lambdas/core/config.ts';
+import { DEFAULT_RETENTION_DAYS } from '../lambdas/core/settings/fields.ts';
 import {
   ACCESS_LOGS_EXPIRATION,
   INCOMPLETE_UPLOAD_EXPIRATION,

@@ -5,8 +5,9 @@
 import { Validations } from 'aws-cdk-lib';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { lambdaEnvironment, type Settings } from '../lambdas/core/config.ts';
+import type { Settings } from '../lambdas/core/config.ts';
 import { emailAddressOf } from '../lambdas/core/report/config.ts';
+import { lambdaEnvironment } from '../lambdas/core/settings/lambda-environment.ts';
 import { REPORT_CHECK_SETTINGS, REPORT_SETTINGS } from '../lambdas/handlers/environment.ts';
 import { REPORT_CHECK_MEMORY_MB, RUN_TIMEOUT } from './defaults.ts';
 import { readMetricsStatement, readSecretStatement, sendReportStatement } from './permissions.ts';

@@ -9,7 +9,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { minutesOfDay } from '../lambdas/core/config.ts';
+import { minutesOfDay } from '../lambdas/core/settings/fields.ts';
 import { DEFAULT_SCHEDULE_MAX_EVENT_AGE, SCHEDULE_RETRY_ATTEMPTS } from './defaults.ts';
 
 /** Cron fields; unspecified fields mean "every". */

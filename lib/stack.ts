@@ -11,8 +11,9 @@ import { Annotations, CfnOutput, Duration, Stack, type StackProps, TimeZone } fr
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
-import { DAILY_FRESHNESS_ALARM_DAYS, type Settings } from '../lambdas/core/config.ts';
+import type { Settings } from '../lambdas/core/config.ts';
 import { CADENCE_MS, type Cadence } from '../lambdas/core/datasets.ts';
+import { DAILY_FRESHNESS_ALARM_DAYS } from '../lambdas/core/settings/fields.ts';
 import { RUN_KIND, type RunKind } from '../lambdas/handlers/environment.ts';
 import { REPORT_CHECK_DELAY_MINUTES } from '../lambdas/handlers/telemetry.ts';
 import { DEFERRING_RUNS_ALARM, SCHEDULE_MAX_EVENT_AGE } from './defaults.ts';

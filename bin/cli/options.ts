@@ -6,16 +6,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import {
-  parseSettings,
-  type SettingName,
-  type Settings,
-  SettingsError,
-  settingFromText,
-} from '../../lambdas/core/config.ts';
+import type { SettingName, Settings } from '../../lambdas/core/config.ts';
 import { LAKE_EPOCH_MS, LAKE_EPOCH_RULE } from '../../lambdas/core/datasets.ts';
 import { withDatasetsFile } from '../../lambdas/core/datasets-file.ts';
 import { parseInstant } from '../../lambdas/core/dates.ts';
+import { SettingsError } from '../../lambdas/core/settings/errors.ts';
+import { parseSettings, settingFromText } from '../../lambdas/core/settings/parse.ts';
 import { withFlagSuggestion } from '../../lambdas/core/spelling.ts';
 import { type LakeLocation, LakeUrlError, parseLakeUrl } from './lake-url.ts';
 

@@ -7,9 +7,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { settingsReference } from '../../lambdas/core/config.ts';
 import { columnsOf, DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
 import { partitionKeysOf } from '../../lambdas/core/lake/layout.ts';
+import { settingsReference } from '../../lambdas/core/settings/reference.ts';
 import { EXPORT_SETTINGS, REPORT_SETTINGS } from '../../lambdas/handlers/environment.ts';
 import { ATHENA_FUNCTIONS } from './athena-functions.ts';
 import { API_FLAGS, type FlagSpec, LAKE_FLAGS, MAIL_FLAGS } from './options.ts';

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SettingsError } from './config.ts';
 import { DatasetDefinitionError, parseDatasets } from './datasets.ts';
+import { SettingsError } from './settings/errors.ts';
 
 const SETTING = 'datasetsFile';
 

@@ -10,8 +10,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SesMailer } from '../adapters/ses-mailer.ts';
-import { readLambdaEnvironment } from '../core/config.ts';
 import { runReport } from '../core/report/run.ts';
+import { readLambdaEnvironment } from '../core/settings/lambda-environment.ts';
 import { REPORT_SETTINGS } from './environment.ts';
 import { parseReportEvent } from './events.ts';
 import { apiClientFor, deadlineOf, logger, metrics, reporterHandler } from './middleware.ts';

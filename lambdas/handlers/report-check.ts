@@ -13,9 +13,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { metricSum } from '../adapters/cloudwatch-metric-sum.ts';
-import { readLambdaEnvironment } from '../core/config.ts';
 import { TIME } from '../core/contract.ts';
 import { localIsoMinute } from '../core/report/time.ts';
+import { readLambdaEnvironment } from '../core/settings/lambda-environment.ts';
 import { REPORT_CHECK_SETTINGS } from './environment.ts';
 import { parseReportCheckEvent } from './events.ts';
 import { logger, metrics, observedHandler } from './middleware.ts';

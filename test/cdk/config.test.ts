@@ -3,25 +3,25 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderSettingsTable } from '../../bin/cli/readme-sections.ts';
-import {
-  DAILY_FRESHNESS_ALARM_DAYS,
-  DEFAULT_RETENTION_DAYS,
-  environmentVariableOf,
-  lambdaEnvironment,
-  MIN_RETENTION_DAYS,
-  parseSettings,
-  readLambdaEnvironment,
-  SETTING_NAMES,
-  SettingsError,
-  settingLike,
-  settingsFromContext,
-  settingsReference,
-} from '../../lambdas/core/config.ts';
+import { SETTING_NAMES } from '../../lambdas/core/config.ts';
 import { INTERVAL_LIMITS, TIME } from '../../lambdas/core/contract.ts';
 import { DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
 import { withDatasetsFile } from '../../lambdas/core/datasets-file.ts';
 import { LAKE_PREFIX_RULE } from '../../lambdas/core/lake/layout.ts';
 import { DEFAULT_CATCH_UP_HORIZON_MS } from '../../lambdas/core/lake/reach.ts';
+import { SettingsError } from '../../lambdas/core/settings/errors.ts';
+import {
+  DAILY_FRESHNESS_ALARM_DAYS,
+  DEFAULT_RETENTION_DAYS,
+  MIN_RETENTION_DAYS,
+} from '../../lambdas/core/settings/fields.ts';
+import {
+  environmentVariableOf,
+  lambdaEnvironment,
+  readLambdaEnvironment,
+} from '../../lambdas/core/settings/lambda-environment.ts';
+import { parseSettings, settingLike, settingsFromContext } from '../../lambdas/core/settings/parse.ts';
+import { settingsReference } from '../../lambdas/core/settings/reference.ts';
 import { EXPORT_SETTINGS, REPORT_SETTINGS } from '../../lambdas/handlers/environment.ts';
 import { createApp } from '../../lib/app.ts';
 

@@ -2,7 +2,7 @@
  * The buckets: private, encrypted and TLS-only, and the lake's versioning, retention and access logs.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETENTION_DAYS } from '../../lambdas/core/config.ts';
+import { DEFAULT_RETENTION_DAYS } from '../../lambdas/core/settings/fields.ts';
 import {
   byType,
   defaultStack,

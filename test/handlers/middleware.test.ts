@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalLakeSink } from '../../lambdas/adapters/local-lake-sink.ts';
-import { SettingsError } from '../../lambdas/core/config.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { parseDatasets } from '../../lambdas/core/datasets.ts';
 import { runExport } from '../../lambdas/core/lake/run.ts';
+import { SettingsError } from '../../lambdas/core/settings/errors.ts';
 import type { ExportSource } from '../../lambdas/core/source.ts';
 import {
   DEADLINE_MARGIN_VARIABLE,

@@ -4,6 +4,8 @@ import {
   ReportConfigError,
   validateReportSettings,
 } from '../../lambdas/core/report/config.ts';
+import { SettingsError } from '../../lambdas/core/settings/errors.ts';
+import { parseSettings } from '../../lambdas/core/settings/parse.ts';
 
 const VALID = { from: 'Peer5 Reports <reports@example.com>', to: ['ops@example.com'] };
 
@@ -27,8 +29,11 @@ describe('report settings', () => {
   });
 
   it('names the time zone setting when the zone is unknown', () => {
-    expect(() => validateReportSettings({ ...VALID, timeZone: 'Europe/Atlantis' }, { topN: 5 })).toThrow(
-      /^timeZone: "Europe\/Atlantis" is not an IANA time zone/,
+    expect(
+      configErrorOf(() => validateReportSettings({ ...VALID, timeZone: 'Europe/Atlantis' }, { topN: 5 }))
+        ?.message,
+    ).toBe(
+      'timeZone: must be an IANA time zone name such as "Europe/Berlin" or "UTC"; got "Europe/Atlantis"',
     );
   });
 
@@ -62,5 +67,76 @@ describe('report settings', () => {
   it('refuses more recipients than SES takes in one message', () => {
     const to = Array.from({ length: 51 }, (_, index) => `r${index}@example.com`);
     expect(() => validateReportSettings({ ...VALID, to }, { topN: 5 })).toThrow(/at most 50 recipients/);
+  });
+});
+
+/** The one problem the settings schema finds in the report's settings with `change` applied. */
+function settingsProblemOf(change: Record<string, unknown>): { setting: string; message: string } {
+  try {
+    parseSettings({ sender: VALID.from, recipients: VALID.to, ...change });
+  } catch (error: unknown) {
+    if (!(error instanceof SettingsError)) throw error;
+    expect(error.problems).toHaveLength(1);
+    const [problem] = error.problems;
+    return { setting: problem?.setting ?? '', message: problem?.message ?? '' };
+  }
+  throw new Error('expected a SettingsError');
+}
+
+/** The setting and rule `runReport`'s check refuses the report's options with `change` applied. */
+function reportProblemOf(change: Record<string, unknown>): { setting: string; message: string } {
+  const error = configErrorOf(() => validateReportSettings({ ...VALID, ...change }));
+  if (error === undefined) throw new Error('expected a ReportConfigError');
+  return { setting: error.setting, message: error.rule };
+}
+
+describe('the report settings and the product settings', () => {
+  it('refuse a recipient with a dot before the @ with the same message', () => {
+    expect(settingsProblemOf({ recipients: ['ops@example.com', 'a.@b.co'] })).toEqual({
+      setting: 'recipients[1]',
+      message: 'must be an email address',
+    });
+    expect(reportProblemOf({ to: ['ops@example.com', 'a.@b.co'] })).toEqual({
+      setting: 'to[1]',
+      message: 'must be an email address',
+    });
+  });
+
+  it('refuse the same sender addresses with the same message', () => {
+    for (const sender of ['a.@b.co', 'Reports <a.@b.co>', 'reports']) {
+      const message = 'must be an email address (user@example.com or "Name <user@example.com>")';
+      expect(settingsProblemOf({ sender })).toEqual({ setting: 'sender', message });
+      expect(reportProblemOf({ from: sender })).toEqual({ setting: 'from', message });
+    }
+    expect(emailAddressOf('a.@b.co')).toBeNull();
+    expect(emailAddressOf('Reports <a.@b.co>')).toBeNull();
+  });
+
+  it('refuse the same time zones, table sizes and lists of recipients with the same message', () => {
+    const cases: [string, string, unknown][] = [
+      ['timeZone', 'timeZone', 'Mars/Olympus_Mons'],
+      // Intl takes an offset, EventBridge Scheduler does not.
+      ['timeZone', 'timeZone', '+02:00'],
+      ['reportTopN', 'topN', 11],
+      ['reportTopN', 'topN', 2.5],
+      ['recipients', 'to', []],
+      ['recipients', 'to', Array.from({ length: 51 }, (_, index) => `r${index}@example.com`)],
+    ];
+    for (const [setting, option, value] of cases) {
+      const fromSettings = settingsProblemOf({ [setting]: value });
+      expect(fromSettings.setting).toBe(setting);
+      expect(reportProblemOf({ [option]: value })).toEqual({
+        setting: option,
+        message: fromSettings.message,
+      });
+    }
+  });
+
+  it('default to the same time zone and table size', () => {
+    const settings = parseSettings({ sender: VALID.from, recipients: VALID.to });
+    const report = validateReportSettings(VALID);
+    expect(report.timeZone).toBe(settings.timeZone);
+    expect(report.topN).toBe(settings.reportTopN);
+    expect(report).toMatchObject({ timeZone: 'UTC', topN: 5 });
   });
 });

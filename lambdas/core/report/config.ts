@@ -1,9 +1,15 @@
 /**
- * Validation of the report's settings. Each error names the setting and the rule it breaks, so a
- * misconfigured deployment says what to fix instead of failing later inside SES or `Intl`.
+ * The report's settings: the rules of its sender, recipients, time zone and table size, as fields
+ * of the product's settings schema (`../config.ts`) and as the check `runReport` makes of its
+ * options. Both read the same field schemas, so a value is refused on either path with the same
+ * message, naming the setting and the rule it breaks.
  */
+import { z } from 'zod';
 import { type Filters, filtersSchema } from '../contract.ts';
 import { CALENDAR_DATE, parseCalendarDate } from '../dates.ts';
+import { settingPathOf } from '../settings/errors.ts';
+import { EMAIL_ADDRESS, emailSchema } from '../settings/fields.ts';
+import { DEFAULT_TOP_N } from './summary.ts';
 import { canonicalTimeZone } from './time.ts';
 
 export class ReportConfigError extends Error {
@@ -21,10 +27,10 @@ export class ReportConfigError extends Error {
 export const MAX_RECIPIENTS = 50;
 /** Gmail clips a message whose HTML passes about 102 KB; 10 rows a table keeps the report well under. */
 export const MAX_TOP_N = 10;
+export const DEFAULT_TIME_ZONE = 'UTC';
 
-const ADDRESS =
-  /^[^\s@<>()[\]\\,;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 const NAMED_ADDRESS = /^([^<>\r\n]*)<([^<>\s]+)>$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 /** The bare address of `user@example.com` or `Name <user@example.com>`, or null if it is neither. */
 export function emailAddressOf(value: string): string | null {
@@ -33,8 +39,77 @@ export function emailAddressOf(value: string): string | null {
   if (/[\r\n]/.test(trimmed)) return null;
   const named = NAMED_ADDRESS.exec(trimmed);
   const address = named ? (named[2] as string) : trimmed;
-  return ADDRESS.test(address) ? address : null;
+  return EMAIL_ADDRESS.test(address) ? address : null;
 }
+
+export function isTimeZone(value: string): boolean {
+  // Offsets such as "+02:00" are accepted by Intl but not by EventBridge Scheduler.
+  return !/^[+-]/.test(value) && canonicalTimeZone(value) !== null;
+}
+
+/** A number as a message quotes it: `11`, `1.5`, `"ten"`. */
+const quoted = (value: unknown) => (typeof value === 'number' ? String(value) : JSON.stringify(value));
+
+export const senderSchema = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is required: the address the daily report is sent from'
+        : 'must be a string',
+  })
+  .refine(
+    (value) => emailAddressOf(value) !== null,
+    'must be an email address (user@example.com or "Name <user@example.com>")',
+  );
+
+export const recipientsSchema = z
+  .array(emailSchema('a recipient'), {
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is required: who receives the daily report'
+        : 'must be a list of email addresses',
+  })
+  .min(1, 'must list at least one email address')
+  .max(MAX_RECIPIENTS, `must list at most ${MAX_RECIPIENTS} recipients (one SES message)`);
+
+export const timeZoneSchema = z
+  .string()
+  .refine(isTimeZone, {
+    error: (issue) =>
+      `must be an IANA time zone name such as "Europe/Berlin" or "UTC"; got ${quoted(issue.input)}`,
+  })
+  .default(DEFAULT_TIME_ZONE);
+
+const topNRule = (issue: { readonly input?: unknown }) =>
+  `must be a whole number from 1 to ${MAX_TOP_N}; got ${quoted(issue.input)}`;
+
+export const topNSchema = z
+  .int({ error: topNRule })
+  .min(1, { error: topNRule })
+  .max(MAX_TOP_N, { error: topNRule })
+  .default(DEFAULT_TOP_N);
+
+/** The report's fields of the product's settings schema. */
+export const REPORT_SETTING_FIELDS = {
+  sender: senderSchema.describe(
+    'Address the daily report is sent from, optionally with a display name ("Peer5 Reports <reports@example.com>"). It must be verified in SES: the stack creates an email identity for it unless senderIdentity is set.',
+  ),
+  senderIdentity: z
+    .union([emailSchema('an SES identity'), z.string().regex(DOMAIN)], {
+      error: 'must be an email address or a domain name',
+    })
+    .optional()
+    .describe(
+      'An SES identity that already exists and is verified (a domain or an address) to send as. When omitted, the stack creates an email identity for sender.',
+    ),
+  recipients: recipientsSchema.describe(
+    'Who receives the daily report. On the command line: a comma-separated list or a JSON array.',
+  ),
+  timeZone: timeZoneSchema.describe(
+    'Time zone of the report: the report covers the previous calendar day here, and reportTime is in it.',
+  ),
+  reportTopN: topNSchema.describe('How many countries, browsers and so on the report lists.'),
+};
 
 export interface ReportSettingsInput {
   readonly timeZone?: string;
@@ -55,61 +130,45 @@ export interface ReportSettings {
   readonly filters?: Filters;
 }
 
-export const DEFAULT_TIME_ZONE = 'UTC';
+/** `runReport`'s options, in the order they are checked: the first broken rule is reported. */
+const reportSettingsSchema = z.object({
+  timeZone: timeZoneSchema,
+  from: senderSchema,
+  to: recipientsSchema,
+  date: z
+    .string()
+    .refine((text) => parseCalendarDate(text) !== null, {
+      error: (issue) => `${quoted(issue.input)} is not ${CALENDAR_DATE}`,
+    })
+    .optional(),
+  topN: topNSchema,
+  filters: filtersSchema.optional(),
+});
 
+/** Checks the report's options; `defaults.topN` stands in for a missing `topN`. */
 export function validateReportSettings(
   input: ReportSettingsInput,
-  defaults: { topN: number },
+  defaults: { readonly topN?: number } = {},
 ): ReportSettings {
-  const zoneInput = input.timeZone ?? DEFAULT_TIME_ZONE;
-  const timeZone = canonicalTimeZone(zoneInput);
-  if (timeZone === null) {
-    throw new ReportConfigError(
-      'timeZone',
-      `${JSON.stringify(zoneInput)} is not an IANA time zone name (for example UTC, Europe/Berlin, America/New_York)`,
-    );
-  }
-  if (typeof input.from !== 'string' || emailAddressOf(input.from) === null) {
-    throw new ReportConfigError(
-      'from',
-      `${JSON.stringify(input.from)} is not an email address (user@example.com or "Name <user@example.com>")`,
-    );
-  }
-  if (!Array.isArray(input.to) || input.to.length === 0) {
-    throw new ReportConfigError('to', 'list at least one recipient address');
-  }
-  if (input.to.length > MAX_RECIPIENTS) {
-    throw new ReportConfigError(
-      'to',
-      `SES sends one message to at most ${MAX_RECIPIENTS} recipients; got ${input.to.length}`,
-    );
-  }
-  input.to.forEach((recipient, index) => {
-    if (typeof recipient !== 'string' || emailAddressOf(recipient) === null) {
-      throw new ReportConfigError(`to[${index}]`, `${JSON.stringify(recipient)} is not an email address`);
-    }
+  const result = reportSettingsSchema.safeParse({
+    timeZone: input.timeZone,
+    from: input.from,
+    to: input.to,
+    date: input.date,
+    topN: input.topN ?? defaults.topN,
+    filters: input.filters,
   });
-  if (input.date !== undefined && parseCalendarDate(input.date) === null) {
-    throw new ReportConfigError('date', `${JSON.stringify(input.date)} is not ${CALENDAR_DATE}`);
+  if (!result.success) {
+    const [issue] = result.error.issues;
+    throw new ReportConfigError(settingPathOf(issue?.path ?? []), issue?.message ?? 'is invalid');
   }
-  const topN = input.topN ?? defaults.topN;
-  if (!Number.isInteger(topN) || topN < 1 || topN > MAX_TOP_N) {
-    throw new ReportConfigError('topN', `must be a whole number from 1 to ${MAX_TOP_N}; got ${topN}`);
-  }
-  if (input.filters !== undefined) {
-    const filters = filtersSchema.safeParse(input.filters);
-    const [issue] = filters.error?.issues ?? [];
-    if (issue !== undefined) {
-      const key = issue.path[0];
-      throw new ReportConfigError(key === undefined ? 'filters' : `filters.${String(key)}`, issue.message);
-    }
-  }
+  const { timeZone, from, to, date, topN, filters } = result.data;
   return {
-    timeZone,
-    from: input.from.trim(),
-    to: input.to.map((recipient) => recipient.trim()),
-    ...(input.date !== undefined ? { date: input.date } : {}),
+    timeZone: canonicalTimeZone(timeZone) ?? timeZone,
+    from: from.trim(),
+    to,
+    ...(date !== undefined ? { date } : {}),
     topN,
-    ...(input.filters !== undefined ? { filters: input.filters } : {}),
+    ...(filters !== undefined ? { filters } : {}),
   };
 }

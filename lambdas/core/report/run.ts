@@ -10,7 +10,7 @@ import { composeReportEmail } from './email.ts';
 import { gatherReportData } from './gather.ts';
 import type { Mailer } from './mailer.ts';
 import { scopeReport } from './scope.ts';
-import { DEFAULT_TOP_N, type ReportSummary, summarizeReport } from './summary.ts';
+import { type ReportSummary, summarizeReport } from './summary.ts';
 import { addDays, localDateOf } from './time.ts';
 
 export interface RunReportOptions {
@@ -24,7 +24,7 @@ export interface RunReportOptions {
   readonly timeZone?: string;
   readonly from: string;
   readonly to: readonly string[];
-  /** Rows in each segment table; 5 by default. */
+  /** Rows in each segment table; DEFAULT_TOP_N (5) by default. */
   readonly topN?: number;
   /** Narrows every figure to part of the traffic (one site's pages, say). */
   readonly filters?: Filters;
@@ -47,7 +47,7 @@ export async function runReport(options: RunReportOptions): Promise<RunReportRes
   if (!Number.isFinite(options.now)) {
     throw new ReportConfigError('now', 'must be a timestamp in milliseconds');
   }
-  const settings = validateReportSettings(options, { topN: DEFAULT_TOP_N });
+  const settings = validateReportSettings(options);
   const date = settings.date ?? defaultReportDate(options.now, settings.timeZone);
   const scope = scopeReport({
     date,
