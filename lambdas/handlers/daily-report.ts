@@ -12,6 +12,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { SesMailer } from '../adapters/ses-mailer.ts';
 import { runReport } from '../core/report/run.ts';
 import { readLambdaEnvironment } from '../core/settings/lambda-environment.ts';
+import { reportOptionsOf } from '../core/settings/run-options.ts';
 import { REPORT_SETTINGS } from './environment.ts';
 import { parseReportEvent } from './events.ts';
 import { apiClientFor, deadlineOf, logger, metrics, reporterHandler } from './middleware.ts';
@@ -38,10 +39,7 @@ export const handler = reporterHandler(
       mailer,
       now: request.now,
       ...(request.date ? { date: request.date } : {}),
-      timeZone: config.timeZone,
-      from: config.sender,
-      to: config.recipients,
-      topN: config.reportTopN,
+      ...reportOptionsOf(config),
     });
     const stats = client.stats;
     metrics.addMetric(METRIC.reportsSent, MetricUnit.Count, 1);

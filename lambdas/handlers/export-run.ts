@@ -23,11 +23,11 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3LakeSink } from '../adapters/s3-lake-sink.ts';
 import { RunLeaseError, S3RunLease } from '../adapters/s3-run-lease.ts';
-import { TIME } from '../core/contract.ts';
 import { runLeaseKey } from '../core/lake/keys.ts';
 import { runExport } from '../core/lake/run.ts';
 import type { RunResult } from '../core/lake/run-types.ts';
 import { readLambdaEnvironment } from '../core/settings/lambda-environment.ts';
+import { lakeRunOptionsOf } from '../core/settings/run-options.ts';
 import { EXPORT_SETTINGS, type RunKind } from './environment.ts';
 import { parseExportEvent } from './events.ts';
 import {
@@ -137,7 +137,7 @@ export function lakeRunOf(context: ApiTokenContext, kind: RunKind) {
       sink,
       prefix: config.prefix,
       now: Date.now(),
-      settleMs: config.settleHours * TIME.HOUR,
+      ...lakeRunOptionsOf(config),
       deadline,
       log: logLakeEvent,
     },

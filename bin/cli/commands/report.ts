@@ -3,6 +3,7 @@ import { CALENDAR_DATE, parseCalendarDate } from '../../../lambdas/core/dates.ts
 import { ReportConfigError } from '../../../lambdas/core/report/config.ts';
 import { type RunReportOptions, type RunReportResult, runReport } from '../../../lambdas/core/report/run.ts';
 import { ReportWindowError } from '../../../lambdas/core/report/scope.ts';
+import { reportOptionsOf } from '../../../lambdas/core/settings/run-options.ts';
 import { connectMailer } from '../connections.ts';
 import {
   API_FLAGS,
@@ -79,10 +80,7 @@ export const report: Command = {
           mailer,
           now,
           ...(date === undefined ? {} : { date }),
-          timeZone: options.settings.timeZone,
-          from: options.settings.sender,
-          to: options.settings.recipients,
-          topN: options.settings.reportTopN,
+          ...reportOptionsOf(options.settings),
         });
         print(io, values, { ...reportJson(result), delivery: location }, () =>
           [

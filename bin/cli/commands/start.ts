@@ -1,5 +1,6 @@
 /** `peer5-reporter start`: the whole product locally, simulator, lake and report (what `npm start` runs). */
 import { TIME } from '../../../lambdas/core/contract.ts';
+import { reportOptionsOf } from '../../../lambdas/core/settings/run-options.ts';
 import { connectLake, connectMailer } from '../connections.ts';
 import { COMMON_FLAGS, EXIT, LAKE_FLAGS, MAIL_FLAGS, parseFlags } from '../options.ts';
 import { exitCodeOf, isoTime, reportJson, reportLines, runJson, runLines } from '../output.ts';
@@ -54,10 +55,7 @@ export const start: Command = {
         source: runtime.api.client,
         mailer,
         now,
-        timeZone: options.settings.timeZone,
-        from: options.settings.sender,
-        to: options.settings.recipients,
-        topN: options.settings.reportTopN,
+        ...reportOptionsOf(options.settings),
       });
       const preview = report.paths?.find((file) => file.endsWith('.html'));
       const eml = report.paths?.find((file) => file.endsWith('.eml'));

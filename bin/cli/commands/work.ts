@@ -3,11 +3,11 @@
  * backfill of a range, over which datasets. Planning it is the core's own two steps
  * (`planScheduledRun`, `planBackfillRun`), exactly as a Lambda run or a backfill plans.
  */
-import { TIME } from '../../../lambdas/core/contract.ts';
 import { CADENCES, type Cadence, type DatasetDefinition } from '../../../lambdas/core/datasets.ts';
 import { type BackfillRange, backfillRangeProblems } from '../../../lambdas/core/lake/backfill-range.ts';
 import type { RunPlan } from '../../../lambdas/core/lake/plan.ts';
 import { planBackfillRun, planScheduledRun } from '../../../lambdas/core/lake/run.ts';
+import { lakeRunOptionsOf } from '../../../lambdas/core/settings/run-options.ts';
 import { type LakeConnection, selectDatasets } from '../connections.ts';
 import {
   API_FLAGS,
@@ -110,7 +110,7 @@ export async function planWork(
     sink: lake.sink,
     prefix: lake.prefix,
     now,
-    settleMs: options.settings.settleHours * TIME.HOUR,
+    ...lakeRunOptionsOf(options.settings),
   };
   if (work.kind === 'scheduled') {
     const datasets = datasetsOf(options, values, work.cadence);

@@ -1,0 +1,30 @@
+/**
+ * Settings as the options of a run: what a Lambda handler and the CLI pass to the lake run and to
+ * `runReport`, built once so both turn a setting into an option the same way.
+ */
+
+import type { Settings } from '../config.ts';
+import { TIME } from '../contract.ts';
+import type { RunPlanOptions } from '../lake/reach.ts';
+import type { RunReportOptions } from '../report/run.ts';
+
+export type LakeRunOptions = Required<Pick<RunPlanOptions, 'settleMs'>>;
+
+/** The lake run's options that come from settings (the lake and its prefix come from where it is). */
+export function lakeRunOptionsOf(settings: Pick<Settings, 'settleHours'>): LakeRunOptions {
+  return { settleMs: settings.settleHours * TIME.HOUR };
+}
+
+export type ReportOptions = Required<Pick<RunReportOptions, 'timeZone' | 'from' | 'to' | 'topN'>>;
+
+/** `runReport`'s options that come from settings: who sends it, to whom, in which zone, how long. */
+export function reportOptionsOf(
+  settings: Pick<Settings, 'timeZone' | 'sender' | 'recipients' | 'reportTopN'>,
+): ReportOptions {
+  return {
+    timeZone: settings.timeZone,
+    from: settings.sender,
+    to: settings.recipients,
+    topN: settings.reportTopN,
+  };
+}
