@@ -2,7 +2,13 @@
  * The API's two response formats, written row by row so a response never has to exist whole.
  */
 import type { ExportFormat, Metric } from '../lambdas/core/contract.ts';
-import { COUNTERS_PER_GROUP, metricValue, type ResolvedExport } from './model.ts';
+import {
+  type BucketSums,
+  COUNTERS_PER_GROUP,
+  metricValue,
+  type ResolvedExport,
+  rowGroupsOf,
+} from './model.ts';
 
 export const CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
   json: 'application/json; charset=utf-8',
@@ -72,6 +78,33 @@ export function encoderFor(
   metrics: readonly Metric[],
 ): RowEncoder {
   return format === 'csv' ? csvEncoder(plan, metrics) : jsonEncoder(plan, metrics);
+}
+
+/** Rows are batched into chunks of about this many characters before each write. */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * A response body in chunks of about CHUNK_CHARS characters: the opening, every row of every
+ * bucket, then the closing, which always ends the last chunk.
+ */
+export function* encodedChunks(
+  encoder: RowEncoder,
+  plan: ResolvedExport,
+  buckets: Iterable<BucketSums>,
+): Generator<string> {
+  let chunk = encoder.opening;
+  let first = true;
+  for (const bucket of buckets) {
+    for (const group of rowGroupsOf(plan, bucket)) {
+      chunk += encoder.row(bucket.timestamp, group, bucket.sums, bucket.lengthMs, first);
+      first = false;
+      if (chunk.length >= CHUNK_CHARS) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+  }
+  yield chunk + encoder.closing;
 }
 
 /** The body of every error response, whatever format was asked for. */

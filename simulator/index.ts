@@ -24,7 +24,7 @@ import type { AddressInfo } from 'node:net';
 import type { ExportRequest, ExportRow } from '../lambdas/core/contract.ts';
 import { DEFAULT_SEGMENTS } from './catalogue.ts';
 import { type AsOf, exportRows } from './model.ts';
-import { SimulatorState } from './server.ts';
+import { requestHandler } from './server.ts';
 import {
   parseClock,
   parseFaults,
@@ -37,6 +37,7 @@ import {
   parseTokens,
   type SimulatorFault,
 } from './settings.ts';
+import { SimulatorState } from './state.ts';
 
 export { SimulatorRequestError } from './model.ts';
 export type { SimulatorFault } from './settings.ts';
@@ -112,7 +113,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     now: options.now === undefined ? null : parseClock(options.now),
   });
 
-  const server: Server = createServer(state.handle);
+  const server: Server = createServer(requestHandler(state));
   try {
     server.listen(requestedPort, host);
     await once(server, 'listening');
