@@ -12,7 +12,8 @@ import {
 } from '../lambdas/core/contract.ts';
 import { applyFault, type FaultEffect } from './faults.ts';
 import { CONTENT_TYPES, encodedChunks, encoderFor } from './format.ts';
-import { bucketSums, resolveExport } from './model.ts';
+import { resolveExport } from './grouping.ts';
+import { bucketSums } from './model.ts';
 import { messageOf, parseJsonBody, readBody, sendError } from './responses.ts';
 import type { SimulatorState } from './state.ts';
 import { streamBody, streamTruncated } from './stream.ts';

@@ -2,13 +2,9 @@
  * The API's two response formats, written row by row so a response never has to exist whole.
  */
 import type { ExportFormat, Metric } from '../lambdas/core/contract.ts';
-import {
-  type BucketSums,
-  COUNTERS_PER_GROUP,
-  metricValue,
-  type ResolvedExport,
-  rowGroupsOf,
-} from './model.ts';
+import type { ResolvedExport } from './grouping.ts';
+import { type BucketSums, metricValue, rowGroupsOf } from './model.ts';
+import { COUNTER_COUNT } from './segment-hours.ts';
 
 export const CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
   json: 'application/json; charset=utf-8',
@@ -42,7 +38,7 @@ function jsonEncoder(plan: ResolvedExport, metrics: readonly Metric[]): RowEncod
     contentType: CONTENT_TYPES.json,
     opening: '{"error":false,"data":[',
     row(timestamp, group, sums, lengthMs, first) {
-      const base = group * COUNTERS_PER_GROUP;
+      const base = group * COUNTER_COUNT;
       let line = `${first ? '' : ','}{"timestamp":${timestamp}${groupFragments[group] ?? ''}`;
       for (let index = 0; index < metrics.length; index++) {
         const metric = metrics[index] as Metric;
@@ -63,7 +59,7 @@ function csvEncoder(plan: ResolvedExport, metrics: readonly Metric[]): RowEncode
     contentType: CONTENT_TYPES.csv,
     opening: `${header}\n`,
     row(timestamp, group, sums, lengthMs) {
-      const base = group * COUNTERS_PER_GROUP;
+      const base = group * COUNTER_COUNT;
       let line = `${timestamp}${groupFragments[group] ?? ''}`;
       for (const metric of metrics) line += `,${metricValue(metric, sums, base, lengthMs)}`;
       return `${line}\n`;

@@ -22,8 +22,9 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExportRequest, ExportRow } from '../lambdas/core/contract.ts';
-import { DEFAULT_SEGMENTS } from './catalogue.ts';
-import { type AsOf, exportRows } from './model.ts';
+import { exportRows } from './model.ts';
+import { DEFAULT_SEGMENTS } from './population.ts';
+import type { AsOf } from './segment-hours.ts';
 import { requestHandler } from './server.ts';
 import {
   parseClock,

@@ -4,7 +4,7 @@
  * (server.ts) reads and changes it; nothing here knows about requests.
  */
 import { performance } from 'node:perf_hooks';
-import { buildPopulation, type Population } from './catalogue.ts';
+import { buildPopulation, type Population } from './population.ts';
 import type { ConfigPatch, ResolvedRateLimit, SimulatorFault } from './settings.ts';
 
 export interface SimulatorStateOptions {
