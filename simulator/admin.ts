@@ -40,7 +40,8 @@ export function adminEndpoint(
 ): (path: string, request: IncomingMessage, response: ServerResponse) => Promise<void> {
   const routes = adminRoutes(state);
   return async (path, request, response) => {
-    const route = routes[path];
+    // Own keys only: `constructor` or `toString` are not admin paths.
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
     let text: string;
     try {
       text = await readBody(request);
