@@ -5,7 +5,6 @@
 import { parseArgs } from 'node:util';
 import { parseInstant } from '../lambdas/core/dates.ts';
 import { withFlagSuggestion } from '../lambdas/core/spelling.ts';
-import { DEFAULT_SEGMENTS, SEGMENT_LIMITS } from './catalogue.ts';
 import {
   DEFAULT_HOST,
   DEFAULT_LATE_DATA_DELAY_MS,
@@ -13,6 +12,7 @@ import {
   type SimulatorOptions,
   startSimulator,
 } from './index.ts';
+import { DEFAULT_SEGMENTS, SEGMENT_LIMITS } from './population.ts';
 import { DEFAULT_RATE_WINDOW_MS, parseInteger, SimulatorConfigError } from './settings.ts';
 
 const DEFAULT_PORT = 8787;

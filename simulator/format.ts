@@ -2,7 +2,9 @@
  * The API's two response formats, written row by row so a response never has to exist whole.
  */
 import type { ExportFormat, Metric } from '../lambdas/core/contract.ts';
-import { COUNTERS_PER_GROUP, metricValue, type ResolvedExport } from './model.ts';
+import type { ResolvedExport } from './grouping.ts';
+import { type BucketSums, metricValue, rowGroupsOf } from './model.ts';
+import { COUNTER_COUNT } from './segment-hours.ts';
 
 export const CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
   json: 'application/json; charset=utf-8',
@@ -36,7 +38,7 @@ function jsonEncoder(plan: ResolvedExport, metrics: readonly Metric[]): RowEncod
     contentType: CONTENT_TYPES.json,
     opening: '{"error":false,"data":[',
     row(timestamp, group, sums, lengthMs, first) {
-      const base = group * COUNTERS_PER_GROUP;
+      const base = group * COUNTER_COUNT;
       let line = `${first ? '' : ','}{"timestamp":${timestamp}${groupFragments[group] ?? ''}`;
       for (let index = 0; index < metrics.length; index++) {
         const metric = metrics[index] as Metric;
@@ -57,7 +59,7 @@ function csvEncoder(plan: ResolvedExport, metrics: readonly Metric[]): RowEncode
     contentType: CONTENT_TYPES.csv,
     opening: `${header}\n`,
     row(timestamp, group, sums, lengthMs) {
-      const base = group * COUNTERS_PER_GROUP;
+      const base = group * COUNTER_COUNT;
       let line = `${timestamp}${groupFragments[group] ?? ''}`;
       for (const metric of metrics) line += `,${metricValue(metric, sums, base, lengthMs)}`;
       return `${line}\n`;
@@ -72,6 +74,33 @@ export function encoderFor(
   metrics: readonly Metric[],
 ): RowEncoder {
   return format === 'csv' ? csvEncoder(plan, metrics) : jsonEncoder(plan, metrics);
+}
+
+/** Rows are batched into chunks of about this many characters before each write. */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * A response body in chunks of about CHUNK_CHARS characters: the opening, every row of every
+ * bucket, then the closing, which always ends the last chunk.
+ */
+export function* encodedChunks(
+  encoder: RowEncoder,
+  plan: ResolvedExport,
+  buckets: Iterable<BucketSums>,
+): Generator<string> {
+  let chunk = encoder.opening;
+  let first = true;
+  for (const bucket of buckets) {
+    for (const group of rowGroupsOf(plan, bucket)) {
+      chunk += encoder.row(bucket.timestamp, group, bucket.sums, bucket.lengthMs, first);
+      first = false;
+      if (chunk.length >= CHUNK_CHARS) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+  }
+  yield chunk + encoder.closing;
 }
 
 /** The body of every error response, whatever format was asked for. */

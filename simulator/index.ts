@@ -22,9 +22,10 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExportRequest, ExportRow } from '../lambdas/core/contract.ts';
-import { DEFAULT_SEGMENTS } from './catalogue.ts';
-import { type AsOf, exportRows } from './model.ts';
-import { SimulatorState } from './server.ts';
+import { exportRows } from './model.ts';
+import { DEFAULT_SEGMENTS } from './population.ts';
+import type { AsOf } from './segment-hours.ts';
+import { requestHandler } from './server.ts';
 import {
   parseClock,
   parseFaults,
@@ -37,6 +38,7 @@ import {
   parseTokens,
   type SimulatorFault,
 } from './settings.ts';
+import { SimulatorState } from './state.ts';
 
 export { SimulatorRequestError } from './model.ts';
 export type { SimulatorFault } from './settings.ts';
@@ -112,7 +114,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     now: options.now === undefined ? null : parseClock(options.now),
   });
 
-  const server: Server = createServer(state.handle);
+  const server: Server = createServer(requestHandler(state));
   try {
     server.listen(requestedPort, host);
     await once(server, 'listening');

@@ -2,7 +2,7 @@
  * The simulator's settings and injected faults, with one validator per setting shared by the
  * library, the admin endpoints and the command line. Every error names the field and the rule.
  */
-import { SEGMENT_LIMITS } from './catalogue.ts';
+import { SEGMENT_LIMITS } from './population.ts';
 
 export type SimulatorFault =
   | {

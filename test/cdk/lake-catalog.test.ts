@@ -7,7 +7,7 @@ import { TIME } from '../../lambdas/core/contract.ts';
 import { columnsOf, type DatasetDefinition, LAKE_EPOCH, windowAt } from '../../lambdas/core/datasets.ts';
 import { LAKE_SERDE_LIBRARY, LakeCsvEncoder } from '../../lambdas/core/lake/csv.ts';
 import { objectKey, partitionKeysOf, partitionValuesOf } from '../../lambdas/core/lake/layout.ts';
-import { type OpenCsvParameters, openCsvParseLine } from './opencsv.ts';
+import { type OpenCsvParameters, openCsvFields } from '../support/opencsv.ts';
 import { byType, defaultStack, flatten, logicalId, type Resource } from './synth.ts';
 
 const BUCKET = 'lake-bucket-physical-name';
@@ -141,7 +141,7 @@ describe('the Glue tables of the stack with every default dataset', () => {
         dimensions: { [dataset.dimensions[0] as string]: value, [dataset.dimensions[1] as string]: 'x' },
         metrics: { http: 1, p2p: 2, played: 3, rebuffered: 4, sessions: 1.5 },
       });
-      const fields = openCsvParseLine(line.replace(/\n$/, ''), parameters);
+      const fields = openCsvFields(line.replace(/\n$/, ''), parameters);
       expect(fields[1], JSON.stringify(value)).toBe(value);
       expect(fields).toHaveLength(columnsOf(dataset).length);
     }

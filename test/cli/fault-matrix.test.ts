@@ -8,13 +8,11 @@
 import { ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exitCodeOf } from '../../bin/cli/output.ts';
-import { ExportClient } from '../../lambdas/adapters/peer5-api/index.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
-import { type DatasetDefinition, parseDatasets } from '../../lambdas/core/datasets.ts';
-import { runExport } from '../../lambdas/core/lake/run.ts';
-import { startSimulator } from '../../simulator/index.ts';
-import { expectLakeWindows, finalRows, freshS3Sink, slice } from '../lake/support/lake.ts';
+import { expectLakeWindows, finalRows, freshS3Sink, RUN_DATASETS, slice } from '../lake/support/lake.ts';
+import { makeExportAt } from '../support/export-at.ts';
 import { type RunningMoto, startMoto } from '../support/moto.ts';
+import { FAST_RETRIES, startSimulatorClient } from '../support/simulator.ts';
 import { type FaultRow, type Outcome, runRow, TOKEN, waitFor } from './support/fault-matrix.ts';
 
 /** The second request drips a few bytes at a time for minutes: the run is busy, mid-window. */
@@ -185,48 +183,31 @@ describe('the fault matrix: nothing lost or doubled in the lake, and the documen
  */
 async function overlappingScheduledRuns(moto: RunningMoto): Promise<readonly Outcome[]> {
   const { MINUTE, HOUR, DAY } = TIME;
-  const datasets = parseDatasets([
-    {
-      name: 'minutes',
-      interval: '1m',
-      metrics: ['http', 'p2p', 'played', 'rebuffered', 'sessions'],
-      cadence: 'hourly',
-    },
-    {
-      name: 'by_browser_daily',
-      interval: '1d',
-      metrics: ['http', 'p2p', 'sessions'],
-      dimensions: ['browser.name', 'city.name'],
-      cadence: 'daily',
-    },
-  ]);
-  const [minutes, daily] = datasets as [DatasetDefinition, DatasetDefinition];
+  const [minutes, daily] = RUN_DATASETS;
   const T0 = Date.UTC(2024, 2, 1);
-  const sim = await startSimulator({ now: T0, segments: 12, seed: 7, tokens: [TOKEN] });
+  const { sim, client, close } = await startSimulatorClient(
+    { now: T0, segments: 12, seed: 7, tokens: [TOKEN] },
+    FAST_RETRIES,
+  );
   const { sink, s3 } = await freshS3Sink(moto);
   try {
-    const client = new ExportClient({
-      baseUrl: sim.url,
-      token: async () => TOKEN,
-      now: () => sim.now(),
-      baseDelayMs: 5,
-      maxDelayMs: 20,
+    const exportAt = makeExportAt(sim, {
+      source: client,
+      sink,
+      prefix: 'lake',
+      datasets: RUN_DATASETS,
+      since: T0,
+      settleMs: 3 * HOUR,
     });
-    const input = { source: client, sink, prefix: 'lake', datasets, since: T0, settleMs: 3 * HOUR };
     const now = T0 + 30 * HOUR + 5 * MINUTE;
-    sim.setClock(now);
-    const [first, second] = await Promise.all([runExport({ ...input, now }), runExport({ ...input, now })]);
+    const [first, second] = await Promise.all([exportAt(now), exportAt(now)]);
     expect(first.failed).toEqual([]);
     expect(second.failed).toEqual([]);
     let table = await expectLakeWindows(sink, 'lake', minutes, T0, T0 + 30 * HOUR);
     expect([...table.markers].sort((a, b) => a - b)).toEqual([27, 28, 29].map((h) => T0 + h * HOUR));
 
     const later = T0 + 34 * HOUR + 5 * MINUTE;
-    sim.setClock(later);
-    const [third, fourth] = await Promise.all([
-      runExport({ ...input, now: later }),
-      runExport({ ...input, now: later }),
-    ]);
+    const [third, fourth] = await Promise.all([exportAt(later), exportAt(later)]);
     table = await expectLakeWindows(sink, 'lake', minutes, T0, T0 + 34 * HOUR);
     expect(slice(table.rows, T0, T0 + 30 * HOUR)).toEqual(finalRows(sim, minutes, T0, T0 + 30 * HOUR));
     expect([...table.markers].sort((a, b) => a - b)).toEqual([31, 32, 33].map((h) => T0 + h * HOUR));
@@ -244,6 +225,6 @@ async function overlappingScheduledRuns(moto: RunningMoto): Promise<readonly Out
     }));
   } finally {
     s3.destroy();
-    await sim.close();
+    await close();
   }
 }

@@ -13,7 +13,7 @@ import {
   glueColumnsOf,
 } from '../../lambdas/core/curated/index.ts';
 import { columnsOf, type DatasetDefinition, DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
-import { parseOpenCsvLine } from '../lake/support/opencsv.ts';
+import { parseOpenCsvLine } from '../support/opencsv.ts';
 import {
   type Cell,
   DAY,

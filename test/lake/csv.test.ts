@@ -13,7 +13,7 @@ import {
   LakeRowError,
 } from '../../lambdas/core/lake/csv.ts';
 import { readLakeCsv } from '../../lambdas/core/lake/read.ts';
-import { parseOpenCsvLine } from './support/opencsv.ts';
+import { parseOpenCsvLine } from '../support/opencsv.ts';
 
 const [dataset] = parseDatasets([
   {

@@ -14,11 +14,12 @@ import { DeadlineExceededError } from '../../lambdas/core/export-errors.ts';
 import { provisionalMarkerKey } from '../../lambdas/core/lake/keys.ts';
 import { objectKey } from '../../lambdas/core/lake/layout.ts';
 import { readLakeObject } from '../../lambdas/core/lake/read.ts';
-import { runBackfill, runExport } from '../../lambdas/core/lake/run.ts';
+import { runBackfill } from '../../lambdas/core/lake/run.ts';
 import { LakeSourceOrderError } from '../../lambdas/core/lake/run-types.ts';
 import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
 import type { ExportSource } from '../../lambdas/core/source.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
+import { type ExportAt, makeExportAt } from '../support/export-at.ts';
 import { directSource, finalRows, readTable, slice } from './support/lake.ts';
 
 const { MINUTE, HOUR, DAY } = TIME;
@@ -40,9 +41,19 @@ const [minutes, nobody] = parseDatasets([
 let sim: RunningSimulator;
 let root: string;
 let sink: LocalLakeSink;
+/** Runs of the minutes table from T0 into this test's lake, served by the simulator's model. */
+let exportAt: ExportAt;
 
 beforeAll(async () => {
   sim = await startSimulator({ now: T0, segments: 10, seed: 3 });
+  exportAt = makeExportAt(sim, () => ({
+    source: directSource(sim),
+    sink,
+    prefix: 'lake',
+    datasets: [minutes],
+    since: T0,
+    settleMs: SETTLE,
+  }));
 });
 
 afterAll(async () => {
@@ -66,18 +77,8 @@ function at(now: number): number {
 describe('a run with a deadline', () => {
   it('stops starting windows when time is short, reports the rest as deferred, and the next run finishes', async () => {
     let fakeClock = 0;
-    const now = at(T0 + 10 * HOUR + 5 * MINUTE);
-    const input = {
-      source: directSource(sim),
-      sink,
-      prefix: 'lake',
-      datasets: [minutes],
-      since: T0,
-      settleMs: SETTLE,
-    };
-    const result = await runExport({
-      ...input,
-      now,
+    const now = T0 + 10 * HOUR + 5 * MINUTE;
+    const result = await exportAt(now, {
       clock: () => fakeClock,
       deadline: 35_000,
       reserveMs: 10_000,
@@ -97,7 +98,7 @@ describe('a run with a deadline', () => {
     expect(result.failed).toEqual([]);
     expect((await readTable(sink, 'lake', minutes)).windows.size).toBe(3);
 
-    const next = await runExport({ ...input, now });
+    const next = await exportAt(now);
     expect(next.windows.map((window) => window.start)).toEqual(
       [3, 4, 5, 6, 7, 8, 9].map((h) => T0 + h * HOUR),
     );
@@ -109,16 +110,8 @@ describe('a run with a deadline', () => {
 
 describe('a run stopped on request', () => {
   it('starts no window after the request and defers the rest', async () => {
-    const now = at(T0 + 10 * HOUR + 5 * MINUTE);
     const stop = new AbortController();
-    const result = await runExport({
-      source: directSource(sim),
-      sink,
-      prefix: 'lake',
-      datasets: [minutes],
-      since: T0,
-      settleMs: SETTLE,
-      now,
+    const result = await exportAt(T0 + 10 * HOUR + 5 * MINUTE, {
       stopSignal: stop.signal,
       // Asked to stop as the first window is written, mid-stream of the query.
       onProgress: (progress) => {
@@ -134,7 +127,6 @@ describe('a run stopped on request', () => {
 
 describe('a run stopped on request while a request is in flight', () => {
   it('cancels the request, drops the window it was writing, keeps the written ones and defers the rest', async () => {
-    const now = at(T0 + 10 * HOUR + 5 * MINUTE);
     const stop = new AbortController();
     // The first window's rows and the second's first row, then a request that hangs (a long
     // Retry-After wait, a dripping body) until it is cancelled; one that is never cancelled gives
@@ -156,16 +148,7 @@ describe('a run stopped on request while a request is in flight', () => {
     };
     setTimeout(() => stop.abort(), 100);
     const started = Date.now();
-    const result = await runExport({
-      source: hanging,
-      sink,
-      prefix: 'lake',
-      datasets: [minutes],
-      since: T0,
-      settleMs: SETTLE,
-      now,
-      stopSignal: stop.signal,
-    });
+    const result = await exportAt(T0 + 10 * HOUR + 5 * MINUTE, { source: hanging, stopSignal: stop.signal });
     expect(Date.now() - started).toBeLessThan(1_500);
     expect(result.failed).toEqual([]);
     expect(result.windows.map((window) => window.start)).toEqual([T0]);
@@ -180,7 +163,7 @@ describe('a run stopped on request while a request is in flight', () => {
 
 describe('a run whose source runs out of time', () => {
   it('defers the window a deadline stopped, rather than failing it, and the next run writes it', async () => {
-    const now = at(T0 + 10 * HOUR + 5 * MINUTE);
+    const now = T0 + 10 * HOUR + 5 * MINUTE;
     const outOfTime: ExportSource = {
       // biome-ignore lint/correctness/useYield: a source that gives up before its first row
       async *rows() {
@@ -190,15 +173,14 @@ describe('a run whose source runs out of time', () => {
         );
       },
     };
-    const input = { sink, prefix: 'lake', datasets: [minutes], since: T0, settleMs: SETTLE, now };
-    const result = await runExport({ ...input, source: outOfTime });
+    const result = await exportAt(now, { source: outOfTime });
     expect(result.failed).toEqual([]);
     expect(result.windows).toEqual([]);
     expect(result.deferred).toBe(10);
     expect(result.stopReason).toMatch(
       /^stopped at the deadline: the retry after "rate limited \(429\)" would wait 9999999999 s/,
     );
-    const next = await runExport({ ...input, source: directSource(sim) });
+    const next = await exportAt(now);
     expect(next.windows).toHaveLength(10);
   });
 });
@@ -211,16 +193,8 @@ describe('a run whose source keeps failing', () => {
         throw Object.assign(new Error('the API is down'), { name: 'ExportServerError', retryable: false });
       },
     };
-    const now = at(T0 + 10 * HOUR + 5 * MINUTE);
-    const result = await runExport({
-      source: failing,
-      sink,
-      prefix: 'lake',
-      datasets: [minutes],
-      since: T0,
-      settleMs: SETTLE,
-      now,
-    });
+    const now = T0 + 10 * HOUR + 5 * MINUTE;
+    const result = await exportAt(now, { source: failing });
     expect(result.failed.map((window) => window.error)).toEqual(
       Array(3).fill({ name: 'ExportServerError', message: 'the API is down' }),
     );
@@ -230,15 +204,7 @@ describe('a run whose source keeps failing', () => {
     );
     expect((await readTable(sink, 'lake', minutes)).windows.size).toBe(0);
 
-    const next = await runExport({
-      source: directSource(sim),
-      sink,
-      prefix: 'lake',
-      datasets: [minutes],
-      since: T0,
-      settleMs: SETTLE,
-      now,
-    });
+    const next = await exportAt(now);
     expect(next.windows).toHaveLength(10);
   });
 
@@ -249,16 +215,7 @@ describe('a run whose source keeps failing', () => {
         yield* rows.reverse();
       },
     };
-    const now = at(T0 + 10 * HOUR + 5 * MINUTE);
-    const result = await runExport({
-      source: backwards,
-      sink,
-      prefix: 'lake',
-      datasets: [minutes],
-      since: T0 + 9 * HOUR,
-      settleMs: SETTLE,
-      now,
-    });
+    const result = await exportAt(T0 + 10 * HOUR + 5 * MINUTE, { source: backwards, since: T0 + 9 * HOUR });
     expect(result.failed[0]?.error.name).toBe(new LakeSourceOrderError('').name);
     expect(result.failed[0]?.error.message).toMatch(/after one at .*; rows must be sorted by timestamp/);
     expect(await sink.head(objectKey('lake', windowAt(minutes, T0 + 9 * HOUR)))).toBeNull();
@@ -267,16 +224,7 @@ describe('a run whose source keeps failing', () => {
 
 describe('windows without traffic', () => {
   it('are written as header-only objects: fetched, no traffic', async () => {
-    const now = at(T0 + 3 * HOUR + 5 * MINUTE);
-    const result = await runExport({
-      source: directSource(sim),
-      sink,
-      prefix: 'lake',
-      datasets: [nobody],
-      since: T0,
-      settleMs: SETTLE,
-      now,
-    });
+    const result = await exportAt(T0 + 3 * HOUR + 5 * MINUTE, { datasets: [nobody] });
     expect(result.windows.map((window) => window.rows)).toEqual([0, 0, 0]);
     const records = await readLakeObject(sink, objectKey('lake', windowAt(nobody, T0)));
     const lines: unknown[] = [];
@@ -351,16 +299,7 @@ describe('a settled rewrite racing an older, provisional writer', () => {
     const key = objectKey('lake', windowAt(minutes, start));
     const marker = provisionalMarkerKey('lake', minutes, start);
     // An earlier run wrote the window while it was young.
-    const young = at(start + HOUR + 5 * MINUTE);
-    await runExport({
-      source: directSource(sim),
-      sink,
-      prefix: 'lake',
-      datasets: [minutes],
-      since: start,
-      settleMs: SETTLE,
-      now: young,
-    });
+    await exportAt(start + HOUR + 5 * MINUTE, { since: start });
     expect(await sink.head(marker)).not.toBeNull();
 
     // Now a settled run rewrites it; just before it deletes the marker, an overlapping run that
@@ -370,28 +309,12 @@ describe('a settled rewrite racing an older, provisional writer', () => {
       await sink.put(key, Buffer.from('provisional copy from an overlapping run'));
       await sink.put(marker, new Uint8Array(0));
     });
-    const settled = at(start + HOUR + SETTLE + 5 * MINUTE);
-    await runExport({
-      source: directSource(sim),
-      sink: racing,
-      prefix: 'lake',
-      datasets: [minutes],
-      since: start,
-      settleMs: SETTLE,
-      now: settled,
-    });
+    const settled = start + HOUR + SETTLE + 5 * MINUTE;
+    await exportAt(settled, { sink: racing, since: start });
     expect(await sink.head(marker)).not.toBeNull();
 
     // So the next run fetches it again and the lake ends final.
-    const next = await runExport({
-      source: directSource(sim),
-      sink,
-      prefix: 'lake',
-      datasets: [minutes],
-      since: start,
-      settleMs: SETTLE,
-      now: settled,
-    });
+    const next = await exportAt(settled, { since: start });
     expect(next.windows.find((window) => window.start === start)).toMatchObject({ final: true });
     expect(await sink.head(marker)).toBeNull();
     const table = await readTable(sink, 'lake', minutes);
@@ -400,26 +323,8 @@ describe('a settled rewrite racing an older, provisional writer', () => {
 
   it('removes the marker when nothing raced it, and leaves no temp files behind', async () => {
     const start = T0 + HOUR;
-    at(start + HOUR + 5 * MINUTE);
-    await runExport({
-      source: directSource(sim),
-      sink,
-      prefix: 'lake',
-      datasets: [minutes],
-      since: start,
-      settleMs: SETTLE,
-      now: sim.now(),
-    });
-    at(start + HOUR + SETTLE + 5 * MINUTE);
-    await runExport({
-      source: directSource(sim),
-      sink,
-      prefix: 'lake',
-      datasets: [minutes],
-      since: start,
-      settleMs: SETTLE,
-      now: sim.now(),
-    });
+    await exportAt(start + HOUR + 5 * MINUTE, { since: start });
+    await exportAt(start + HOUR + SETTLE + 5 * MINUTE, { since: start });
     expect(await sink.head(provisionalMarkerKey('lake', minutes, start))).toBeNull();
     const folder = join(root, 'lake', 'minutes', 'dt=2024-07-01', 'hour=01');
     expect(await readdir(folder)).toEqual(['minutes_2024-07-01T01.csv.gz']);

@@ -129,6 +129,8 @@ describe('the simulator admin endpoints', () => {
 
   it('answers 404 for an unknown admin path and 405 for a wrong method', async () => {
     expect((await admin(simulator, 'GET', 'nothing')).status).toBe(404);
+    expect((await admin(simulator, 'GET', 'constructor')).status).toBe(404);
+    expect((await admin(simulator, 'GET', 'toString')).status).toBe(404);
     expect((await admin(simulator, 'GET', 'clock')).status).toBe(405);
   });
 

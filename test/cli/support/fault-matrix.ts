@@ -36,6 +36,7 @@ import {
   slice,
 } from '../../lake/support/lake.ts';
 import type { RunningMoto } from '../../support/moto.ts';
+import { FAST_RETRIES } from '../../support/simulator.ts';
 import { collect, spawnCli } from '../run-cli.ts';
 
 export const NOW = Date.parse('2026-11-20T06:30:00Z');
@@ -174,8 +175,7 @@ async function runCoreOnce(context: RowContext, row: FaultRow): Promise<Outcome>
     baseUrl: context.sim.url,
     token: async () => TOKEN,
     now: () => context.sim.now(),
-    baseDelayMs: 5,
-    maxDelayMs: 20,
+    ...FAST_RETRIES,
     onEvent: (event) => clientEvents.push(event),
     ...row.client,
   });

@@ -8,6 +8,7 @@ import {
   columnsOf,
   type DatasetDefinition,
   exportRequestFor,
+  parseDatasets,
   windowAt,
 } from '../../../lambdas/core/datasets.ts';
 import { provisionalPrefix, windowStartOfMarker } from '../../../lambdas/core/lake/keys.ts';
@@ -17,6 +18,26 @@ import type { LakeSink } from '../../../lambdas/core/lake/sink.ts';
 import type { ExportSource } from '../../../lambdas/core/source.ts';
 import type { RunningSimulator } from '../../../simulator/index.ts';
 import type { RunningMoto } from '../../support/moto.ts';
+
+/**
+ * The datasets of the end-to-end run tests: every metric by the minute, written hourly, and a
+ * daily table split by browser and city.
+ */
+export const RUN_DATASETS = parseDatasets([
+  {
+    name: 'minutes',
+    interval: '1m',
+    metrics: ['http', 'p2p', 'played', 'rebuffered', 'sessions'],
+    cadence: 'hourly',
+  },
+  {
+    name: 'by_browser_daily',
+    interval: '1d',
+    metrics: ['http', 'p2p', 'sessions'],
+    dimensions: ['browser.name', 'city.name'],
+    cadence: 'daily',
+  },
+]) as [DatasetDefinition, DatasetDefinition];
 
 let bucketCount = 0;
 
