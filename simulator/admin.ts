@@ -5,6 +5,7 @@
  * 400 naming the field. To add an endpoint, add its entry to `adminRoutes`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseIncidentsBody } from './incidents.ts';
 import { JSON_CONTENT_TYPE, messageOf, parseJsonBody, readBody, send, sendError } from './responses.ts';
 import { parseClockBody, parseConfigPatch, parseFaultsBody, SimulatorConfigError } from './settings.ts';
 import type { SimulatorState } from './state.ts';
@@ -31,6 +32,18 @@ function adminRoutes(state: SimulatorState): AdminRoutes {
       DELETE: thenState(() => state.clearFaults()),
     },
     config: { POST: thenState((body) => state.applyConfig(parseConfigPatch(body))) },
+    // Staged incidents answer with the list, which POST adds to and DELETE clears.
+    incidents: {
+      GET: () => ({ incidents: state.incidents }),
+      POST: (body) => {
+        state.addIncidents(parseIncidentsBody(body));
+        return { incidents: state.incidents };
+      },
+      DELETE: () => {
+        state.clearIncidents();
+        return { incidents: state.incidents };
+      },
+    },
   };
 }
 

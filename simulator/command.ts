@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { parseInstant } from '../lambdas/core/dates.ts';
 import { withFlagSuggestion } from '../lambdas/core/spelling.ts';
+import { INCIDENT_SHAPE, parseIncident } from './incidents.ts';
 import {
   DEFAULT_HOST,
   DEFAULT_LATE_DATA_DELAY_MS,
@@ -31,10 +32,12 @@ Options:
   --rate-limit N           answer 429 after N requests in a minute (default: no limit)
   --late-data-delay MIN    minutes after a bucket ends during which its numbers still grow (default ${DEFAULT_LATE_DATA_DELAY_MS / MINUTE_MS})
   --token TOKEN            an accepted X-Auth-Token; repeat for several (default ${DEFAULT_TOKENS.join(', ')})
+  --incident JSON          stage an incident, repeatable: ${INCIDENT_SHAPE}
   --help                   show this help
 
 Admin endpoints (no token): POST /_sim/clock {"now": ms}, POST /_sim/faults {"faults": [...]},
-POST /_sim/config {"segments", "rateLimit", "lateDataDelayMs"}, GET /_sim/state.
+POST /_sim/config {"segments", "rateLimit", "lateDataDelayMs"}, GET /_sim/state,
+POST /_sim/incidents {"incidents": [...]} (GET lists them, DELETE clears them).
 `;
 
 /** A flag value that breaks its rule; the message names the flag. */
@@ -69,6 +72,7 @@ const FLAGS = {
   'rate-limit': { type: 'string' },
   'late-data-delay': { type: 'string' },
   token: { type: 'string', multiple: true },
+  incident: { type: 'string', multiple: true },
   help: { type: 'boolean' },
 } as const;
 
@@ -93,6 +97,18 @@ function optionsFrom(argv: string[]): SimulatorOptions | 'help' {
   if (values.token !== undefined) {
     if (values.token.some((token) => token === '')) throw new UsageError('"--token" must not be empty');
     options.tokens = values.token;
+  }
+  if (values.incident !== undefined) {
+    options.incidents = values.incident.map((text, index) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (error: unknown) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new UsageError(`"--incident" number ${index + 1} is not JSON (${reason}): ${INCIDENT_SHAPE}`);
+      }
+      return parseIncident(parsed, `--incident[${index}]`);
+    });
   }
   return options;
 }

@@ -105,6 +105,7 @@ async function streamExport(
     { from: request.from, to: request.to, intervalMs: INTERVAL_MS[request.interval] },
     now,
     state.lateDataDelayMs,
+    state.incidentPlan,
   );
   const chunks = encodedChunks(encoder, plan, buckets);
   if (effect.truncate) {

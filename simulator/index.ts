@@ -22,6 +22,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExportRequest, ExportRow } from '../lambdas/core/contract.ts';
+import { parseIncidents, type SimulatorIncident } from './incidents.ts';
 import { exportRows } from './model.ts';
 import { DEFAULT_SEGMENTS } from './population.ts';
 import type { AsOf } from './segment-hours.ts';
@@ -40,6 +41,7 @@ import {
 } from './settings.ts';
 import { SimulatorState } from './state.ts';
 
+export type { SimulatorIncident } from './incidents.ts';
 export { SimulatorRequestError } from './model.ts';
 export type { SimulatorFault } from './settings.ts';
 export { SimulatorConfigError } from './settings.ts';
@@ -61,6 +63,8 @@ export interface SimulatorOptions {
   lateDataDelayMs?: number;
   /** Accepted `X-Auth-Token` values; default ['demo-token']. */
   tokens?: string[];
+  /** Staged incidents (see incidents.ts); default none. */
+  incidents?: SimulatorIncident[];
 }
 
 export interface RunningSimulator {
@@ -76,6 +80,10 @@ export interface RunningSimulator {
   /** Replaces the accepted `X-Auth-Token` values, as a token rotation does. */
   setTokens(tokens: string[]): void;
   queueFaults(faults: SimulatorFault[]): void;
+  /** Stages incidents beside those already staged; `clearIncidents` removes them all. */
+  addIncidents(incidents: SimulatorIncident[]): void;
+  clearIncidents(): void;
+  readonly incidents: readonly SimulatorIncident[];
   /** Counters for tests: requests received, by status (0 = connection reset without an answer). */
   readonly stats: { requests: number; byStatus: Record<number, number> };
   /**
@@ -112,6 +120,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         : parseLateDataDelay(options.lateDataDelayMs),
     rateLimit: options.rateLimit === undefined ? null : parseRateLimit(options.rateLimit),
     now: options.now === undefined ? null : parseClock(options.now),
+    incidents: options.incidents === undefined ? [] : parseIncidents(options.incidents),
   });
 
   const server: Server = createServer(requestHandler(state));
@@ -135,10 +144,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     setLateDataDelay: (ms) => state.setLateDataDelay(parseLateDataDelay(ms)),
     setTokens: (tokens) => state.setTokens(parseTokens(tokens)),
     queueFaults: (faults) => state.queueFaults(parseFaults(faults)),
+    addIncidents: (incidents) => state.addIncidents(parseIncidents(incidents)),
+    clearIncidents: () => state.clearIncidents(),
+    get incidents() {
+      return state.incidents;
+    },
     stats: state.stats,
     rows: (request, rowOptions) => {
       const asOf: AsOf = rowOptions?.asOf ?? state.now();
-      return exportRows(state.population, request, asOf, state.lateDataDelayMs);
+      return exportRows(state.population, request, asOf, state.lateDataDelayMs, state.incidentPlan);
     },
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {

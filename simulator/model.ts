@@ -13,6 +13,7 @@ import {
   TIME,
 } from '../lambdas/core/contract.ts';
 import { type ResolvedExport, resolveExport } from './grouping.ts';
+import { type IncidentPlan, NO_INCIDENTS } from './incidents.ts';
 import type { Population } from './population.ts';
 import {
   type AsOf,
@@ -57,12 +58,13 @@ export function* bucketSums(
   query: BucketQuery,
   asOf: AsOf,
   lateDataDelayMs: number,
+  incidents: IncidentPlan = NO_INCIDENTS,
 ): Generator<BucketSums> {
   const observation = observationAt(asOf, lateDataDelayMs);
   if (query.intervalMs < HOUR) {
-    yield* subHourBuckets(population, plan, query, observation);
+    yield* subHourBuckets(population, plan, query, observation, incidents);
   } else {
-    yield* wholeHourBuckets(population, plan, query, observation);
+    yield* wholeHourBuckets(population, plan, query, observation, incidents);
   }
 }
 
@@ -71,6 +73,7 @@ function* wholeHourBuckets(
   plan: ResolvedExport,
   query: BucketQuery,
   observation: Observation,
+  incidents: IncidentPlan,
 ): Generator<BucketSums> {
   const sums = new Float64Array(plan.groups.length * COUNTER_COUNT);
   const totals = new Float64Array(COUNTER_COUNT);
@@ -84,7 +87,9 @@ function* wholeHourBuckets(
       const settled = observation.settled >= hourStart + HOUR;
       const limits = settled ? null : cutoffFractions(observation, hourStart);
       for (let member = 0; member < members.length; member++) {
-        const wobble = hourTotals(population, members[member] ?? 0, hour, totals, 0);
+        const segment = members[member] ?? 0;
+        const factor = incidents.p2pFactorAt(segment, hour.index);
+        const wobble = hourTotals(population, segment, hour, totals, 0, factor);
         if (Number.isNaN(wobble)) continue;
         const counts = limits ? observed : totals;
         if (limits) observedWithinHour(totals, 0, wobble, 1, limits, observed);
@@ -103,6 +108,7 @@ function* subHourBuckets(
   plan: ResolvedExport,
   query: BucketQuery,
   observation: Observation,
+  incidents: IncidentPlan,
 ): Generator<BucketSums> {
   const { members, groupOf } = plan;
   const sums = new Float64Array(plan.groups.length * COUNTER_COUNT);
@@ -120,7 +126,9 @@ function* subHourBuckets(
     const limits =
       observation.settled >= hourStart + HOUR ? settledLimits : cutoffFractions(observation, hourStart);
     for (let member = 0; member < members.length; member++) {
-      const phase = hourTotals(population, members[member] ?? 0, hour, totals, member * COUNTER_COUNT);
+      const segment = members[member] ?? 0;
+      const factor = incidents.p2pFactorAt(segment, hour.index);
+      const phase = hourTotals(population, segment, hour, totals, member * COUNTER_COUNT, factor);
       wobble[member] = phase;
       if (Number.isNaN(phase)) {
         previous.fill(0, member * COUNTER_COUNT, (member + 1) * COUNTER_COUNT);
@@ -223,12 +231,13 @@ export function* exportRows(
   request: ExportRequest,
   asOf: AsOf,
   lateDataDelayMs: number,
+  incidents: IncidentPlan = NO_INCIDENTS,
 ): Generator<ExportRow> {
   checkModelRequest(request);
   const dimensions = request.dimensions ?? [];
   const plan = resolveExport(population, dimensions, request.filters);
   const query = { from: request.from, to: request.to, intervalMs: INTERVAL_MS[request.interval] };
-  for (const bucket of bucketSums(population, plan, query, asOf, lateDataDelayMs)) {
+  for (const bucket of bucketSums(population, plan, query, asOf, lateDataDelayMs, incidents)) {
     for (const group of rowGroupsOf(plan, bucket)) {
       const values = plan.groups[group] ?? [];
       const base = group * COUNTER_COUNT;

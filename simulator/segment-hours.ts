@@ -111,6 +111,8 @@ export function hourTotals(
   hour: HourContext,
   out: Float64Array,
   offset: number,
+  /** A staged incident's scale of the P2P bytes (incidents.ts); the HTTP bytes take the rest. */
+  p2pFactor = 1,
 ) {
   // One hash per segment-hour; each further draw re-mixes it with its own salt.
   const draw = hash(population.seed, segment, hour.index);
@@ -138,7 +140,7 @@ export function hourTotals(
     MAX_OFFLOAD,
     (population.offload[segment] ?? 0) * (1 - OFFLOAD_LOAD_SENSITIVITY + OFFLOAD_LOAD_SENSITIVITY * load),
   );
-  const p2p = Math.round(bytes * offload);
+  const p2p = Math.round(bytes * offload * p2pFactor);
 
   out[offset + HTTP] = bytes - p2p;
   out[offset + P2P] = p2p;

@@ -40,11 +40,11 @@ export class SimulatorConfigError extends Error {
   override readonly name = 'SimulatorConfigError';
 }
 
-function fail(message: string): never {
+export function fail(message: string): never {
   throw new SimulatorConfigError(message);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

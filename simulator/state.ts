@@ -4,6 +4,7 @@
  * (server.ts) reads and changes it; nothing here knows about requests.
  */
 import { performance } from 'node:perf_hooks';
+import { type IncidentPlan, planIncidents, type SimulatorIncident } from './incidents.ts';
 import { buildPopulation, type Population } from './population.ts';
 import type { ConfigPatch, ResolvedRateLimit, SimulatorFault } from './settings.ts';
 
@@ -14,6 +15,7 @@ export interface SimulatorStateOptions {
   readonly lateDataDelayMs: number;
   readonly rateLimit: ResolvedRateLimit | null;
   readonly now: number | null;
+  readonly incidents?: readonly SimulatorIncident[];
 }
 
 /** Counters for tests: requests received, by status (0 = connection reset without an answer). */
@@ -33,6 +35,9 @@ export class SimulatorState {
   private rateSkew = 0;
   private rateLog: number[] = [];
   private readonly faults: SimulatorFault[] = [];
+  private incidentList: SimulatorIncident[] = [];
+  /** The incidents compiled against the population; rebuilt when either changes. */
+  private incidentPlanValue: IncidentPlan | null = null;
   private activeExports = 0;
   /** Bytes of export bodies handed to sockets so far: shows tests that backpressure holds. */
   private streamedBytes = 0;
@@ -45,6 +50,7 @@ export class SimulatorState {
     this.lateDataDelay = options.lateDataDelayMs;
     this.rateLimitValue = options.rateLimit;
     this.frozenAt = options.now;
+    this.incidentList = [...(options.incidents ?? [])];
   }
 
   get population(): Population {
@@ -72,7 +78,29 @@ export class SimulatorState {
   }
 
   setSegments(count: number): void {
-    if (count !== this.populationValue.size) this.populationValue = buildPopulation(this.seed, count);
+    if (count === this.populationValue.size) return;
+    this.populationValue = buildPopulation(this.seed, count);
+    this.incidentPlanValue = null;
+  }
+
+  get incidents(): readonly SimulatorIncident[] {
+    return this.incidentList;
+  }
+
+  get incidentPlan(): IncidentPlan {
+    this.incidentPlanValue ??= planIncidents(this.populationValue, this.incidentList);
+    return this.incidentPlanValue;
+  }
+
+  /** Adds incidents to those already staged. */
+  addIncidents(incidents: readonly SimulatorIncident[]): void {
+    this.incidentList.push(...incidents);
+    this.incidentPlanValue = null;
+  }
+
+  clearIncidents(): void {
+    this.incidentList = [];
+    this.incidentPlanValue = null;
   }
 
   setLateDataDelay(ms: number): void {
@@ -134,6 +162,7 @@ export class SimulatorState {
       lateDataDelayMs: this.lateDataDelay,
       rateLimit: this.rateLimitValue,
       queuedFaults: [...this.faults],
+      incidents: [...this.incidentList],
       activeExports: this.activeExports,
       streamedBytes: this.streamedBytes,
       stats: this.stats,

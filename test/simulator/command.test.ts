@@ -5,6 +5,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { simulatorCommand } from '../../simulator/command.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const INCIDENT = {
+  dimension: 'isp.name',
+  value: 'BT',
+  from: Date.UTC(2024, 4, 15, 9),
+  to: Date.UTC(2024, 4, 15, 11),
+  p2pFactor: 0.3,
+  where: { 'country.code': 'GB' },
+};
 
 /** Runs the command in this process, capturing what it writes. */
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -43,6 +51,7 @@ describe('peer5-reporter simulator', () => {
       '--rate-limit',
       '--late-data-delay',
       '--token',
+      '--incident',
     ]) {
       expect(stdout).toContain(flag);
     }
@@ -58,6 +67,11 @@ describe('peer5-reporter simulator', () => {
     [['--rate-limit', '0'], /"--rate-limit" must be an integer from 1/],
     [['--late-data-delay', '1.5'], /"--late-data-delay" must be an integer from 0/],
     [['--token', ''], /"--token" must not be empty/],
+    [['--incident', '{dimension'], /"--incident" number 1 is not JSON .*"dimension": "isp.name"/],
+    [
+      ['--incident', '{"dimension":"isp.name","value":"BT","from":0,"to":1,"p2pFactor":2}'],
+      /"--incident\[0\]\.p2pFactor" must be a number from 0 to 1; got 2/,
+    ],
     [['--bogus'], /Unknown option '--bogus'/],
     [['serve'], /Unexpected argument 'serve'/],
   ])('rejects %j with exit code 2 and a message naming the flag and the rule', async (argv, pattern) => {
@@ -85,6 +99,8 @@ describe('peer5-reporter simulator', () => {
         '50',
         '--token',
         'cli-secret',
+        '--incident',
+        JSON.stringify(INCIDENT),
       ],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -111,6 +127,9 @@ describe('peer5-reporter simulator', () => {
     expect(response.status).toBe(200);
     // The clock is frozen at --now: buckets after it are not returned.
     expect(((await response.json()) as { data: unknown[] }).data).toHaveLength(2);
+
+    const staged = await fetch(`${url.replace(/\/v1$/, '')}/_sim/incidents`);
+    expect(await staged.json()).toEqual({ incidents: [INCIDENT] });
 
     const exited = once(child, 'exit');
     child.kill('SIGTERM');

@@ -81,6 +81,20 @@ function request(
   return { from, to, interval, metrics: ALL, ...extra };
 }
 
+/** Every total equals the sum of its split, bucket by bucket; sessions within their rounding. */
+function expectSplitAddsUp(totals: readonly ExportRow[], split: readonly ExportRow[], buckets: number) {
+  expect(totals.length).toBe(buckets);
+  for (const total of totals) {
+    const parts = split.filter((row) => row.timestamp === total.timestamp);
+    expect(parts.length).toBeGreaterThan(0);
+    for (const name of SUMMED) {
+      expect(parts.reduce((sum, row) => sum + metric(row, name), 0)).toBe(metric(total, name));
+    }
+    const sessions = parts.reduce((sum, row) => sum + metric(row, 'sessions'), 0);
+    expect(Math.abs(sessions - metric(total, 'sessions'))).toBeLessThanOrEqual(0.0005 * (parts.length + 1));
+  }
+}
+
 describe('the simulator model', () => {
   let simulator: RunningSimulator;
   beforeAll(async () => {
@@ -93,39 +107,30 @@ describe('the simulator model', () => {
   describe('totals equal the sum over any split', () => {
     const window = request('1h', alignDown(NOW, '1h') - 5 * HOUR, alignDown(NOW, '1h') + HOUR);
 
-    function expectSplitAddsUp(totals: ExportRow[], split: ExportRow[]) {
-      expect(totals.length).toBe(6);
-      for (const total of totals) {
-        const parts = split.filter((row) => row.timestamp === total.timestamp);
-        expect(parts.length).toBeGreaterThan(0);
-        for (const name of SUMMED) {
-          expect(parts.reduce((sum, row) => sum + metric(row, name), 0)).toBe(metric(total, name));
-        }
-        const sessions = parts.reduce((sum, row) => sum + metric(row, 'sessions'), 0);
-        expect(Math.abs(sessions - metric(total, 'sessions'))).toBeLessThanOrEqual(
-          0.0005 * (parts.length + 1),
-        );
-      }
-    }
-
     it.each(DIMENSIONS)('for a split by %s, recent partial hours included', (dimension) => {
-      expectSplitAddsUp(rowsOf(simulator, window), rowsOf(simulator, { ...window, dimensions: [dimension] }));
+      expectSplitAddsUp(
+        rowsOf(simulator, window),
+        rowsOf(simulator, { ...window, dimensions: [dimension] }),
+        6,
+      );
     });
 
     it('for a two-dimension split', () => {
       expectSplitAddsUp(
         rowsOf(simulator, window),
         rowsOf(simulator, { ...window, dimensions: ['country.code', 'isp.name'] }),
+        6,
       );
     });
 
     it('with filters, for one- and two-dimension splits', () => {
       const filters = { 'browser.name': ['Chrome', 'Safari'], 'country.code': ['US', 'BR', 'JP'] };
       const totals = rowsOf(simulator, { ...window, filters });
-      expectSplitAddsUp(totals, rowsOf(simulator, { ...window, filters, dimensions: ['city.name'] }));
+      expectSplitAddsUp(totals, rowsOf(simulator, { ...window, filters, dimensions: ['city.name'] }), 6);
       expectSplitAddsUp(
         totals,
         rowsOf(simulator, { ...window, filters, dimensions: ['os.name', 'browser.name'] }),
+        6,
       );
     });
 
@@ -383,5 +388,97 @@ describe('the simulator model', () => {
         await other.close();
       }
     });
+  });
+});
+
+describe('the simulator model during a staged incident', () => {
+  const hourStart = alignDown(NOW, '1h');
+  // From the middle of one hour to the middle of another, so partly covered hours are checked too,
+  // and ending in the still-growing recent hours, where late data has not all arrived.
+  const incident = {
+    dimension: 'isp.name',
+    value: 'Comcast',
+    from: hourStart - 4 * HOUR + 20 * MINUTE,
+    to: hourStart - 20 * MINUTE,
+    p2pFactor: 0.2,
+  } as const;
+  let simulator: RunningSimulator;
+  beforeAll(async () => {
+    simulator = await startSimulator({ now: NOW, segments: 400, incidents: [incident] });
+  });
+  afterAll(async () => {
+    await simulator.close();
+  });
+
+  const window = request('1h', hourStart - 5 * HOUR, hourStart + HOUR);
+
+  it.each([
+    [['isp.name']],
+    [['country.code']],
+    [['country.code', 'isp.name']],
+    [['browser.name', 'os.name']],
+  ] as Dimension[][][])('keeps the totals equal to the sum of the split by %j', (dimensions) => {
+    expectSplitAddsUp(rowsOf(simulator, window), rowsOf(simulator, { ...window, dimensions }), 6);
+  });
+
+  it('keeps the totals equal to the sum of a filtered split, at a moment with late data', () => {
+    const filters = { 'country.code': ['US', 'DE'] };
+    const later = NOW + 40 * MINUTE;
+    expectSplitAddsUp(
+      rowsOf(simulator, { ...window, filters }, later),
+      rowsOf(simulator, { ...window, filters, dimensions: ['isp.name'] }, later),
+      6,
+    );
+  });
+
+  it.each([
+    ['1m', '1h'],
+    ['5m', '30m'],
+    ['10m', '1h'],
+  ] as [Interval, Interval][])('sums %s into %s exactly across the incident', (fine, coarse) => {
+    const from = hourStart - 5 * HOUR;
+    const to = hourStart + HOUR;
+    const dimensions: Dimension[] = ['isp.name'];
+    expectRolledUp(
+      rowsOf(simulator, request(fine, from, to, { dimensions })),
+      rowsOf(simulator, request(coarse, from, to, { dimensions })),
+      INTERVAL_MS[fine],
+      coarse,
+      dimensions,
+    );
+  });
+
+  it('sums 1h into 1d over the incident’s day', () => {
+    const from = alignDown(NOW, '1d') - DAY;
+    const to = alignDown(NOW, '1d') + DAY;
+    expectRolledUp(
+      rowsOf(simulator, request('1h', from, to)),
+      rowsOf(simulator, request('1d', from, to)),
+      HOUR,
+      '1d',
+    );
+  });
+
+  it('changes no delivered bytes, played time or sessions: only how the bytes were delivered', async () => {
+    const calm = await startSimulator({ now: NOW, segments: 400 });
+    try {
+      const hit = rowsOf(simulator, window, 'final');
+      const usual = rowsOf(calm, window, 'final');
+      for (const [index, row] of hit.entries()) {
+        const before = usual[index];
+        expect(metric(row, 'http') + metric(row, 'p2p')).toBe(metric(before, 'http') + metric(before, 'p2p'));
+        for (const name of ['played', 'rebuffered', 'sessions'] as const) {
+          expect(metric(row, name)).toBe(metric(before, name));
+        }
+      }
+      const offload = (rows: ExportRow[], at: number) => {
+        const row = rows.find((entry) => entry.timestamp === at);
+        return metric(row, 'p2p') / (metric(row, 'http') + metric(row, 'p2p'));
+      };
+      expect(offload(hit, hourStart - 2 * HOUR)).toBeLessThan(offload(usual, hourStart - 2 * HOUR));
+      expect(offload(hit, hourStart)).toBe(offload(usual, hourStart));
+    } finally {
+      await calm.close();
+    }
   });
 });
