@@ -68,7 +68,7 @@ const UNREADABLE_LEASE: RunLeaseRecord = {
  * The condition of a conditional request did not hold: 412 Precondition Failed, or 409 when S3
  * saw a concurrent conditional write to the same key (the other writer wins).
  */
-function conditionFailed(error: unknown): boolean {
+export function conditionFailed(error: unknown): boolean {
   if (!(error instanceof S3ServiceException)) return false;
   const status = error.$metadata.httpStatusCode;
   return (

@@ -7,6 +7,7 @@
  * settings/lambda-environment.ts (the Lambda environment), settings/reference.ts (the README).
  */
 import { z } from 'zod';
+import { INSIGHT_SETTING_FIELDS } from './insights/settings.ts';
 import { REPORT_SETTING_FIELDS } from './report/config.ts';
 import {
   ALARM_SETTING_FIELDS,
@@ -21,6 +22,7 @@ export const settingsSchema = z.object({
   ...SCHEDULE_SETTING_FIELDS,
   ...LAKE_SETTING_FIELDS,
   ...ALARM_SETTING_FIELDS,
+  ...INSIGHT_SETTING_FIELDS,
 });
 
 export type SettingsInput = z.input<typeof settingsSchema>;

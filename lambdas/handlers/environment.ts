@@ -28,6 +28,28 @@ export const REPORT_SETTINGS = [
 /** The report check: only the zone, to say when the report was due in the report's own time. */
 export const REPORT_CHECK_SETTINGS = ['timeZone'] as const satisfies readonly SettingName[];
 
+/** The offload watch: the lake it reads, its thresholds, and whom it mails from where. */
+export const WATCH_SETTINGS = [
+  'bucketName',
+  'prefix',
+  'datasets',
+  'timeZone',
+  'sender',
+  'watchRecipients',
+  'watchDropPts',
+  'watchMinTrafficShare',
+] as const satisfies readonly SettingName[];
+
+/** The ARN of the watch's own SNS topic: a resource of the stack, not a setting. */
+export const WATCH_TOPIC_VARIABLE = 'PEER5_WATCH_TOPIC_ARN';
+
+/**
+ * Minutes after the hourly export that the offload watch runs: time for the export to write the
+ * hour the watch checks. The watch judges the last complete hour at the export's time (its
+ * scheduled time less this), so the pair works whatever minute the export runs at.
+ */
+export const WATCH_DELAY_MINUTES = 10;
+
 /** Milliseconds before the Lambda timeout at which a handler stops starting new work. */
 export const DEADLINE_MARGIN_VARIABLE = 'PEER5_DEADLINE_MARGIN_MS';
 /** The margin when DEADLINE_MARGIN_VARIABLE is not set: enough to flush logs, metrics and an upload. */

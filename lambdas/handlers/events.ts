@@ -3,7 +3,7 @@
  * - backfill: `{ "from": ..., "to": ..., "datasets"?: [...], "force"?: true }`
  * - report:   `{ "date"?: "YYYY-MM-DD" }` by hand, `{ "scheduledTime": "<ISO>" }` from Scheduler
  * - export:   nothing, `{}`, or `{ "scheduledTime": "<ISO>" }` from Scheduler
- * - report check: the same as an export
+ * - report check and offload watch: the same as an export
  * The report and the exports also take the "Scheduled Event" of an EventBridge rule.
  *
  * A key an event does not have fails before anything runs, naming the key (and the field it looks
@@ -220,4 +220,14 @@ export interface ReportCheckRequest {
 /** Checks a report-check event: `{ "scheduledTime": "<ISO>" }` from Scheduler, or nothing. */
 export function parseReportCheckEvent(event: unknown, now: number): ReportCheckRequest {
   return { checkTime: parseScheduledOnlyEvent('report check', event).scheduledTime ?? now };
+}
+
+export interface WatchRequest {
+  /** When the run was due: Scheduler's scheduled time, or now when invoked by hand. */
+  readonly runTime: number;
+}
+
+/** Checks an offload watch event: `{ "scheduledTime": "<ISO>" }` from Scheduler, or nothing. */
+export function parseWatchEvent(event: unknown, now: number): WatchRequest {
+  return { runTime: parseScheduledOnlyEvent('offload watch', event).scheduledTime ?? now };
 }

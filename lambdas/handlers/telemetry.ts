@@ -20,6 +20,12 @@ export const METRIC = {
   windowsDeferred: 'WindowsDeferred',
   reportsSent: 'ReportsSent',
   reportsLate: 'ReportsLate',
+  /** Alerts the offload watch raised (a new incident each). */
+  offloadAlerts: 'OffloadAlerts',
+  /** 1 while an offload incident is open, 0 otherwise; emitted by every watch run that judged an hour. */
+  offloadIncidentOpen: 'OffloadIncidentOpen',
+  /** Hours the watch could not judge because a lake window was missing. */
+  watchMissingData: 'WatchMissingData',
 } as const;
 
 /**

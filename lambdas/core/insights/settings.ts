@@ -15,7 +15,7 @@ import {
   materialRebufferPtsSchema,
 } from './materiality.ts';
 import { cdnPricePerGbSchema, currencySchema } from './pricing.ts';
-import { watchDropPtsSchema, watchMinTrafficShareSchema } from './watch.ts';
+import { watchDropPtsSchema, watchMinTrafficShareSchema, watchRecipientsSchema } from './watch.ts';
 
 export const INSIGHT_SETTING_FIELDS = {
   cdnPricePerGb: cdnPricePerGbSchema,
@@ -25,4 +25,5 @@ export const INSIGHT_SETTING_FIELDS = {
   materialRebufferPts: materialRebufferPtsSchema,
   watchDropPts: watchDropPtsSchema,
   watchMinTrafficShare: watchMinTrafficShareSchema,
+  watchRecipients: watchRecipientsSchema,
 } as const;

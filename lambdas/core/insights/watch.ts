@@ -24,7 +24,9 @@
  */
 import { z } from 'zod';
 import { type Dimension, TIME } from '../contract.ts';
+import { MAX_RECIPIENTS } from '../report/config.ts';
 import { offloadOf } from '../report/summary.ts';
+import { emailSchema } from '../settings/fields.ts';
 import { type Blame, blame } from './blame.ts';
 import { DEFAULT_MIN_SEGMENT_SHARE, decomposeOffload, type OffloadDecomposition } from './drivers.ts';
 import {
@@ -59,6 +61,14 @@ export const watchMinTrafficShareSchema = z
   .default(DEFAULT_WATCH_MIN_TRAFFIC_SHARE)
   .describe(
     'The offload watch only judges an hour that delivered at least this share of the usual bytes for that hour (the median of the previous 7 days), so quiet or half-filled hours do not alert.',
+  );
+
+export const watchRecipientsSchema = z
+  .array(emailSchema('a recipient of the offload alerts'), { error: 'must be a list of email addresses' })
+  .max(MAX_RECIPIENTS, `must list at most ${MAX_RECIPIENTS} recipients (one SES message)`)
+  .optional()
+  .describe(
+    'Who gets the offload watch’s alert and recovered emails, sent from sender. Defaults to recipients; an empty list sends no email (the insights SNS topic still gets every message). On the command line: a comma-separated list or a JSON array.',
   );
 
 export interface WatchSettings {

@@ -35,3 +35,11 @@ export function windowStartOfMarker(prefix: string, dataset: DatasetDefinition, 
 export function runLeaseKey(prefix: string, kind: string): string {
   return lakeKey(prefix, `_leases/${kind}`);
 }
+
+/**
+ * The offload watch's incident state (insights/incident.ts): one JSON object beside the tables,
+ * like the leases, so Athena never reads it and no table's lifecycle or layout touches it.
+ */
+export function watchStateKey(prefix: string): string {
+  return lakeKey(prefix, '_watch/offload-watch.json');
+}

@@ -5,6 +5,7 @@
 
 import type { Settings } from '../config.ts';
 import { TIME } from '../contract.ts';
+import type { WatchSettings } from '../insights/watch.ts';
 import type { RunPlanOptions } from '../lake/reach.ts';
 import type { RunReportOptions } from '../report/run.ts';
 
@@ -27,4 +28,18 @@ export function reportOptionsOf(
     to: settings.recipients,
     topN: settings.reportTopN,
   };
+}
+
+/** The offload watch's thresholds. */
+export function watchSettingsOf(
+  settings: Pick<Settings, 'watchDropPts' | 'watchMinTrafficShare'>,
+): WatchSettings {
+  return { dropPts: settings.watchDropPts, minTrafficShare: settings.watchMinTrafficShare };
+}
+
+/** Who gets the watch's emails: `watchRecipients`, else the report's recipients. */
+export function watchRecipientsOf(
+  settings: Pick<Settings, 'watchRecipients' | 'recipients'>,
+): readonly string[] {
+  return settings.watchRecipients ?? settings.recipients;
 }
