@@ -45,7 +45,11 @@ export const RUN_TIMEOUT = {
   backfill: Duration.minutes(15),
   dailyReport: Duration.minutes(5),
   reportCheck: Duration.minutes(1),
+  offloadWatch: Duration.minutes(2),
 } as const;
+
+/** The watch reads 8 hours of a few hourly windows: far less than an export. */
+export const WATCH_MEMORY_MB = 512;
 
 /** How long before its timeout a handler stops starting new work and returns cleanly. */
 export const HANDLER_DEADLINE_MARGIN = Duration.millis(DEFAULT_DEADLINE_MARGIN_MS);
@@ -83,6 +87,13 @@ export const SECURE_TOPIC_PROPS = {
   enforceSSL: true,
 } as const satisfies sns.TopicProps;
 
+/**
+ * The insights topic is encrypted at rest with the AWS managed key for SNS: no key to pay for or
+ * manage, and its publisher (the watch) and its subscribers all go through SNS, which that key
+ * allows. (The alarm topic is not: CloudWatch alarms cannot publish to a topic under this key.)
+ */
+export const INSIGHTS_TOPIC_KEY_ALIAS = 'alias/aws/sns';
+
 /** Scheduler retries only failed deliveries (throttling, service errors), not function errors. */
 export const SCHEDULE_RETRY_ATTEMPTS = 5;
 
@@ -97,6 +108,7 @@ export const SCHEDULE_MAX_EVENT_AGE = {
   dailyExport: Duration.hours(6),
   dailyReport: Duration.hours(6),
   reportCheck: Duration.hours(1),
+  offloadWatch: Duration.hours(1),
 } as const;
 /** What a schedule gets unless it says otherwise. */
 export const DEFAULT_SCHEDULE_MAX_EVENT_AGE = Duration.hours(1);

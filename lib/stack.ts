@@ -13,8 +13,9 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { Settings } from '../lambdas/core/config.ts';
 import { CADENCE_MS, type Cadence } from '../lambdas/core/datasets.ts';
+import { watchDatasetsOf } from '../lambdas/core/insights/watch-lake.ts';
 import { DAILY_FRESHNESS_ALARM_DAYS } from '../lambdas/core/settings/fields.ts';
-import { RUN_KIND, type RunKind } from '../lambdas/handlers/environment.ts';
+import { RUN_KIND, type RunKind, WATCH_DELAY_MINUTES } from '../lambdas/handlers/environment.ts';
 import { REPORT_CHECK_DELAY_MINUTES } from '../lambdas/handlers/telemetry.ts';
 import { DEFERRING_RUNS_ALARM, SCHEDULE_MAX_EVENT_AGE } from './defaults.ts';
 import { ExportFunction } from './export-function.ts';
@@ -22,6 +23,7 @@ import { RunFailureQueue } from './failure-queue.ts';
 import { LakeCatalog } from './lake-catalog.ts';
 import { LakeStorage } from './lake-storage.ts';
 import { ReporterMonitoring } from './monitoring.ts';
+import { InsightsTopic, OffloadWatchFunction } from './offload-watch.ts';
 import { DailyReportFunction, ReportCheckFunction, reportSenderOf } from './report-functions.ts';
 import type { ReporterFunction } from './reporter-function.ts';
 import { cronAt, ReporterSchedules } from './schedules.ts';
@@ -72,6 +74,10 @@ export class Peer5ReporterStack extends Stack {
   public readonly dailyReport: DailyReportFunction;
   /** Checks, an hour after the report was due, that it was sent (the ReportLate alarm). */
   public readonly reportCheck: ReportCheckFunction;
+  /** The insights topic: the offload watch's alerts and recovered messages. */
+  public readonly insightsTopic: InsightsTopic;
+  /** Absent when no hourly dataset carries http and p2p for all traffic (see `watchDatasetsOf`). */
+  public readonly offloadWatch: OffloadWatchFunction | undefined;
   public readonly schedules: ReporterSchedules;
   public readonly monitoring: ReporterMonitoring;
 
@@ -121,6 +127,22 @@ export class Peer5ReporterStack extends Stack {
     if (this.senderIdentity) this.dailyReport.function.node.addDependency(this.senderIdentity);
     this.reportCheck = new ReportCheckFunction(this, 'ReportCheck', { settings, failureQueue });
 
+    this.insightsTopic = new InsightsTopic(this, 'Insights');
+    const watched = watchDatasetsOf(settings.datasets).usable;
+    this.offloadWatch =
+      this.hourlyExport && watched.length > 0
+        ? new OffloadWatchFunction(this, 'OffloadWatch', {
+            settings,
+            datasets: watched,
+            bucket,
+            topic: this.insightsTopic.topic,
+            failureQueue,
+          })
+        : undefined;
+    if (this.offloadWatch && this.senderIdentity && this.offloadWatch.recipients.length > 0) {
+      this.offloadWatch.function.node.addDependency(this.senderIdentity);
+    }
+
     this.schedules = this.scheduleRuns();
     this.monitoring = this.watchRuns();
     this.addOutputs();
@@ -139,6 +161,16 @@ export class Peer5ReporterStack extends Stack {
         cron: { minute: String(settings.hourlyExportMinute) },
         timeZone: utc,
         maxEventAge: SCHEDULE_MAX_EVENT_AGE.hourlyExport,
+      });
+    }
+    if (this.offloadWatch) {
+      const minute = (settings.hourlyExportMinute + WATCH_DELAY_MINUTES) % 60;
+      schedules.add('OffloadWatch', {
+        function: this.offloadWatch.function,
+        description: `Offload watch at minute ${minute} of every hour (UTC), ${WATCH_DELAY_MINUTES} minutes after the hourly export`,
+        cron: { minute: String(minute) },
+        timeZone: utc,
+        maxEventAge: SCHEDULE_MAX_EVENT_AGE.offloadWatch,
       });
     }
     if (this.dailyExport) {
@@ -179,6 +211,7 @@ export class Peer5ReporterStack extends Stack {
       ['DailyReport', this.dailyReport, 'daily report'],
       ['Backfill', this.backfill, 'backfill'],
       ['ReportCheck', this.reportCheck, 'report check'],
+      ['OffloadWatch', this.offloadWatch, 'offload watch'],
     ];
     for (const [alarmId, reporter, label] of watched) {
       if (reporter) monitoring.watchErrors(alarmId, reporter.function, label);
@@ -222,6 +255,17 @@ export class Peer5ReporterStack extends Stack {
       description: 'Invoke with {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} to fill a past range',
       value: this.backfill.function.functionName,
     });
+    new CfnOutput(this, 'InsightsTopic', {
+      description:
+        'Offload alerts and recovered messages (AWS Chatbot custom notifications): subscribe Chatbot, Slack, PagerDuty or email',
+      value: this.insightsTopic.topic.topicArn,
+    });
+    if (this.offloadWatch) {
+      new CfnOutput(this, 'WatchFunction', {
+        description: 'Invoke with {"scheduledTime": "<ISO>"} to check the hour before that time again',
+        value: this.offloadWatch.function.functionName,
+      });
+    }
     new CfnOutput(this, 'ReportFunction', {
       description: 'Invoke with {"date": "YYYY-MM-DD"} to send the report for that day again',
       value: this.dailyReport.function.functionName,
