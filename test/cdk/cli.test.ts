@@ -112,7 +112,10 @@ describe('cdk synth on the command line', () => {
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
-  it('warns about an unknown -c key and about none of the keys the CDK CLI adds itself', () => {
+  // A full synth bundles every function: as slow as the README's examples above.
+  it('warns about an unknown -c key and about none of the keys the CDK CLI adds itself', {
+    timeout: 300_000,
+  }, () => {
     const result = spawnSync(
       'npx',
       ['cdk', 'synth', '--quiet', '-o', outdir, '-c', 'owner=data-team', '-c', 'cli-telemetry=false'],

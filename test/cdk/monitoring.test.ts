@@ -51,7 +51,7 @@ describe('the alarms of the stack with every default dataset', () => {
   it('watch the errors of every function', () => {
     const errorAlarms = alarms().filter((alarm) => alarm.MetricName === 'Errors');
     expect(errorAlarms.map((alarm) => flatten(alarm.Dimensions[0].Value))).toEqual(
-      ['HourlyExport', 'DailyExport', 'DailyReport', 'Backfill', 'ReportCheck'].map(
+      ['HourlyExport', 'DailyExport', 'DailyReport', 'Backfill', 'ReportCheck', 'OffloadWatch'].map(
         (prefix) => `<${logicalId(resources, 'AWS::Lambda::Function', prefix)}>`,
       ),
     );

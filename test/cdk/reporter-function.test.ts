@@ -17,7 +17,7 @@ describe('the functions of the stack with every default dataset', () => {
 
   it('run on the newest Node.js runtime on arm64 with their own log group and a retention', () => {
     const functions = byType(resources, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const [, fn] of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -57,7 +57,7 @@ describe('the functions of the stack with every default dataset', () => {
   it('send failed async runs of every function to the same queue after one retry', () => {
     const queueId = logicalId(resources, 'AWS::SQS::Queue', 'FailedRuns');
     const configs = byType(resources, 'AWS::Lambda::EventInvokeConfig');
-    expect(configs).toHaveLength(5);
+    expect(configs).toHaveLength(6);
     for (const [, config] of configs) {
       expect(config.Properties.MaximumRetryAttempts).toBe(1);
       expect(flatten(config.Properties.DestinationConfig.OnFailure.Destination)).toBe(`<${queueId}.Arn>`);

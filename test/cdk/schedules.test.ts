@@ -36,6 +36,12 @@ describe('the schedules of the stack with every default dataset', () => {
         window: 'OFF',
       },
       {
+        expression: 'cron(30 * * * ? *)',
+        timeZone: 'UTC',
+        target: `<${logicalId(resources, 'AWS::Lambda::Function', 'OffloadWatch')}.Arn>`,
+        window: 'OFF',
+      },
+      {
         expression: 'cron(45 2 * * ? *)',
         timeZone: 'UTC',
         target: `<${logicalId(resources, 'AWS::Lambda::Function', 'DailyExport')}.Arn>`,
@@ -95,6 +101,12 @@ describe('the schedules of the stack with every default dataset', () => {
         condition: undefined,
       },
       {
+        sid: 'InvokeOffloadWatch',
+        actions: ['lambda:InvokeFunction'],
+        resources: [fn('OffloadWatch')],
+        condition: undefined,
+      },
+      {
         sid: 'InvokeDailyExport',
         actions: ['lambda:InvokeFunction'],
         resources: [fn('DailyExport')],
@@ -125,10 +137,11 @@ describe('the schedules of the stack with every default dataset', () => {
     });
   });
 
-  it('lists the schedules it created, read-only: hourly export, daily export, report and its check', () => {
+  it('lists the schedules it created, read-only: hourly export, its watch, daily export, report and its check', () => {
     expectTypeOf(stack.schedules.schedules).toEqualTypeOf<readonly scheduler.Schedule[]>();
     expect(stack.schedules.schedules.map((schedule) => schedule.node.id)).toEqual([
       'HourlyExport',
+      'OffloadWatch',
       'DailyExport',
       'DailyReport',
       'ReportCheck',
