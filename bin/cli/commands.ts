@@ -11,10 +11,11 @@ import { report } from './commands/report.ts';
 import { run } from './commands/run.ts';
 import { simulator } from './commands/simulator.ts';
 import { start } from './commands/start.ts';
+import { watch } from './commands/watch.ts';
 import { TOKEN_VARIABLE } from './connections.ts';
 import { flagHelp } from './options.ts';
 
-export const COMMANDS: readonly Command[] = [start, run, report, backfill, plan, query, simulator];
+export const COMMANDS: readonly Command[] = [start, run, report, watch, backfill, plan, query, simulator];
 
 export function commandHelp(command: Command): string {
   const flags = Object.keys(command.flags).length > 0 ? `\n\nOptions:\n${flagHelp(command.flags)}` : '';
@@ -31,8 +32,9 @@ export function mainHelp(): string {
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
     `With no ${TOKEN_VARIABLE} and no --token-secret, commands run against the embedded simulator.`,
-    'Exit codes: 0 ok, 1 failed, 2 bad usage, 3 finished with gaps; 1 too when a run stops early',
-    '(Ctrl-C, --deadline): windows already written stay, and running it again goes on.',
+    'Exit codes: 0 ok, 1 failed, 2 bad usage, 3 finished with gaps, 4 the watch raised or continued',
+    'an offload alert; 1 too when a run stops early (Ctrl-C, --deadline): windows already written',
+    'stay, and running it again goes on.',
     'Run "peer5-reporter help <command>" (or "peer5-reporter <command> --help") for its options,',
     'and "peer5-reporter --version" for the version.',
   ].join('\n');

@@ -15,8 +15,8 @@ import { parseSettings, settingFromText } from '../../lambdas/core/settings/pars
 import { withFlagSuggestion } from '../../lambdas/core/spelling.ts';
 import { type LakeLocation, LakeUrlError, parseLakeUrl } from './lake-url.ts';
 
-/** Exit codes a script can rely on. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, gaps: 3 } as const;
+/** Exit codes a script can rely on; `alerting`: the offload watch raised or continued an alert. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, gaps: 3, alerting: 4 } as const;
 
 /** Bad input on the command line or in the config file: exit code 2, message names the flag. */
 export class UsageError extends Error {
