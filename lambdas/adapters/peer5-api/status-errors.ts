@@ -28,7 +28,10 @@ export interface StatusAnswer {
   readonly location: string | null;
 }
 
-/** The `message` of an error body, or a short note on what came instead. */
+/**
+ * The `message` of an error body, or a short note on what came instead. Redacts before it cuts a
+ * quote short, so a token that straddles the cut cannot leak a piece no redaction would recognise.
+ */
 export function errorBodyMessage(
   text: string,
   contentType: string | null,
@@ -44,8 +47,8 @@ export function errorBodyMessage(
   } catch {
     // Not JSON: quote the start of it.
   }
-  const quoted = text.trim().replace(/\s+/g, ' ').slice(0, MAX_QUOTED_BODY_CHARS);
-  return quoted === '' ? undefined : redact(quoted);
+  const quoted = redact(text).trim().replace(/\s+/g, ' ').slice(0, MAX_QUOTED_BODY_CHARS);
+  return quoted === '' ? undefined : quoted;
 }
 
 /** The contract's `"field"` quoting lets a 400 message name its field. */
