@@ -214,11 +214,17 @@ function fragmentsOf(secret: string, size = 8): string[] {
 describe('the API token in a plain-text error body that is quoted only in part', () => {
   const TOKEN = 'tok-STRADDLE-7c1e9a4b2f6d';
   // The token starts so that the quote's cut falls 1, 8, half-way and all but 1 characters into it.
-  const straddling = [1, 8, Math.floor(TOKEN.length / 2), TOKEN.length - 1].map((inside) => [
-    `straddles the cut, ${inside} characters of it before`,
-    MAX_QUOTED_BODY_CHARS - inside,
-  ]);
-  const cases = [...straddling, ['lies whole within the quote', 100], ['opens the body', 0]] as const;
+  const straddling = [1, 8, Math.floor(TOKEN.length / 2), TOKEN.length - 1].map(
+    (inside): [string, number] => [
+      `straddles the cut, ${inside} characters of it before`,
+      MAX_QUOTED_BODY_CHARS - inside,
+    ],
+  );
+  const cases: [string, number][] = [
+    ...straddling,
+    ['lies whole within the quote', 100],
+    ['opens the body', 0],
+  ];
 
   for (const [name, offset] of cases) {
     it(`leaves no piece of the token in the message when the token ${name}`, async () => {
