@@ -37,7 +37,11 @@ function flagsOfSettings(): Map<string, string> {
 }
 
 /** Settings some function reads from its environment; the others only shape the stack. */
-const LAMBDA_SETTINGS: ReadonlySet<string> = new Set([...EXPORT_SETTINGS, ...REPORT_SETTINGS, ...WATCH_SETTINGS]);
+const LAMBDA_SETTINGS: ReadonlySet<string> = new Set([
+  ...EXPORT_SETTINGS,
+  ...REPORT_SETTINGS,
+  ...WATCH_SETTINGS,
+]);
 
 export function renderSettingsTable(): string {
   const flags = flagsOfSettings();
