@@ -15,9 +15,10 @@ function innerType(schema: z.ZodType): string {
 describe('the insight settings as fields of the product’s settings', () => {
   const extended = settingsSchema.extend(INSIGHT_SETTING_FIELDS);
 
-  it('fits beside the existing settings without a clash of names', () => {
-    for (const name of Object.keys(INSIGHT_SETTING_FIELDS))
-      expect(settingsSchema.shape).not.toHaveProperty(name);
+  it('are fields of the product’s settings schema, each the insights’ own', () => {
+    for (const [name, field] of Object.entries(INSIGHT_SETTING_FIELDS)) {
+      expect(settingsSchema.shape[name as keyof typeof settingsSchema.shape]).toBe(field);
+    }
     const parsed = extended.parse({
       sender: 'reports@example.com',
       recipients: ['ops@example.com'],
