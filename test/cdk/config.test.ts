@@ -6,7 +6,7 @@ import { renderSettingsTable } from '../../bin/cli/readme-sections.ts';
 import { SETTING_NAMES } from '../../lambdas/core/config.ts';
 import { INTERVAL_LIMITS, TIME } from '../../lambdas/core/contract.ts';
 import { DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
-import { withDatasetsFile } from '../../lambdas/core/datasets-file.ts';
+import { withDatasetsFile } from '../../lambdas/adapters/datasets-file.ts';
 import { LAKE_PREFIX_RULE } from '../../lambdas/core/lake/layout.ts';
 import { DEFAULT_CATCH_UP_HORIZON_MS } from '../../lambdas/core/lake/reach.ts';
 import { SettingsError } from '../../lambdas/core/settings/errors.ts';
