@@ -6,7 +6,7 @@ import {
   encodeChartFont,
   extractChartFont,
   readChartFontSource,
-} from '../../lambdas/core/report/chart-font.generate.ts';
+} from '../../bin/chart-font.generate.ts';
 import { CHART_FONT, decodeChartFont } from '../../lambdas/core/report/chart-font.ts';
 import { INTER_REGULAR } from '../../lambdas/core/report/chart-font-data.ts';
 import { hexToRgb, Raster } from '../../lambdas/core/report/raster.ts';
