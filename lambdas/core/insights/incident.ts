@@ -176,12 +176,7 @@ const points = z.number({ error: 'must be a number of percentage points' });
 
 const incidentSchema = z
   .object({
-    id: z
-      .string()
-      .regex(
-        INCIDENT_ID,
-        'must be an incident id such as offload-drop-2026-11-30T14:00Z',
-      ),
+    id: z.string().regex(INCIDENT_ID, 'must be an incident id such as offload-drop-2026-11-30T14:00Z'),
     startHour: instant,
     alertedAt: instant,
     offload: ratio,
@@ -216,7 +211,6 @@ const stateSchema = z
     incident: incidentSchema.nullable(),
   })
   .strict();
-
 
 /** Reads a state written by `serializeWatchState`; throws WatchStateError naming what is wrong. */
 export function parseWatchState(text: string): WatchState {

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { type SettingName, type Settings, settingsSchema } from '../config.ts';
 import type { DatasetDefinition } from '../datasets.ts';
-import { type SettingProblem, SettingsError, fieldPathOf } from './errors.ts';
+import { fieldPathOf, type SettingProblem, SettingsError } from './errors.ts';
 import { settingFromText } from './parse.ts';
 
 /** `bucketName` -> `PEER5_BUCKET_NAME`. */
