@@ -54,7 +54,7 @@ export interface BucketQuery {
  */
 export function* bucketSums(
   population: Population,
-  plan: ResolvedExport,
+  resolved: ResolvedExport,
   query: BucketQuery,
   asOf: AsOf,
   lateDataDelayMs: number,
@@ -62,23 +62,23 @@ export function* bucketSums(
 ): Generator<BucketSums> {
   const observation = observationAt(asOf, lateDataDelayMs);
   if (query.intervalMs < HOUR) {
-    yield* subHourBuckets(population, plan, query, observation, incidents);
+    yield* subHourBuckets(population, resolved, query, observation, incidents);
   } else {
-    yield* wholeHourBuckets(population, plan, query, observation, incidents);
+    yield* wholeHourBuckets(population, resolved, query, observation, incidents);
   }
 }
 
 function* wholeHourBuckets(
   population: Population,
-  plan: ResolvedExport,
+  resolved: ResolvedExport,
   query: BucketQuery,
   observation: Observation,
   incidents: IncidentPlan,
 ): Generator<BucketSums> {
-  const sums = new Float64Array(plan.groups.length * COUNTER_COUNT);
+  const sums = new Float64Array(resolved.groups.length * COUNTER_COUNT);
   const totals = new Float64Array(COUNTER_COUNT);
   const observed = new Float64Array(COUNTER_COUNT);
-  const { members, groupOf } = plan;
+  const { members, groupOf } = resolved;
   for (let start = query.from; start < query.to && start < observation.horizon; start += query.intervalMs) {
     sums.fill(0);
     const stop = Math.min(start + query.intervalMs, observation.horizon);
@@ -105,13 +105,13 @@ function* wholeHourBuckets(
 
 function* subHourBuckets(
   population: Population,
-  plan: ResolvedExport,
+  resolved: ResolvedExport,
   query: BucketQuery,
   observation: Observation,
   incidents: IncidentPlan,
 ): Generator<BucketSums> {
-  const { members, groupOf } = plan;
-  const sums = new Float64Array(plan.groups.length * COUNTER_COUNT);
+  const { members, groupOf } = resolved;
+  const sums = new Float64Array(resolved.groups.length * COUNTER_COUNT);
   // Per member: this hour's totals, wobble phase, and the floored cumulative at the last boundary.
   const totals = new Float64Array(members.length * COUNTER_COUNT);
   const wobble = new Float64Array(members.length);
@@ -194,9 +194,9 @@ export function hasActivity(sums: Float64Array, base: number): boolean {
  * The groups of a bucket that become rows, in order: without dimensions the single group (zeros
  * included); with dimensions only groups with activity.
  */
-export function* rowGroupsOf(plan: ResolvedExport, bucket: BucketSums): Generator<number> {
-  const withDimensions = plan.dimensions.length > 0;
-  for (let group = 0; group < plan.groups.length; group++) {
+export function* rowGroupsOf(resolved: ResolvedExport, bucket: BucketSums): Generator<number> {
+  const withDimensions = resolved.dimensions.length > 0;
+  for (let group = 0; group < resolved.groups.length; group++) {
     if (!withDimensions || hasActivity(bucket.sums, group * COUNTER_COUNT)) yield group;
   }
 }
@@ -235,11 +235,11 @@ export function* exportRows(
 ): Generator<ExportRow> {
   checkModelRequest(request);
   const dimensions = request.dimensions ?? [];
-  const plan = resolveExport(population, dimensions, request.filters);
+  const resolved = resolveExport(population, dimensions, request.filters);
   const query = { from: request.from, to: request.to, intervalMs: INTERVAL_MS[request.interval] };
-  for (const bucket of bucketSums(population, plan, query, asOf, lateDataDelayMs, incidents)) {
-    for (const group of rowGroupsOf(plan, bucket)) {
-      const values = plan.groups[group] ?? [];
+  for (const bucket of bucketSums(population, resolved, query, asOf, lateDataDelayMs, incidents)) {
+    for (const group of rowGroupsOf(resolved, bucket)) {
+      const values = resolved.groups[group] ?? [];
       const base = group * COUNTER_COUNT;
       yield {
         timestamp: bucket.timestamp,

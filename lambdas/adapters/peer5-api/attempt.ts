@@ -16,9 +16,9 @@ import {
 } from '../../core/export-errors.ts';
 import { MAX_TIMER_MS, parseRetryAfter } from './backoff.ts';
 import { BodyParseError } from './body-error.ts';
+import type { EmitEvent } from './client-events.ts';
+import { summarizeRequest } from './client-events.ts';
 import { parseCsvBody } from './csv-body.ts';
-import type { EmitEvent } from './events.ts';
-import { summarizeRequest } from './events.ts';
 import { JsonExportParser } from './json-body.ts';
 import type { Redact } from './redaction.ts';
 import { describeRequest, requestBody } from './request-plan.ts';

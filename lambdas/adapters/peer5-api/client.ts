@@ -22,14 +22,14 @@ import {
 import type { ExportQuery, ExportSource, ExportStreamOptions, TokenProvider } from '../../core/source.ts';
 import { type AttemptSettings, attemptRows, type Delivered } from './attempt.ts';
 import { MAX_TIMER_MS } from './backoff.ts';
-import { type ExportClientEvent, eventEmitter } from './events.ts';
+import { type ExportClientEvent, eventEmitter } from './client-events.ts';
 import { holdBack } from './hold-back.ts';
 import { Redactor } from './redaction.ts';
 import { checkedFormat, planRequests, validateRequest } from './request-plan.ts';
+import { readToken } from './request-token.ts';
 import { RetryDelays, type RetrySettings, withRetries } from './retry.ts';
-import { readToken } from './token.ts';
 
-export type { ExportClientEvent, ExportErrorSummary } from './events.ts';
+export type { ExportClientEvent, ExportErrorSummary } from './client-events.ts';
 
 export const CLIENT_DEFAULTS = {
   format: 'csv',

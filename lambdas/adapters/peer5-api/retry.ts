@@ -16,7 +16,7 @@ import {
 } from '../../core/export-errors.ts';
 import type { Delivered } from './attempt.ts';
 import { type BackoffPolicy, backoffDelay } from './backoff.ts';
-import { type EmitEvent, summarizeError, summarizeRequest } from './events.ts';
+import { type EmitEvent, summarizeError, summarizeRequest } from './client-events.ts';
 import type { Redactor } from './redaction.ts';
 import { describeRequest } from './request-plan.ts';
 

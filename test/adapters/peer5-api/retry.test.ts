@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Delivered } from '../../../lambdas/adapters/peer5-api/attempt.ts';
-import type { ExportClientEvent } from '../../../lambdas/adapters/peer5-api/events.ts';
+import type { ExportClientEvent } from '../../../lambdas/adapters/peer5-api/client-events.ts';
 import { Redactor } from '../../../lambdas/adapters/peer5-api/redaction.ts';
 import { RetryDelays, type RetrySettings, withRetries } from '../../../lambdas/adapters/peer5-api/retry.ts';
 import { type ExportRequest, type ExportRow, TIME } from '../../../lambdas/core/contract.ts';
