@@ -7,6 +7,7 @@
  * settings/lambda-environment.ts (the Lambda environment), settings/reference.ts (the README).
  */
 import { z } from 'zod';
+import { REPORT_INSIGHT_SETTING_FIELDS } from './insights/settings.ts';
 import { REPORT_SETTING_FIELDS } from './report/config.ts';
 import {
   ALARM_SETTING_FIELDS,
@@ -18,6 +19,7 @@ import {
 export const settingsSchema = z.object({
   ...API_SETTING_FIELDS,
   ...REPORT_SETTING_FIELDS,
+  ...REPORT_INSIGHT_SETTING_FIELDS,
   ...SCHEDULE_SETTING_FIELDS,
   ...LAKE_SETTING_FIELDS,
   ...ALARM_SETTING_FIELDS,

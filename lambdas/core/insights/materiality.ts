@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { Polarity, Tone } from '../report/labels.ts';
-import type { Change, Comparison } from '../report/summary.ts';
+import type { Change, Comparison } from '../report/figures.ts';
 
 export const MATERIAL_METRICS = ['offload', 'delivered', 'rebufferRatio'] as const;
 export type MaterialMetric = (typeof MATERIAL_METRICS)[number];

@@ -13,13 +13,15 @@ export { type DeliveryFailure, deliveryErrorFrom, ReportDeliveryError } from './
 export { type ComposeOptions, composeReportEmail, type ReportEmail, reportSubject } from './email.ts';
 export { formatBytes, formatPercent, formatPercentChange, formatPointsChange } from './format.ts';
 export {
-  accumulateSegments,
+  accumulateBreakdown,
+  type BreakdownDays,
   type BucketTotals,
   gatherReportData,
   type ReportData,
-  type SegmentDays,
   type SegmentTotals,
 } from './gather.ts';
+export { type ReportInsights, explainReport } from './explain.ts';
+export { type LakeHealth, type ReportIncident, type ReportOps, lakeHealthOf } from './ops.ts';
 export { CHART_CONTENT_ID, escapeHtml, renderReportHtml } from './html.ts';
 export type { Mailer, MailerReceipt } from './mailer.ts';
 export { defaultReportDate, type RunReportOptions, type RunReportResult, runReport } from './run.ts';

@@ -12,7 +12,8 @@ import {
   formatRebufferRatio,
   formatSessions,
 } from './format.ts';
-import { type Change, REBUFFER_BANDS, type RebufferBand, type ReportSummary } from './summary.ts';
+import { type Change, REBUFFER_BANDS, type RebufferBand } from './figures.ts';
+import type { ReportSummary } from './summary.ts';
 
 export const MAX_LABEL_LENGTH = 48;
 
