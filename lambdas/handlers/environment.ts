@@ -34,7 +34,10 @@ export const REPORT_SETTINGS = [
 ] as const satisfies readonly SettingName[];
 
 /** Settings the report reads when they are set; unset, they are absent from its environment. */
-export const REPORT_OPTIONAL_SETTINGS = ['cdnPricePerGb', 'runbookUrl'] as const satisfies readonly SettingName[];
+export const REPORT_OPTIONAL_SETTINGS = [
+  'cdnPricePerGb',
+  'runbookUrl',
+] as const satisfies readonly SettingName[];
 
 /**
  * What the stack tells the report besides settings: the Athena workgroup it created (its name is

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { settingsSchema } from '../../lambdas/core/config.ts';
-import { INSIGHT_SETTING_FIELDS } from '../../lambdas/core/insights/settings.ts';
+import {
+  INSIGHT_SETTING_FIELDS,
+  REPORT_INSIGHT_SETTING_FIELDS,
+  WATCH_SETTING_FIELDS,
+} from '../../lambdas/core/insights/settings.ts';
 
 /** The schema under `.default()` / `.optional()`: what `config.ts` reads a text setting as. */
 function innerType(schema: z.ZodType): string {
@@ -13,10 +17,12 @@ function innerType(schema: z.ZodType): string {
 }
 
 describe('the insight settings as fields of the product’s settings', () => {
-  const extended = settingsSchema.extend(INSIGHT_SETTING_FIELDS);
+  const extended = settingsSchema.extend(WATCH_SETTING_FIELDS);
 
-  it('fits beside the existing settings without a clash of names', () => {
-    for (const name of Object.keys(INSIGHT_SETTING_FIELDS))
+  it('are the report’s part of the product’s settings, and the watch’s fit beside them', () => {
+    for (const name of Object.keys(REPORT_INSIGHT_SETTING_FIELDS))
+      expect(settingsSchema.shape).toHaveProperty(name);
+    for (const name of Object.keys(WATCH_SETTING_FIELDS))
       expect(settingsSchema.shape).not.toHaveProperty(name);
     const parsed = extended.parse({
       sender: 'reports@example.com',

@@ -62,7 +62,9 @@ export const start: Command = {
         mailer,
         now,
         ...settings,
-        ...(example ? { price: [{ upToGb: null, pricePerGb: EXAMPLE_PRICE_PER_GB }], examplePrice: true } : {}),
+        ...(example
+          ? { price: [{ upToGb: null, pricePerGb: EXAMPLE_PRICE_PER_GB }], examplePrice: true }
+          : {}),
         lake: { sink: lake.sink, prefix: lake.prefix, datasets },
         requestCount: () => runtime.api.client.stats.requests,
       });

@@ -11,7 +11,12 @@ import {
   decomposeOffload,
   type OffloadDecomposition,
 } from '../insights/drivers.ts';
-import { type BlamedMetric, buildHeadline, type ComparisonName, type Headline } from '../insights/headline.ts';
+import {
+  type BlamedMetric,
+  buildHeadline,
+  type ComparisonName,
+  type Headline,
+} from '../insights/headline.ts';
 import { DEFAULT_MATERIALITY, type Materiality } from '../insights/materiality.ts';
 import { type Peaks, peaksOf } from '../insights/peaks.ts';
 import type { CdnPrice } from '../insights/pricing.ts';

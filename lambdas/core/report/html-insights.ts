@@ -3,14 +3,27 @@
  * 30-day history, the watch's incidents and the ops footer. Layout as in html.ts: tables,
  * inline styles, `bgcolor` for clients that drop CSS.
  */
-import { type AssessedChange, arrowOfTone, colourToneOf } from '../insights/materiality.ts';
+
 import { assessedChangeText } from '../insights/headline.ts';
+import { type AssessedChange, arrowOfTone, colourToneOf } from '../insights/materiality.ts';
+import { CHART_COLORS } from './chart.ts';
 import { formatBytes, formatPercent } from './format.ts';
-import { COLORS, FONT, type Html, html, note, sectionRow, sectionTitle, TONE_COLORS, table } from './html-kit.ts';
+import {
+  COLORS,
+  FONT,
+  type Html,
+  html,
+  note,
+  sectionRow,
+  sectionTitle,
+  TONE_COLORS,
+  table,
+} from './html-kit.ts';
 import {
   breakdownTitle,
   comparisonDescription,
   driverLines,
+  driverSetsOf,
   examplePriceNote,
   formatGbps,
   healthLine,
@@ -21,7 +34,6 @@ import {
   runbookText,
   totalChangeText,
 } from './insight-words.ts';
-import { CHART_COLORS } from './chart.ts';
 import type { ReportSummary } from './summary.ts';
 
 /** A change coloured and marked by its materiality: a 0.1-point dip is grey with ■. */
@@ -46,10 +58,7 @@ export function driversSection(summary: ReportSummary): Html {
   const against = insights.driversAgainst;
   if (against === null || insights.drivers.length === 0) return html``;
   const parts = (['offload', 'delivered'] as const).map((metric) => {
-    const sets = insights.drivers.flatMap((entry) => {
-      const set = entry[metric];
-      return set === null ? [] : [set];
-    });
+    const sets = driverSetsOf(summary, metric);
     const first = sets[0];
     if (first === undefined) return html``;
     const rows = sets.map((set) => [
@@ -66,14 +75,18 @@ ${blamed ? html`<div style="font-family:${FONT};font-size:13px;line-height:20px;
 ${table(['Breakdown', 'Segments that explain it'], rows)}
 <div style="height:14px;line-height:14px;font-size:0;">&nbsp;</div>`;
   });
-  return sectionRow(html`${parts}${note('Segments under 1% of the bytes on both days are grouped. Own offload is the part due to the segment’s offload moving; traffic mix, the part due to its share of traffic moving. The parts add up to the change.')}`);
+  return sectionRow(
+    html`${parts}${note('Segments under 1% of the bytes on both days are grouped. Own offload is the part due to the segment’s offload moving; traffic mix, the part due to its share of traffic moving. The parts add up to the change.')}`,
+  );
 }
 
 export function moneySection(summary: ReportSummary): Html {
   const { savings } = summary.insights;
   const bytes = (value: number | null) => (value === null ? 'n/a' : formatBytes(value));
   const money = savings.money;
-  const headers = money ? ['', 'CDN bytes avoided', `Saved (${savings.currency})`] : ['', 'CDN bytes avoided'];
+  const headers = money
+    ? ['', 'CDN bytes avoided', `Saved (${savings.currency})`]
+    : ['', 'CDN bytes avoided'];
   const row = (label: string, avoided: number | null, saved: number | null): Html[] => [
     html`${label}`,
     html`${bytes(avoided)}`,
@@ -82,13 +95,21 @@ export function moneySection(summary: ReportSummary): Html {
   const rows = [
     row('This day', savings.bytesAvoided.day, money?.day ?? null),
     row('Month to date', savings.bytesAvoided.monthToDate, money?.monthToDate ?? null),
-    row(`Projected month (${savings.daysInMonth} days)`, savings.bytesAvoided.projectedMonth, money?.projectedMonth ?? null),
+    row(
+      `Projected month (${savings.daysInMonth} days)`,
+      savings.bytesAvoided.projectedMonth,
+      money?.projectedMonth ?? null,
+    ),
   ];
   const notes = [
     examplePriceNote(summary),
     savings.hint,
-    savings.missingDates.length > 0 ? `Month figures need every day of the month; missing: ${savings.missingDates.join(', ')}.` : null,
-    summary.insights.history.some((day) => day.utcDay) ? 'Days before the last eight are UTC days (the API’s daily buckets).' : null,
+    savings.missingDates.length > 0
+      ? `Month figures need every day of the month; missing: ${savings.missingDates.join(', ')}.`
+      : null,
+    summary.insights.history.some((day) => day.utcDay)
+      ? 'Days before the last eight are UTC days (the API’s daily buckets).'
+      : null,
   ].filter((text) => text !== null);
   return sectionRow(
     html`${sectionTitle('What P2P saved', 'bytes the CDN did not deliver, at your CDN price; a GB is 10⁹ bytes')}
@@ -100,8 +121,12 @@ ${notes.map((text) => note(text))}`,
 export function peaksLine(summary: ReportSummary): Html {
   const { deliveredGbps, sessions } = summary.insights.peaks;
   const parts = [
-    deliveredGbps ? html`Peak delivery <strong>${formatGbps(deliveredGbps.value)}</strong> ${peakWhen(deliveredGbps)}.` : '',
-    sessions ? html` Peak sessions <strong>${sessions.value.toLocaleString('en-US', { maximumFractionDigits: 0 })}</strong> ${peakWhen(sessions)}.` : '',
+    deliveredGbps
+      ? html`Peak delivery <strong>${formatGbps(deliveredGbps.value)}</strong> ${peakWhen(deliveredGbps)}.`
+      : '',
+    sessions
+      ? html` Peak sessions <strong>${sessions.value.toLocaleString('en-US', { maximumFractionDigits: 0 })}</strong> ${peakWhen(sessions)}.`
+      : '',
   ];
   return html`<div style="font-family:${FONT};font-size:13px;line-height:20px;color:${COLORS.text};margin:4px 0 0;">${parts}</div>`;
 }
@@ -146,7 +171,9 @@ export function incidentsSection(summary: ReportSummary): Html {
           (incident) =>
             html`<div style="font-family:${FONT};font-size:13px;line-height:20px;color:${COLORS.text};margin:0 0 4px;"><span style="color:${COLORS.bad};">▼</span>&nbsp;${incidentLine(incident, summary.timeZone)}</div>`,
         )}`;
-  return sectionRow(html`${sectionTitle('Offload alerts', 'incidents of the hourly offload watch on this day')}${body}`);
+  return sectionRow(
+    html`${sectionTitle('Offload alerts', 'incidents of the hourly offload watch on this day')}${body}`,
+  );
 }
 
 export function opsFooter(summary: ReportSummary): Html {
@@ -161,7 +188,8 @@ export function opsFooter(summary: ReportSummary): Html {
   const runbook = ops.runbookUrl
     ? html`<a href="${ops.runbookUrl}" style="color:${COLORS.neutral};">the runbook</a>`
     : html`${runbookText(null)}`;
-  const requests = ops.apiRequests === null ? '' : html` This report took ${ops.apiRequests} Peer5 API requests.`;
+  const requests =
+    ops.apiRequests === null ? '' : html` This report took ${ops.apiRequests} Peer5 API requests.`;
   return html`<tr><td style="padding:14px 20px 0;font-family:${FONT};font-size:12px;line-height:18px;color:${COLORS.muted};">
 ${lake}${athena}<p style="margin:0;">Something wrong? See ${runbook}.${requests}</p>
 </td></tr>`;

@@ -57,7 +57,11 @@ export const COLORS = {
   neutral: '#4b5563',
 } as const;
 
-export const TONE_COLORS: Record<Tone, string> = { good: COLORS.good, bad: COLORS.bad, neutral: COLORS.neutral };
+export const TONE_COLORS: Record<Tone, string> = {
+  good: COLORS.good,
+  bad: COLORS.bad,
+  neutral: COLORS.neutral,
+};
 
 export function sectionTitle(title: string, subtitle?: string): Html {
   return html`<div style="font-family:${FONT};font-size:16px;line-height:22px;font-weight:700;color:${COLORS.text};margin:0 0 2px;">${title}</div>${
@@ -76,8 +80,7 @@ export function table(headers: readonly string[], rows: readonly (readonly Html[
 ${rows.map(
   (cells) =>
     html`<tr>${cells.map(
-      (cell, index) =>
-        html`<td align="${index === 0 ? 'left' : 'right'}" style="${CELL}">${cell}</td>`,
+      (cell, index) => html`<td align="${index === 0 ? 'left' : 'right'}" style="${CELL}">${cell}</td>`,
     )}</tr>`,
 )}
 </table>`;

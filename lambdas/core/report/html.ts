@@ -3,8 +3,32 @@
  * clients that drop CSS, 600px wide and fluid below) built with a template tag that escapes every
  * interpolated value unless it is markup this module produced itself.
  */
+
+import { comparisonLabel } from '../insights/headline.ts';
 import { CHART_COLORS, CHART_HEIGHT, CHART_WIDTH, ghostSeries, type OffloadChartOptions } from './chart.ts';
 import { formatBytes, formatPercent, formatRebufferRatio, formatSessions } from './format.ts';
+import {
+  assessedSpan,
+  driversSection,
+  historySection,
+  incidentsSection,
+  leadBanner,
+  moneySection,
+  opsFooter,
+  peaksLine,
+} from './html-insights.ts';
+import {
+  COLORS,
+  FONT,
+  Html,
+  html,
+  labelCell,
+  sectionRow,
+  sectionTitle,
+  TONE_COLORS,
+  table,
+} from './html-kit.ts';
+import { comparisonDescription, leadSentence } from './insight-words.ts';
 import {
   approximationNote,
   arrowOf,
@@ -19,26 +43,11 @@ import {
   toneOf,
   trailingName,
 } from './labels.ts';
-import { comparisonLabel } from '../insights/headline.ts';
-import { COLORS, FONT, Html, html, labelCell, sectionRow, sectionTitle, TONE_COLORS, table } from './html-kit.ts';
-import {
-  assessedSpan,
-  driversSection,
-  historySection,
-  incidentsSection,
-  leadBanner,
-  moneySection,
-  opsFooter,
-  peaksLine,
-} from './html-insights.ts';
-import { comparisonDescription, leadSentence } from './insight-words.ts';
 import { SEGMENT_NAMES } from './scope.ts';
 import type { RebufferBand, ReportSummary, SegmentBreakdown } from './summary.ts';
 import { addDays, longDate } from './time.ts';
 
 export { escapeHtml, Html, html } from './html-kit.ts';
-
-
 
 const BAND_STYLES: Record<RebufferBand, { background: string; color: string; label: string }> = {
   good: { background: '#dcfce7', color: '#166534', label: 'Good' },
@@ -77,9 +86,6 @@ ${cells.map((cell, index) => (index === 0 ? cell : html`${msoBetween}${cell}`))}
 <!--[if mso]></td></tr></table><![endif]-->
 </td></tr>`;
 }
-
-
-
 
 function pointsCell(change: number | null): Html {
   if (change === null) return html`<span style="color:${COLORS.muted};">new</span>`;
@@ -262,10 +268,10 @@ export function renderReportHtml(summary: ReportSummary, options: HtmlOptions): 
 ${leadBanner(summary, leadSentence(summary))}
 </td></tr>
 ${summary.hasTraffic ? kpis : noTrafficBanner(summary)}
-${summary.hasTraffic ? driversSection(summary) : ''}
 ${summary.hasTraffic ? chartSection(summary, options.chartSrc, options.chart) : ''}
-${comparisonSection(summary)}
+${summary.hasTraffic ? driversSection(summary) : ''}
 ${moneySection(summary)}
+${comparisonSection(summary)}
 ${incidentsSection(summary)}
 ${historySection(summary)}
 ${summary.hasTraffic ? summary.segments.map((breakdown) => segmentTable(breakdown, summary.topN)) : ''}

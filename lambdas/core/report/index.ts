@@ -11,6 +11,7 @@ export {
 export { BREAKDOWN_CSV_HEADER, breakdownCsvName, neutralizeFormula, renderBreakdownCsv } from './csv.ts';
 export { type DeliveryFailure, deliveryErrorFrom, ReportDeliveryError } from './delivery-error.ts';
 export { type ComposeOptions, composeReportEmail, type ReportEmail, reportSubject } from './email.ts';
+export { explainReport, type ReportInsights } from './explain.ts';
 export { formatBytes, formatPercent, formatPercentChange, formatPointsChange } from './format.ts';
 export {
   accumulateBreakdown,
@@ -20,10 +21,9 @@ export {
   type ReportData,
   type SegmentTotals,
 } from './gather.ts';
-export { type ReportInsights, explainReport } from './explain.ts';
-export { type LakeHealth, type ReportIncident, type ReportOps, lakeHealthOf } from './ops.ts';
 export { CHART_CONTENT_ID, escapeHtml, renderReportHtml } from './html.ts';
 export type { Mailer, MailerReceipt } from './mailer.ts';
+export { type LakeHealth, lakeHealthOf, type ReportIncident, type ReportOps } from './ops.ts';
 export { defaultReportDate, type RunReportOptions, type RunReportResult, runReport } from './run.ts';
 export {
   type ReportScope,

@@ -2,14 +2,14 @@
  * Words the HTML and the plain-text parts share for the insights: how a comparison, a driver, a
  * saving, a peak, an incident and the lake's health are told. Escaping is the HTML renderer's job.
  */
-import type { OffloadDecomposition, DeliveredDecomposition, DriverRow } from '../insights/drivers.ts';
+import type { DeliveredDecomposition, DriverRow, OffloadDecomposition } from '../insights/drivers.ts';
 import { type ComparisonName, comparisonLabel } from '../insights/headline.ts';
 import type { Peak } from '../insights/peaks.ts';
 import { formatMoney } from '../insights/pricing.ts';
 import { segmentDescription } from '../insights/segments.ts';
 import { percentChangeText, pointsChangeText, shareExplainedText } from '../insights/wording.ts';
-import { formatBytes } from './format.ts';
 import type { HistoryDay } from './explain.ts';
+import { formatBytes } from './format.ts';
 import { type DatasetHealth, type ReportIncident, RUNBOOK_SECTION } from './ops.ts';
 import type { ReportSummary } from './summary.ts';
 import { localClock, localIsoMinute } from './time.ts';
@@ -29,14 +29,29 @@ export function comparisonDescription(summary: ReportSummary, name: ComparisonNa
 /** The subject's news without the brand and date: what the top of the email says first. */
 export function leadSentence(summary: ReportSummary): string {
   const subject = summary.insights.headline.subject;
-  return subject.slice(subject.indexOf(':') + 1).trim();
+  const news = subject.slice(subject.indexOf(':') + 1).trim();
+  return news.charAt(0).toUpperCase() + news.slice(1);
+}
+
+/** The decompositions of one metric that have segments to show, pairs first. */
+export function driverSetsOf<M extends 'offload' | 'delivered'>(
+  summary: ReportSummary,
+  metric: M,
+): NonNullable<ReportSummary['insights']['drivers'][number][M]>[] {
+  return summary.insights.drivers.flatMap((entry) => {
+    const set = entry[metric];
+    return set !== null && (set.drivers.length > 0 || set.other !== null)
+      ? [set as NonNullable<typeof set>]
+      : [];
+  });
 }
 
 /** `Country`, `ISP within country`, `OS within browser`. */
 export function breakdownTitle(dimensions: readonly string[]): string {
   const noun = (dimension: string) =>
-    ({ 'country.code': 'country', 'isp.name': 'ISP', 'browser.name': 'browser', 'os.name': 'OS' })[dimension] ??
-    dimension;
+    ({ 'country.code': 'country', 'isp.name': 'ISP', 'browser.name': 'browser', 'os.name': 'OS' })[
+      dimension
+    ] ?? dimension;
   if (dimensions.length === 1) {
     const name = noun(dimensions[0] ?? '');
     return name.charAt(0).toUpperCase() + name.slice(1);
@@ -76,7 +91,8 @@ export function driverLines(set: OffloadDecomposition | DeliveredDecomposition):
     const contribution =
       set.drivers.slice(DRIVERS_SHOWN).reduce((sum, row) => sum + row.contribution, 0) +
       (set.other?.contribution ?? 0);
-    const share = set.change !== 0 && rows.every((row) => row.shareExplained !== null) ? contribution / set.change : null;
+    const share =
+      set.change !== 0 && rows.every((row) => row.shareExplained !== null) ? contribution / set.change : null;
     lines.push({
       name: `${rest} more segment${rest === 1 ? '' : 's'}`,
       share: share === null ? null : shareExplainedText(share),
@@ -109,7 +125,9 @@ export function moneyText(amount: number | null, currency: string): string | nul
 /** `2 gaps: 14:00, 15:00 UTC` for the windows a dataset is missing. */
 export function missingText(health: DatasetHealth): string {
   if (health.missing.length === 0) return 'none missing';
-  const shown = health.missing.slice(0, 4).map((start) => new Date(start).toISOString().slice(0, 16).replace('T', ' '));
+  const shown = health.missing
+    .slice(0, 4)
+    .map((start) => new Date(start).toISOString().slice(0, 16).replace('T', ' '));
   const more = health.missing.length - shown.length;
   return `${health.missing.length} missing: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''} UTC`;
 }
@@ -125,7 +143,8 @@ export function runbookText(url: string | null): string {
 /** `14:00–16:00`, or `since 14:00` for an incident still open. */
 export function incidentLine(incident: ReportIncident, timeZone: string): string {
   const from = localClock(incident.startHour, timeZone);
-  const until = incident.recoveredAt === null ? 'still open' : `recovered ${localClock(incident.recoveredAt, timeZone)}`;
+  const until =
+    incident.recoveredAt === null ? 'still open' : `recovered ${localClock(incident.recoveredAt, timeZone)}`;
   const who = incident.blame
     ? `, ${incident.blame.name} explains ${shareExplainedText(incident.blame.shareExplained)}`
     : '';

@@ -4,11 +4,11 @@
  * requests. The lake's state is read by the caller (`readLakeState`); this module is pure.
  */
 import { TIME } from '../contract.ts';
-import { CADENCE_MS, type DatasetDefinition, columnName } from '../datasets.ts';
+import { CADENCE_MS, columnName, type DatasetDefinition } from '../datasets.ts';
 import { utcDateOf } from '../dates.ts';
-import type { LakeState } from '../lake/plan.ts';
-import { partitionKeysOf } from '../lake/layout.ts';
 import type { OpenIncident } from '../insights/incident.ts';
+import { partitionKeysOf } from '../lake/layout.ts';
+import type { LakeState } from '../lake/plan.ts';
 import { OFFLOAD_METRICS } from './scope.ts';
 import type { LocalDayWindow } from './time.ts';
 

@@ -7,14 +7,21 @@ import type { Filters } from '../contract.ts';
 import type { DatasetDefinition } from '../datasets.ts';
 import type { Materiality } from '../insights/materiality.ts';
 import type { CdnPrice } from '../insights/pricing.ts';
-import { readLakeState } from '../lake/state.ts';
 import type { LakeSink } from '../lake/sink.ts';
+import { readLakeState } from '../lake/state.ts';
 import type { ExportSource } from '../source.ts';
 import { ReportConfigError, validateReportSettings } from './config.ts';
 import { composeReportEmail } from './email.ts';
 import { gatherReportData } from './gather.ts';
 import type { Mailer } from './mailer.ts';
-import { type AthenaLink, athenaConsoleUrl, dayOffloadSql, lakeHealthOf, type ReportIncident, type ReportOps } from './ops.ts';
+import {
+  type AthenaLink,
+  athenaConsoleUrl,
+  dayOffloadSql,
+  lakeHealthOf,
+  type ReportIncident,
+  type ReportOps,
+} from './ops.ts';
 import { type ReportScope, scopeReport } from './scope.ts';
 import { type ReportSummary, summarizeReport } from './summary.ts';
 import { addDays, localDateOf } from './time.ts';

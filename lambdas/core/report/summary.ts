@@ -19,7 +19,14 @@ import {
 import type { BucketTotals, ReportData, SegmentTotals } from './gather.ts';
 import type { ReportIncident, ReportOps } from './ops.ts';
 import { type ReportApproximation, SEGMENT_DIMENSIONS, type SegmentDimension } from './scope.ts';
-import { addDays, formatUtcOffset, type LocalDayWindow, localClock, windowIndexOf, zoneOffsetMs } from './time.ts';
+import {
+  addDays,
+  formatUtcOffset,
+  type LocalDayWindow,
+  localClock,
+  windowIndexOf,
+  zoneOffsetMs,
+} from './time.ts';
 
 export const DEFAULT_TOP_N = 5;
 
@@ -144,7 +151,6 @@ function figuresOf(sums: Sums, durationMs: number, days = 1): Figures {
     averageSessions: durationMs > 0 ? sums.sessions / durationMs : 0,
   };
 }
-
 
 function bySizeThenValue(a: SegmentFigures, b: SegmentFigures): number {
   if (b.delivered !== a.delivered) return b.delivered - a.delivered;

@@ -1,11 +1,13 @@
 /** The plain-text part's insight sections: the same words as the HTML (insight-words.ts). */
-import { arrowOfTone } from '../insights/materiality.ts';
+
 import { assessedChangeText } from '../insights/headline.ts';
+import { arrowOfTone } from '../insights/materiality.ts';
 import { formatBytes, formatPercent } from './format.ts';
 import {
   breakdownTitle,
   comparisonDescription,
   driverLines,
+  driverSetsOf,
   examplePriceNote,
   formatGbps,
   healthLine,
@@ -24,7 +26,7 @@ export function driverText(summary: ReportSummary): string[] {
   if (against === null || insights.drivers.length === 0) return [];
   const lines: string[] = [];
   for (const metric of ['offload', 'delivered'] as const) {
-    const sets = insights.drivers.flatMap((entry) => (entry[metric] ? [entry[metric]] : []));
+    const sets = driverSetsOf(summary, metric);
     const first = sets[0];
     if (first === undefined) continue;
     lines.push(
@@ -66,16 +68,21 @@ export function savingsText(summary: ReportSummary): string[] {
 export function peaksText(summary: ReportSummary): string[] {
   const { deliveredGbps, sessions } = summary.insights.peaks;
   return [
-    ...(deliveredGbps ? [`Peak delivery      ${formatGbps(deliveredGbps.value)} ${peakWhen(deliveredGbps)}`] : []),
+    ...(deliveredGbps
+      ? [`Peak delivery      ${formatGbps(deliveredGbps.value)} ${peakWhen(deliveredGbps)}`]
+      : []),
     ...(sessions
-      ? [`Peak sessions      ${sessions.value.toLocaleString('en-US', { maximumFractionDigits: 0 })} ${peakWhen(sessions)}`]
+      ? [
+          `Peak sessions      ${sessions.value.toLocaleString('en-US', { maximumFractionDigits: 0 })} ${peakWhen(sessions)}`,
+        ]
       : []),
   ];
 }
 
 export function incidentsText(summary: ReportSummary): string[] {
   if (summary.incidents === null) return [];
-  if (summary.incidents.length === 0) return ['', 'Offload alerts: the hourly offload watch raised none on this day.'];
+  if (summary.incidents.length === 0)
+    return ['', 'Offload alerts: the hourly offload watch raised none on this day.'];
   return [
     '',
     'Offload alerts on this day',
@@ -101,7 +108,10 @@ export function opsText(summary: ReportSummary): string[] {
   if (ops === null) return [];
   const lines = [''];
   if (ops.lake) {
-    lines.push(`Lake (${ops.lake.location}):`, ...ops.lake.datasets.map((health) => `  ${healthLine(health)}`));
+    lines.push(
+      `Lake (${ops.lake.location}):`,
+      ...ops.lake.datasets.map((health) => `  ${healthLine(health)}`),
+    );
   }
   if (ops.athena) {
     lines.push(
@@ -116,12 +126,18 @@ export function opsText(summary: ReportSummary): string[] {
 }
 
 /** `▼ −6.9 pts vs last Mon`: a change with the arrow its materiality gives it. */
-export function assessedText(summary: ReportSummary, metric: 'offload' | 'delivered' | 'rebufferRatio'): string {
+export function assessedText(
+  summary: ReportSummary,
+  metric: 'offload' | 'delivered' | 'rebufferRatio',
+): string {
   const parts: string[] = [];
   for (const name of ['sameWeekdayLastWeek', 'trailing', 'previousDay'] as const) {
     const assessed = summary.insights.headline.comparisons[name]?.[metric];
     const text = assessed ? assessedChangeText(assessed) : null;
-    if (assessed && text) parts.push(`${arrowOfTone(assessed.tone)} ${text} vs ${comparisonDescription(summary, name).replace(/ \(.*\)$/, '')}`);
+    if (assessed && text)
+      parts.push(
+        `${arrowOfTone(assessed.tone)} ${text} vs ${comparisonDescription(summary, name).replace(/ \(.*\)$/, '')}`,
+      );
   }
   return parts.join(', ');
 }

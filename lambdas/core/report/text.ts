@@ -3,6 +3,7 @@
  * that read text only.
  */
 import { formatBytes, formatPercent } from './format.ts';
+import { leadSentence } from './insight-words.ts';
 import {
   approximationNote,
   changeText,
@@ -13,7 +14,6 @@ import {
   segmentLabel,
   trailingName,
 } from './labels.ts';
-import { leadSentence } from './insight-words.ts';
 import { SEGMENT_NAMES } from './scope.ts';
 import type { ReportSummary } from './summary.ts';
 import {

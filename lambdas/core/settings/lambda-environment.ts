@@ -53,7 +53,8 @@ export function readLambdaEnvironment<K extends SettingName, O extends SettingNa
     const variable = environmentVariableOf(name);
     const text = environment[variable];
     if (text === undefined || text === '') {
-      if (!optional.has(name)) problems.push({ setting: variable, message: `is required (setting "${name}")` });
+      if (!optional.has(name))
+        problems.push({ setting: variable, message: `is required (setting "${name}")` });
       continue;
     }
     try {
