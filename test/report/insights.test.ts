@@ -66,7 +66,9 @@ describe('the report on a day with a staged offload drop', () => {
 describe('the report on a normal day', () => {
   it('reads steady or names a material change, never a bare figure', async () => {
     const summary = await summaryOf(client);
-    expect(summary.insights.headline.subject).toMatch(/^Peer5 2026-11-25: (offload \d+\.\d%, steady|.+ vs last Wed\))/);
+    expect(summary.insights.headline.subject).toMatch(
+      /^Peer5 2026-11-25: (offload \d+\.\d%, steady|.+ vs last Wed\))/,
+    );
   });
 });
 
@@ -111,7 +113,9 @@ describe('the money figures', () => {
 
     // With volume discounts a day's saving can be negative; the email writes it with a minus sign.
     const usd = (amount: number) =>
-      new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(amount).replace(/^-/, '−');
+      new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' })
+        .format(amount)
+        .replace(/^-/, '−');
     const text = renderReportText(summary);
     expect(text).toContain(`saved ${usd(onTheDay)}`);
     expect(text).toContain(`saved ${usd(monthToDate)}`);

@@ -203,10 +203,11 @@ export function explainReport(
   });
 
   const localDays = dayTrafficOf(data);
+  // The trend's local days are exact: a history day of the same date gives way to them.
+  const firstLocal = windows[0]?.date ?? date;
+  const older = data.history.filter((day) => day.date < firstLocal);
   const month = date.slice(0, 7);
-  const monthDays = [...data.history, ...localDays].filter(
-    (day) => day.date.startsWith(month) && day.date <= date,
-  );
+  const monthDays = [...older, ...localDays].filter((day) => day.date.startsWith(month) && day.date <= date);
   const savings = savingsOf({
     date,
     days: monthDays,
@@ -215,7 +216,7 @@ export function explainReport(
   });
   const firstHistoryDate = addDays(date, 1 - HISTORY_DAYS);
   const history = [
-    ...data.history.map((day) => ({ ...day, utcDay: scope.historyInUtcDays })),
+    ...older.map((day) => ({ ...day, utcDay: scope.historyInUtcDays })),
     ...localDays.map((day) => ({ ...day, utcDay: false })),
   ]
     .filter((day) => day.date >= firstHistoryDate && day.date <= date)

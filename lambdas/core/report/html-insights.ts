@@ -137,16 +137,11 @@ export function historySection(summary: ReportSummary): Html {
   const { history } = summary.insights;
   if (history.length === 0) return html``;
   const max = Math.max(...history.map((day) => day.delivered), 1);
-  // One cell per day: the day's bytes as a bar, P2P over HTTP, drawn with table cells and bgcolor.
+  // One cell per day: HTTP as the bar's fill and P2P as its top border, so a day is one element.
   const bars = history.map((day) => {
-    const p2p = Math.round((day.p2p / max) * HISTORY_BAR_HEIGHT);
+    const p2p = Math.max(day.p2p > 0 ? 1 : 0, Math.round((day.p2p / max) * HISTORY_BAR_HEIGHT));
     const http = Math.round((day.http / max) * HISTORY_BAR_HEIGHT);
-    const gap = HISTORY_BAR_HEIGHT - p2p - http;
-    const block = (height: number, colour: string | null) =>
-      height > 0
-        ? html`<tr><td height="${height}"${colour ? html` bgcolor="${colour}"` : ''} style="height:${height}px;font-size:0;line-height:0;">&nbsp;</td></tr>`
-        : '';
-    return html`<td valign="bottom" style="padding:0 1px;"><table width="100%" cellpadding="0" cellspacing="0" border="0" title="${day.date}: ${formatBytes(day.delivered)}, offload ${formatPercent(day.offload)}">${block(gap, null)}${block(http, CHART_COLORS.http)}${block(p2p, CHART_COLORS.p2p)}</table></td>`;
+    return html`<td valign="bottom" title="${day.date}" style="padding:0 1px;"><div style="height:${http}px;border-top:${p2p}px solid ${CHART_COLORS.p2p};background-color:${CHART_COLORS.http};font-size:0;line-height:0;"></div></td>`;
   });
   const weeks = historyWeeks(history).map((week) => [
     html`${week.firstDate} to ${week.lastDate}`,
@@ -155,7 +150,7 @@ export function historySection(summary: ReportSummary): Html {
   ]);
   return sectionRow(
     html`${sectionTitle(`The last ${history.length} days`, 'delivered bytes a day, P2P (green) over HTTP (grey), and offload by week')}
-<table width="100%" cellpadding="0" cellspacing="0" border="0"><tr>${bars}</tr></table>
+<table width="100%" height="${HISTORY_BAR_HEIGHT}" cellpadding="0" cellspacing="0" border="0"><tr>${bars}</tr></table>
 <div style="font-family:${FONT};font-size:11px;line-height:16px;color:${COLORS.muted};margin:2px 0 8px;">${history[0]?.date} · peak ${formatBytes(max)} · ${history.at(-1)?.date}</div>
 ${table(['Week', 'Delivered', 'Offload'], weeks)}`,
   );

@@ -43,7 +43,8 @@ export function html(strings: TemplateStringsArray, ...parts: readonly HtmlPart[
   return new Html(markup);
 }
 
-export const FONT = "-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif";
+/** System fonts; Chrome on macOS, without BlinkMacSystemFont, falls back to Helvetica: bytes matter under Gmail's clip. */
+export const FONT = "-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif";
 
 export const COLORS = {
   page: '#f3f4f6',

@@ -15,7 +15,7 @@ import type { ReportSummary } from './summary.ts';
 import { localClock, localIsoMinute } from './time.ts';
 
 /** Driver rows each breakdown lists before the grouped rest. */
-export const DRIVERS_SHOWN = 3;
+export const DRIVERS_SHOWN = 2;
 
 /** `last Mon (2026-11-23)`, `7-day avg (2026-11-23 to 2026-11-29)`, `Sun (2026-11-29)`. */
 export function comparisonDescription(summary: ReportSummary, name: ComparisonName): string {

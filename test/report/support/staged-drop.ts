@@ -43,7 +43,11 @@ export class StagedDropSource implements ExportSource {
       }
       yield {
         ...row,
-        metrics: { ...row.metrics, p2p: (row.metrics.p2p ?? 0) - shift, http: (row.metrics.http ?? 0) + shift },
+        metrics: {
+          ...row.metrics,
+          p2p: (row.metrics.p2p ?? 0) - shift,
+          http: (row.metrics.http ?? 0) + shift,
+        },
       };
     }
   }
