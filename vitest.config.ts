@@ -1,9 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * The tests that start moto_server or headless Chromium. Everything else is the unit suite
- * (`npm run test:unit`), which needs nothing but Node and also runs on Node 24 in CI. A test file
- * listed in neither place that starts moto or Chromium fails in the unit project, saying so.
+ * Three projects, run in this order by `npm test`:
+ * - `unit` (`npm run test:unit`): everything not listed below. In-process and quick, so it runs in
+ *   seconds, on both cores, in worker threads (cheaper to start than processes) that keep their
+ *   modules from file to file.
+ * - `slow` (`npm run test:slow`): the tests that take seconds a file, listed in SLOW_TESTS. They
+ *   need nothing but Node either, so they run on Node 24 in CI with the unit tests.
+ * - `integration`: the tests that start moto_server or headless Chromium, listed in
+ *   INTEGRATION_TESTS. A test file listed in neither place that starts moto or Chromium fails,
+ *   saying so.
+ * The last two run one file at a time: their files start programs that want the other core.
  */
 export const INTEGRATION_TESTS = [
   'test/cli/aws.test.ts',
@@ -21,6 +28,41 @@ export const INTEGRATION_TESTS = [
   'test/support/moto.test.ts',
 ];
 
+/**
+ * The tests that take seconds a file: they start the CLI or another program, synthesize the CDK
+ * app, load DuckDB, or push a lot of simulated traffic.
+ */
+export const SLOW_TESTS = [
+  // Start the CLI (or cdk, npm, the simulator's command, a writer to kill) as a child process.
+  'test/cdk/cli.test.ts',
+  'test/cli/backfill.test.ts',
+  'test/cli/cli.test.ts',
+  'test/cli/install.test.ts',
+  'test/cli/query.test.ts',
+  'test/cli/signals.test.ts',
+  'test/simulator/command.test.ts',
+  'test/adapters/local-lake-sink.test.ts',
+  // Synthesize the whole app or stack.
+  'test/cdk/app.test.ts',
+  'test/cdk/config.test.ts',
+  'test/cdk/export-function.test.ts',
+  'test/cdk/lake-storage.test.ts',
+  'test/cdk/monitoring.test.ts',
+  'test/cdk/schedules.test.ts',
+  'test/cdk/stack.test.ts',
+  // Load DuckDB and run SQL over a lake written for the test.
+  'test/cli/athena-functions.test.ts',
+  'test/cli/athena-rewrite.test.ts',
+  'test/cli/athena-sql.test.ts',
+  'test/curated/write.test.ts',
+  // The API client against the simulator over HTTP, with real timeouts and backoff.
+  'test/adapters/peer5-api/client-simulator.test.ts',
+  // Days to weeks of simulated traffic, or a response held open in real time.
+  'test/simulator/consistency.test.ts',
+  'test/simulator/streaming.test.ts',
+  'test/report/simulator.test.ts',
+];
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -35,12 +77,33 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: INTEGRATION_TESTS,
+          exclude: [...INTEGRATION_TESTS, ...SLOW_TESTS],
+          pool: 'threads',
+          maxWorkers: 2,
+          // One module graph per worker rather than per file: most of a unit file's time was
+          // loading the SDK, zod and the core again. Stubbed variables are put back after each test
+          // so that none leaks into the next file.
+          isolate: false,
+          unstubEnvs: true,
+          sequence: { groupOrder: 0 },
           // Read by test/support/prerequisites.ts, which refuses to start moto or Chromium here.
           env: { PEER5_TEST_PROJECT: 'unit' },
         },
       },
-      { extends: true, test: { name: 'integration', include: INTEGRATION_TESTS } },
+      {
+        extends: true,
+        test: {
+          name: 'slow',
+          include: SLOW_TESTS,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+          env: { PEER5_TEST_PROJECT: 'slow' },
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'integration', include: INTEGRATION_TESTS, maxWorkers: 1, sequence: { groupOrder: 2 } },
+      },
     ],
   },
 });

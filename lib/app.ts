@@ -4,8 +4,8 @@
  */
 import { Annotations, App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { withDatasetsFile } from '../lambdas/adapters/datasets-file.ts';
 import { SETTING_NAMES, type Settings } from '../lambdas/core/config.ts';
-import { withDatasetsFile } from '../lambdas/core/datasets-file.ts';
 import { type SettingProblem, SettingsError } from '../lambdas/core/settings/errors.ts';
 import { parseSettings, settingLike, settingsInputFromContext } from '../lambdas/core/settings/parse.ts';
 import { PROJECT_ROOT } from './defaults.ts';

@@ -97,16 +97,16 @@ async function streamExport(
   effect: FaultEffect,
 ): Promise<void> {
   const { population } = state;
-  const plan = resolveExport(population, request.dimensions ?? [], request.filters);
-  const encoder = encoderFor(format, plan, request.metrics);
+  const resolved = resolveExport(population, request.dimensions ?? [], request.filters);
+  const encoder = encoderFor(format, resolved, request.metrics);
   const buckets = bucketSums(
     population,
-    plan,
+    resolved,
     { from: request.from, to: request.to, intervalMs: INTERVAL_MS[request.interval] },
     now,
     state.lateDataDelayMs,
   );
-  const chunks = encodedChunks(encoder, plan, buckets);
+  const chunks = encodedChunks(encoder, resolved, buckets);
   if (effect.truncate) {
     const first = chunks.next();
     await streamTruncated(state, response, first.done ? '' : first.value, encoder.contentType);

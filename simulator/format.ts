@@ -26,10 +26,10 @@ export function csvField(value: string | null): string {
   return value === null ? '' : `"${value.replaceAll('"', '""')}"`;
 }
 
-function jsonEncoder(plan: ResolvedExport, metrics: readonly Metric[]): RowEncoder {
+function jsonEncoder(resolved: ResolvedExport, metrics: readonly Metric[]): RowEncoder {
   // Each group's dimension fragment is built once, not once per row.
-  const groupFragments = plan.groups.map((values) =>
-    plan.dimensions
+  const groupFragments = resolved.groups.map((values) =>
+    resolved.dimensions
       .map((d, index) => `,${JSON.stringify(d)}:${JSON.stringify(values[index] ?? null)}`)
       .join(''),
   );
@@ -50,10 +50,10 @@ function jsonEncoder(plan: ResolvedExport, metrics: readonly Metric[]): RowEncod
   };
 }
 
-function csvEncoder(plan: ResolvedExport, metrics: readonly Metric[]): RowEncoder {
-  const header = ['timestamp', ...plan.dimensions, ...metrics].map(csvField).join(',');
-  const groupFragments = plan.groups.map((values) =>
-    plan.dimensions.map((_, index) => `,${csvField(values[index] ?? null)}`).join(''),
+function csvEncoder(resolved: ResolvedExport, metrics: readonly Metric[]): RowEncoder {
+  const header = ['timestamp', ...resolved.dimensions, ...metrics].map(csvField).join(',');
+  const groupFragments = resolved.groups.map((values) =>
+    resolved.dimensions.map((_, index) => `,${csvField(values[index] ?? null)}`).join(''),
   );
   return {
     contentType: CONTENT_TYPES.csv,
@@ -70,10 +70,10 @@ function csvEncoder(plan: ResolvedExport, metrics: readonly Metric[]): RowEncode
 
 export function encoderFor(
   format: ExportFormat,
-  plan: ResolvedExport,
+  resolved: ResolvedExport,
   metrics: readonly Metric[],
 ): RowEncoder {
-  return format === 'csv' ? csvEncoder(plan, metrics) : jsonEncoder(plan, metrics);
+  return format === 'csv' ? csvEncoder(resolved, metrics) : jsonEncoder(resolved, metrics);
 }
 
 /** Rows are batched into chunks of about this many characters before each write. */
@@ -85,13 +85,13 @@ const CHUNK_CHARS = 64 * 1024;
  */
 export function* encodedChunks(
   encoder: RowEncoder,
-  plan: ResolvedExport,
+  resolved: ResolvedExport,
   buckets: Iterable<BucketSums>,
 ): Generator<string> {
   let chunk = encoder.opening;
   let first = true;
   for (const bucket of buckets) {
-    for (const group of rowGroupsOf(plan, bucket)) {
+    for (const group of rowGroupsOf(resolved, bucket)) {
       chunk += encoder.row(bucket.timestamp, group, bucket.sums, bucket.lengthMs, first);
       first = false;
       if (chunk.length >= CHUNK_CHARS) {

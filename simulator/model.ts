@@ -53,29 +53,29 @@ export interface BucketQuery {
  */
 export function* bucketSums(
   population: Population,
-  plan: ResolvedExport,
+  resolved: ResolvedExport,
   query: BucketQuery,
   asOf: AsOf,
   lateDataDelayMs: number,
 ): Generator<BucketSums> {
   const observation = observationAt(asOf, lateDataDelayMs);
   if (query.intervalMs < HOUR) {
-    yield* subHourBuckets(population, plan, query, observation);
+    yield* subHourBuckets(population, resolved, query, observation);
   } else {
-    yield* wholeHourBuckets(population, plan, query, observation);
+    yield* wholeHourBuckets(population, resolved, query, observation);
   }
 }
 
 function* wholeHourBuckets(
   population: Population,
-  plan: ResolvedExport,
+  resolved: ResolvedExport,
   query: BucketQuery,
   observation: Observation,
 ): Generator<BucketSums> {
-  const sums = new Float64Array(plan.groups.length * COUNTER_COUNT);
+  const sums = new Float64Array(resolved.groups.length * COUNTER_COUNT);
   const totals = new Float64Array(COUNTER_COUNT);
   const observed = new Float64Array(COUNTER_COUNT);
-  const { members, groupOf } = plan;
+  const { members, groupOf } = resolved;
   for (let start = query.from; start < query.to && start < observation.horizon; start += query.intervalMs) {
     sums.fill(0);
     const stop = Math.min(start + query.intervalMs, observation.horizon);
@@ -100,12 +100,12 @@ function* wholeHourBuckets(
 
 function* subHourBuckets(
   population: Population,
-  plan: ResolvedExport,
+  resolved: ResolvedExport,
   query: BucketQuery,
   observation: Observation,
 ): Generator<BucketSums> {
-  const { members, groupOf } = plan;
-  const sums = new Float64Array(plan.groups.length * COUNTER_COUNT);
+  const { members, groupOf } = resolved;
+  const sums = new Float64Array(resolved.groups.length * COUNTER_COUNT);
   // Per member: this hour's totals, wobble phase, and the floored cumulative at the last boundary.
   const totals = new Float64Array(members.length * COUNTER_COUNT);
   const wobble = new Float64Array(members.length);
@@ -186,9 +186,9 @@ export function hasActivity(sums: Float64Array, base: number): boolean {
  * The groups of a bucket that become rows, in order: without dimensions the single group (zeros
  * included); with dimensions only groups with activity.
  */
-export function* rowGroupsOf(plan: ResolvedExport, bucket: BucketSums): Generator<number> {
-  const withDimensions = plan.dimensions.length > 0;
-  for (let group = 0; group < plan.groups.length; group++) {
+export function* rowGroupsOf(resolved: ResolvedExport, bucket: BucketSums): Generator<number> {
+  const withDimensions = resolved.dimensions.length > 0;
+  for (let group = 0; group < resolved.groups.length; group++) {
     if (!withDimensions || hasActivity(bucket.sums, group * COUNTER_COUNT)) yield group;
   }
 }
@@ -226,11 +226,11 @@ export function* exportRows(
 ): Generator<ExportRow> {
   checkModelRequest(request);
   const dimensions = request.dimensions ?? [];
-  const plan = resolveExport(population, dimensions, request.filters);
+  const resolved = resolveExport(population, dimensions, request.filters);
   const query = { from: request.from, to: request.to, intervalMs: INTERVAL_MS[request.interval] };
-  for (const bucket of bucketSums(population, plan, query, asOf, lateDataDelayMs)) {
-    for (const group of rowGroupsOf(plan, bucket)) {
-      const values = plan.groups[group] ?? [];
+  for (const bucket of bucketSums(population, resolved, query, asOf, lateDataDelayMs)) {
+    for (const group of rowGroupsOf(resolved, bucket)) {
+      const values = resolved.groups[group] ?? [];
       const base = group * COUNTER_COUNT;
       yield {
         timestamp: bucket.timestamp,

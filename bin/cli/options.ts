@@ -6,9 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { withDatasetsFile } from '../../lambdas/adapters/datasets-file.ts';
 import type { SettingName, Settings } from '../../lambdas/core/config.ts';
 import { LAKE_EPOCH_MS, LAKE_EPOCH_RULE } from '../../lambdas/core/datasets.ts';
-import { withDatasetsFile } from '../../lambdas/core/datasets-file.ts';
 import { parseInstant } from '../../lambdas/core/dates.ts';
 import { SettingsError } from '../../lambdas/core/settings/errors.ts';
 import { parseSettings, settingFromText } from '../../lambdas/core/settings/parse.ts';

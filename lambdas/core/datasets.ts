@@ -81,6 +81,14 @@ export const datasetListSchema = z
 
 export class DatasetDefinitionError extends Error {
   override readonly name = 'DatasetDefinitionError';
+
+  /** The problems without the leading "Invalid dataset definition", for a message that names its own source. */
+  readonly problems: string;
+
+  constructor(problems: string) {
+    super(`Invalid dataset definition: ${problems}`);
+    this.problems = problems;
+  }
 }
 
 /** Parses and checks dataset definitions, naming the dataset and field of the first error. */
@@ -107,7 +115,7 @@ export function parseDatasets(input: unknown, source = 'datasets'): DatasetDefin
       .join('');
     return `${named}${field}: ${issue.message}`;
   });
-  throw new DatasetDefinitionError(`Invalid dataset definition: ${problems.join('; ')}`);
+  throw new DatasetDefinitionError(problems.join('; '));
 }
 
 const ALL_METRICS: readonly Metric[] = METRICS;

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { DatasetDefinition } from '../core/datasets.ts';
 import { CALENDAR_DATE, parseCalendarDate, parseInstant } from '../core/dates.ts';
 import { backfillRangeProblems } from '../core/lake/backfill-range.ts';
+import { fieldPathOf } from '../core/settings/errors.ts';
 import { nameLike } from '../core/spelling.ts';
 
 export class EventError extends Error {
@@ -94,10 +95,7 @@ const instant = z.unknown().transform((value, ctx) => {
 function describeIssues(kind: string, error: z.ZodError): string {
   return error.issues
     .map((issue) => {
-      const field = issue.path
-        .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
-        .join('');
-      return `Invalid ${kind} event "${field.replace(/^\./, '') || '(event)'}": ${issue.message}`;
+      return `Invalid ${kind} event "${fieldPathOf(issue.path) || '(event)'}": ${issue.message}`;
     })
     .join('\n');
 }

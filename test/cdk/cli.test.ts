@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LAKE_PREFIX_RULE } from '../../lambdas/core/lake/layout.ts';
 import { PROJECT_ROOT } from '../../lib/defaults.ts';
+import { CDK_SYNTH_TIMEOUT_MS } from '../support/timeouts.ts';
 
 const outdir = mkdtempSync(join(tmpdir(), 'peer5-cli-'));
 
@@ -27,7 +28,7 @@ function readmeDatasetCommands(): string[] {
   return commands.filter((line) => line.startsWith('npx cdk deploy') && /-c datasets(File)?=/.test(line));
 }
 
-describe('cdk synth on the command line', () => {
+describe('cdk synth on the command line', { timeout: CDK_SYNTH_TIMEOUT_MS }, () => {
   it('stops at a bad -c setting, naming it and its rule, without a stack trace', () => {
     const result = spawnSync(
       'npx',
@@ -112,15 +113,19 @@ describe('cdk synth on the command line', () => {
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
-  it('warns about an unknown -c key and about none of the keys the CDK CLI adds itself', () => {
-    const result = spawnSync(
-      'npx',
-      ['cdk', 'synth', '--quiet', '-o', outdir, '-c', 'owner=data-team', '-c', 'cli-telemetry=false'],
-      { cwd: PROJECT_ROOT, env: offlineEnvironment(), encoding: 'utf8' },
-    );
-    expect(result.status).toBe(0);
-    const output = `${result.stdout}\n${result.stderr}`;
-    const unknownKeys = [...output.matchAll(/Context key "([^"]+)" is not a peer5-reporter setting/g)];
-    expect(unknownKeys.map((match) => match[1])).toEqual(['owner']);
-  });
+  it(
+    'warns about an unknown -c key and about none of the keys the CDK CLI adds itself',
+    () => {
+      const result = spawnSync(
+        'npx',
+        ['cdk', 'synth', '--quiet', '-o', outdir, '-c', 'owner=data-team', '-c', 'cli-telemetry=false'],
+        { cwd: PROJECT_ROOT, env: offlineEnvironment(), encoding: 'utf8' },
+      );
+      expect(result.status).toBe(0);
+      const output = `${result.stdout}\n${result.stderr}`;
+      const unknownKeys = [...output.matchAll(/Context key "([^"]+)" is not a peer5-reporter setting/g)];
+      expect(unknownKeys.map((match) => match[1])).toEqual(['owner']);
+    },
+    CDK_SYNTH_TIMEOUT_MS,
+  );
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
+import { SPAWN_MANY_TIMEOUT_MS } from '../support/timeouts.ts';
 import { collect, REPO_ROOT, runCli, spawnCli } from './run-cli.ts';
 
 /** A fixed moment, so every run sees the same simulated data. */
@@ -107,61 +108,71 @@ describe('the peer5-reporter command line', () => {
     expect(result.stderr).toContain('unknown command "frobnicate"');
   });
 
-  it('rejects bad flags with exit code 2 and a message that names the flag and the rule', async () => {
-    const cases: { args: string[]; says: RegExp }[] = [
-      { args: ['start', '--colour'], says: /Unknown option '--colour'/ },
-      { args: ['run', 'weekly'], says: /run needs what to run: hourly or daily/ },
-      { args: ['run', 'hourly', '--settle-hours', '0'], says: /--settle-hours: must be at least 1/ },
-      {
-        args: ['run', 'hourly', '--lake', 'ftp://host/x'],
-        says: /--lake: .*only s3:\/\/ URLs and local folders/,
-      },
-      { args: ['run', 'hourly', '--datasets', 'nope'], says: /--datasets: unknown dataset "nope"/ },
-      {
-        args: ['report', '--date', '25-11-2026'],
-        says: /--date must be a calendar date in the form YYYY-MM-DD; got "25-11-2026"/,
-      },
-      // A day that does not exist is refused by the same rule, before anything runs.
-      {
-        args: ['report', '--date', '2026-02-30', '--now', NOW],
-        says: /--date must be a calendar date in the form YYYY-MM-DD; got "2026-02-30"/,
-      },
-      {
-        args: ['report', '--date', '2026-11-20', '--now', NOW],
-        says: /--date: .*(not over|not ended|has not)/i,
-      },
-      {
-        args: ['plan', 'backfill', '--from', '2026-02-30', '--to', '2026-03-02'],
-        says: /--from must be an ISO 8601 date .* that exists on the calendar/,
-      },
-      { args: ['report', '--time-zone', 'Mars/Base'], says: /--time-zone: must be an IANA time zone/ },
-      {
-        args: ['report', '--ses-from', 'not-an-address', '--to', 'a@example.com'],
-        says: /--ses-from: must be an email/,
-      },
-      { args: ['report', '--ses-from', 'a@example.com'], says: /--ses-from needs at least one --to/ },
-      {
-        args: ['backfill', '--from', '2026-13-01', '--to', '2026-11-20'],
-        says: /--from must be an ISO 8601 date/,
-      },
-      { args: ['backfill', '--from', '2026-11-20', '--to', '2026-11-19'], says: /--to must be after --from/ },
-      { args: ['backfill', '--to', '2026-11-19'], says: /--from is required/ },
-      {
-        args: ['backfill', '--from', '2026-11-18', '--to', '2026-11-19', '--max-requests-per-minute', 'x'],
-        says: /--max-requests-per-minute must be a whole number/,
-      },
-      { args: ['plan'], says: /plan needs what to plan: hourly, daily or backfill/ },
-      { args: ['query'], says: /query needs the SQL to run/ },
-      { args: ['run', 'daily', '--now', 'yesterday'], says: /--now must be an ISO 8601 date/ },
-      { args: ['run', 'daily', '--api-url', 'https://api.example.com/v1'], says: /--api-url needs a token/ },
-      { args: ['simulator', '--port', 'abc'], says: /--port/ },
-    ];
-    const results = await Promise.all(cases.map(({ args }) => runCli(args)));
-    cases.forEach(({ args, says }, index) => {
-      expect(results[index]?.code, args.join(' ')).toBe(2);
-      expect(results[index]?.stderr, args.join(' ')).toMatch(says);
-    });
-  });
+  it(
+    'rejects bad flags with exit code 2 and a message that names the flag and the rule',
+    async () => {
+      const cases: { args: string[]; says: RegExp }[] = [
+        { args: ['start', '--colour'], says: /Unknown option '--colour'/ },
+        { args: ['run', 'weekly'], says: /run needs what to run: hourly or daily/ },
+        { args: ['run', 'hourly', '--settle-hours', '0'], says: /--settle-hours: must be at least 1/ },
+        {
+          args: ['run', 'hourly', '--lake', 'ftp://host/x'],
+          says: /--lake: .*only s3:\/\/ URLs and local folders/,
+        },
+        { args: ['run', 'hourly', '--datasets', 'nope'], says: /--datasets: unknown dataset "nope"/ },
+        {
+          args: ['report', '--date', '25-11-2026'],
+          says: /--date must be a calendar date in the form YYYY-MM-DD; got "25-11-2026"/,
+        },
+        // A day that does not exist is refused by the same rule, before anything runs.
+        {
+          args: ['report', '--date', '2026-02-30', '--now', NOW],
+          says: /--date must be a calendar date in the form YYYY-MM-DD; got "2026-02-30"/,
+        },
+        {
+          args: ['report', '--date', '2026-11-20', '--now', NOW],
+          says: /--date: .*(not over|not ended|has not)/i,
+        },
+        {
+          args: ['plan', 'backfill', '--from', '2026-02-30', '--to', '2026-03-02'],
+          says: /--from must be an ISO 8601 date .* that exists on the calendar/,
+        },
+        { args: ['report', '--time-zone', 'Mars/Base'], says: /--time-zone: must be an IANA time zone/ },
+        {
+          args: ['report', '--ses-from', 'not-an-address', '--to', 'a@example.com'],
+          says: /--ses-from: must be an email/,
+        },
+        { args: ['report', '--ses-from', 'a@example.com'], says: /--ses-from needs at least one --to/ },
+        {
+          args: ['backfill', '--from', '2026-13-01', '--to', '2026-11-20'],
+          says: /--from must be an ISO 8601 date/,
+        },
+        {
+          args: ['backfill', '--from', '2026-11-20', '--to', '2026-11-19'],
+          says: /--to must be after --from/,
+        },
+        { args: ['backfill', '--to', '2026-11-19'], says: /--from is required/ },
+        {
+          args: ['backfill', '--from', '2026-11-18', '--to', '2026-11-19', '--max-requests-per-minute', 'x'],
+          says: /--max-requests-per-minute must be a whole number/,
+        },
+        { args: ['plan'], says: /plan needs what to plan: hourly, daily or backfill/ },
+        { args: ['query'], says: /query needs the SQL to run/ },
+        { args: ['run', 'daily', '--now', 'yesterday'], says: /--now must be an ISO 8601 date/ },
+        {
+          args: ['run', 'daily', '--api-url', 'https://api.example.com/v1'],
+          says: /--api-url needs a token/,
+        },
+        { args: ['simulator', '--port', 'abc'], says: /--port/ },
+      ];
+      const results = await Promise.all(cases.map(({ args }) => runCli(args)));
+      cases.forEach(({ args, says }, index) => {
+        expect(results[index]?.code, args.join(' ')).toBe(2);
+        expect(results[index]?.stderr, args.join(' ')).toMatch(says);
+      });
+    },
+    SPAWN_MANY_TIMEOUT_MS,
+  );
 
   it('exits 2 for a moment before the lake begins, naming the flag that gave it', async () => {
     const cases: { args: string[]; says: RegExp }[] = [

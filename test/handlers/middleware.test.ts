@@ -31,6 +31,10 @@ const context = { getRemainingTimeInMillis: () => 600_000 };
 afterEach(() => {
   vi.unstubAllEnvs();
   vi.restoreAllMocks();
+  // The cold-start tests import the module afresh under a stubbed margin. The unit project shares
+  // modules between files, so forget those copies: a later file must get one that read the real
+  // environment.
+  vi.resetModules();
 });
 
 describe('the deadline margin', () => {

@@ -1,12 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
+import { encodeChartFont, extractChartFont, readChartFontSource } from '../../bin/chart-font.generate.ts';
 import { CHART_COLORS } from '../../lambdas/core/report/chart.ts';
-import {
-  encodeChartFont,
-  extractChartFont,
-  readChartFontSource,
-} from '../../lambdas/core/report/chart-font.generate.ts';
 import { CHART_FONT, decodeChartFont } from '../../lambdas/core/report/chart-font.ts';
 import { INTER_REGULAR } from '../../lambdas/core/report/chart-font-data.ts';
 import { hexToRgb, Raster } from '../../lambdas/core/report/raster.ts';

@@ -1,6 +1,6 @@
 /**
- * `npm run test:node24`: `npm run test:unit` on Node 24, the Lambda runtime's version, whichever
- * Node runs npm. On another Node it brings Node 24 in from the npm registry's `node` package with
+ * `npm run test:node24`: the unit and slow projects (every test that needs nothing but Node) on
+ * Node 24, the Lambda runtime's version, whichever Node runs npm. On another Node it brings Node 24 in from the npm registry's `node` package with
  * npx (downloaded once, then cached) and puts it first on PATH, so npm, vitest and every process a
  * test starts run on it. Arguments are passed on: `npm run test:node24 -- test/lake`.
  */
@@ -36,8 +36,9 @@ function node24(): string {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const executable = node24();
   const PATH = [path.dirname(executable), process.env.PATH ?? ''].join(path.delimiter);
-  process.stderr.write(`Running the unit suite on ${executable}\n`);
-  const result = spawnSync('npm', ['run', 'test:unit', '--', ...process.argv.slice(2)], {
+  process.stderr.write(`Running the unit and slow tests on ${executable}\n`);
+  const projects = ['--project', 'unit', '--project', 'slow'];
+  const result = spawnSync('npx', ['vitest', 'run', ...projects, ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, PATH },
     shell: process.platform === 'win32',

@@ -56,4 +56,10 @@ describe('a machine without the programs the tests start', () => {
       /starts moto_server, so it is not a unit test: add its file to INTEGRATION_TESTS in vitest\.config\.ts/,
     );
   });
+
+  it('keeps them out of the slow suite too, which also runs where neither is installed', () => {
+    expect(() => requireProgram(MOTO_SERVER, { [TEST_PROJECT_VARIABLE]: 'slow' })).toThrow(
+      /starts moto_server, so it is not a slow test: add its file to INTEGRATION_TESTS in vitest\.config\.ts/,
+    );
+  });
 });

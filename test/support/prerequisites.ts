@@ -11,10 +11,11 @@ export class MissingPrerequisiteError extends Error {
 }
 
 /**
- * Set by vitest.config.ts in the unit project, whose tests must run without moto or Chromium (they
- * also run on Node 24 in CI, where neither is installed on purpose).
+ * Set by vitest.config.ts in the unit and slow projects, whose tests must run without moto or
+ * Chromium (they also run on Node 24 in CI, where neither is installed on purpose).
  */
 export const TEST_PROJECT_VARIABLE = 'PEER5_TEST_PROJECT';
+const NODE_ONLY_PROJECTS: ReadonlySet<string> = new Set(['unit', 'slow']);
 
 export interface Program {
   /** A command looked up on PATH, or an absolute path. */
@@ -57,9 +58,10 @@ export function findExecutable(command: string, env: NodeJS.ProcessEnv = process
 
 /** The program's path, or a MissingPrerequisiteError saying what is missing and how to install it. */
 export function requireProgram(program: Program, env: NodeJS.ProcessEnv = process.env): string {
-  if (env[TEST_PROJECT_VARIABLE] === 'unit') {
+  const project = env[TEST_PROJECT_VARIABLE];
+  if (project !== undefined && NODE_ONLY_PROJECTS.has(project)) {
     throw new MissingPrerequisiteError(
-      `This test starts ${program.command}, so it is not a unit test: add its file to INTEGRATION_TESTS in vitest.config.ts.`,
+      `This test starts ${program.command}, so it is not a ${project} test: add its file to INTEGRATION_TESTS in vitest.config.ts.`,
     );
   }
   const found = findExecutable(program.command, env);

@@ -1,5 +1,8 @@
 /** Retry timing: exponential backoff with full jitter, and the server's Retry-After. */
 
+/** setTimeout's ceiling: Node turns a longer timer into 1 ms, and a deadline further away needs none. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface BackoffPolicy {
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;

@@ -19,6 +19,8 @@
  */
 import { z } from 'zod';
 import { DIMENSIONS, type Dimension } from '../contract.ts';
+import { CALENDAR_DATE_FORM } from '../dates.ts';
+import { fieldPathOf } from '../settings/errors.ts';
 import type { WatchCheck } from './watch.ts';
 
 export const WATCH_STATE_VERSION = 1;
@@ -84,8 +86,12 @@ export interface WatchTransition {
   readonly notifications: readonly WatchNotification[];
 }
 
+const INCIDENT_ID_PREFIX = 'offload-drop-';
+/** `incidentIdOf`'s form: the prefix and the hour the drop started, to the minute, in UTC. */
+const INCIDENT_ID = new RegExp(String.raw`^${INCIDENT_ID_PREFIX}${CALENDAR_DATE_FORM}T\d{2}:\d{2}Z$`);
+
 export function incidentIdOf(hourStart: number): string {
-  return `offload-drop-${new Date(hourStart).toISOString().slice(0, 16)}Z`;
+  return `${INCIDENT_ID_PREFIX}${new Date(hourStart).toISOString().slice(0, 16)}Z`;
 }
 
 export function recoveryPtsOf(thresholdPts: number): number {
@@ -170,12 +176,7 @@ const points = z.number({ error: 'must be a number of percentage points' });
 
 const incidentSchema = z
   .object({
-    id: z
-      .string()
-      .regex(
-        /^offload-drop-\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$/,
-        'must be an incident id such as offload-drop-2026-11-30T14:00Z',
-      ),
+    id: z.string().regex(INCIDENT_ID, 'must be an incident id such as offload-drop-2026-11-30T14:00Z'),
     startHour: instant,
     alertedAt: instant,
     offload: ratio,
@@ -211,13 +212,6 @@ const stateSchema = z
   })
   .strict();
 
-function pathOf(path: readonly PropertyKey[]): string {
-  return path
-    .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
-    .join('')
-    .replace(/^\./, '');
-}
-
 /** Reads a state written by `serializeWatchState`; throws WatchStateError naming what is wrong. */
 export function parseWatchState(text: string): WatchState {
   let value: unknown;
@@ -231,7 +225,7 @@ export function parseWatchState(text: string): WatchState {
   const result = stateSchema.safeParse(value);
   if (!result.success) {
     const problems = result.error.issues.map(
-      (issue) => `${pathOf(issue.path) || '(root)'}: ${issue.message}`,
+      (issue) => `${fieldPathOf(issue.path) || '(root)'}: ${issue.message}`,
     );
     throw new WatchStateError(`watch state is malformed: ${problems.join('; ')}`);
   }

@@ -5,7 +5,7 @@
  */
 import type { Dimension } from '../contract.ts';
 import type { SegmentTotals } from '../report/gather.ts';
-import { segmentLabel } from '../report/labels.ts';
+import { COUNTRY_CODE, segmentLabel } from '../report/labels.ts';
 import { SEGMENT_NAMES } from '../report/scope.ts';
 
 /** The bytes offload is computed from. */
@@ -150,7 +150,6 @@ export const DIMENSION_NOUNS: Readonly<Record<Dimension, string>> = {
 };
 
 const COUNTRY: Dimension = 'country.code';
-const COUNTRY_CODE = /^[A-Z]{2}$/;
 
 /** A value on one line, shortened, `Unknown` for null: the report's own label rules. */
 function valueText(dimension: Dimension, value: string | null): string {

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { type Filters, filtersSchema } from '../contract.ts';
 import { CALENDAR_DATE, parseCalendarDate } from '../dates.ts';
-import { settingPathOf } from '../settings/errors.ts';
+import { fieldPathOf } from '../settings/errors.ts';
 import { EMAIL_ADDRESS, emailSchema } from '../settings/fields.ts';
 import { DEFAULT_TOP_N } from './summary.ts';
 import { canonicalTimeZone } from './time.ts';
@@ -167,7 +167,7 @@ export function validateReportSettings(
   });
   if (!result.success) {
     const [issue] = result.error.issues;
-    throw new ReportConfigError(settingPathOf(issue?.path ?? []), issue?.message ?? 'is invalid');
+    throw new ReportConfigError(fieldPathOf(issue?.path ?? []), issue?.message ?? 'is invalid');
   }
   const { timeZone, from, to, date, topN, filters } = result.data;
   return {

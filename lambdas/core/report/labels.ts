@@ -17,10 +17,13 @@ import type { ReportSummary } from './summary.ts';
 
 export const MAX_LABEL_LENGTH = 48;
 
+/** An ISO 3166-1 alpha-2 country code, the form the API gives `country.code` in. */
+export const COUNTRY_CODE = /^[A-Z]{2}$/;
+
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
 
 function countryName(code: string): string | undefined {
-  if (!/^[A-Z]{2}$/.test(code)) return undefined;
+  if (!COUNTRY_CODE.test(code)) return undefined;
   try {
     return regionNames.of(code);
   } catch {

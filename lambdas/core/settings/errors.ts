@@ -27,8 +27,11 @@ export class SettingsError extends Error {
   }
 }
 
-/** A place inside settings as a message names it: `recipients[1]`, `cdnPricePerGb[0].upToGb`. */
-export function settingPathOf(path: readonly PropertyKey[]): string {
+/**
+ * A place inside settings, an event or a state file as a message names it: `recipients[1]`,
+ * `cdnPricePerGb[0].upToGb`.
+ */
+export function fieldPathOf(path: readonly PropertyKey[]): string {
   return path
     .map((part, index) =>
       typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`,
@@ -37,5 +40,5 @@ export function settingPathOf(path: readonly PropertyKey[]): string {
 }
 
 export function problemsOf(error: z.ZodError): SettingProblem[] {
-  return error.issues.map((issue) => ({ setting: settingPathOf(issue.path), message: issue.message }));
+  return error.issues.map((issue) => ({ setting: fieldPathOf(issue.path), message: issue.message }));
 }

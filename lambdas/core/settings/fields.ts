@@ -112,14 +112,13 @@ const datasetsSchema = z.unknown().transform((value, ctx): DatasetDefinition[] =
   try {
     return parseDatasets(value);
   } catch (error: unknown) {
-    const message = error instanceof Error ? error.message : String(error);
-    ctx.addIssue({
-      code: 'custom',
-      message:
-        error instanceof DatasetDefinitionError
-          ? message.replace(/^Invalid dataset definition: /, '')
-          : message,
-    });
+    const message =
+      error instanceof DatasetDefinitionError
+        ? error.problems
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    ctx.addIssue({ code: 'custom', message });
     return z.NEVER;
   }
 });

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { type SettingName, type Settings, settingsSchema } from '../config.ts';
 import type { DatasetDefinition } from '../datasets.ts';
-import { type SettingProblem, SettingsError, settingPathOf } from './errors.ts';
+import { fieldPathOf, type SettingProblem, SettingsError } from './errors.ts';
 import { settingFromText } from './parse.ts';
 
 /** `bucketName` -> `PEER5_BUCKET_NAME`. */
@@ -64,7 +64,7 @@ export function readLambdaEnvironment<K extends SettingName, O extends SettingNa
         result[name] = parsed.data;
       } else {
         for (const issue of parsed.error.issues) {
-          const inner = settingPathOf(issue.path);
+          const inner = fieldPathOf(issue.path);
           problems.push({
             setting: variable,
             message: `${issue.message}${inner ? ` (at ${inner})` : ''} (setting "${name}")`,

@@ -23,6 +23,7 @@ import {
   ExportTruncatedError,
   LookBackError,
 } from '../../../lambdas/adapters/peer5-api/index.ts';
+import { MAX_QUOTED_BODY_CHARS } from '../../../lambdas/adapters/peer5-api/status-errors.ts';
 import { type ExportRequest, TIME } from '../../../lambdas/core/contract.ts';
 import { ApiTokenError, tokenOfSecret } from '../../../lambdas/core/token.ts';
 import { type RunningSimulator, type SimulatorFault, startSimulator } from '../../../simulator/index.ts';
@@ -201,6 +202,45 @@ describe('the API token against a server that echoes it back', () => {
       expect(error).toBeInstanceOf(type);
       expect(error.message).toContain('[redacted]');
       expectNoSecret(error, SECRET);
+    });
+  }
+});
+
+/** Every run of `size` characters of `secret`: none may show in a message, not just the whole. */
+function fragmentsOf(secret: string, size = 8): string[] {
+  return Array.from({ length: secret.length - size + 1 }, (_, i) => secret.slice(i, i + size));
+}
+
+describe('the API token in a plain-text error body that is quoted only in part', () => {
+  const TOKEN = 'tok-STRADDLE-7c1e9a4b2f6d';
+  // The token starts so that the quote's cut falls 1, 8, half-way and all but 1 characters into it.
+  const straddling = [1, 8, Math.floor(TOKEN.length / 2), TOKEN.length - 1].map(
+    (inside): [string, number] => [
+      `straddles the cut, ${inside} characters of it before`,
+      MAX_QUOTED_BODY_CHARS - inside,
+    ],
+  );
+  const cases: [string, number][] = [
+    ...straddling,
+    ['lies whole within the quote', 100],
+    ['opens the body', 0],
+  ];
+
+  for (const [name, offset] of cases) {
+    it(`leaves no piece of the token in the message when the token ${name}`, async () => {
+      const error = await failure(
+        new ExportClient({
+          baseUrl: 'http://hostile.invalid/v1',
+          token: async () => TOKEN,
+          now: () => NOW,
+          maxAttempts: 1,
+          fetch: hostile((t) => new Response(`${'x'.repeat(offset)}${t} and more after it`, { status: 502 })),
+        }).stream(REQUEST),
+      );
+      expect(error).toBeInstanceOf(ExportServerError);
+      if (offset > 0) expect(error.message).toContain('x'.repeat(offset));
+      for (const fragment of fragmentsOf(TOKEN)) expect(error.message).not.toContain(fragment);
+      expectNoSecret(error, TOKEN);
     });
   }
 });

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DatasetDefinitionError, parseDatasets } from './datasets.ts';
-import { SettingsError } from './settings/errors.ts';
+import { DatasetDefinitionError, parseDatasets } from '../core/datasets.ts';
+import { SettingsError } from '../core/settings/errors.ts';
 
 const SETTING = 'datasetsFile';
 
@@ -53,7 +53,7 @@ export function withDatasetsFile(
     parseDatasets(datasets, file);
   } catch (error: unknown) {
     if (!(error instanceof DatasetDefinitionError)) throw error;
-    fail(error.message.replace(/^Invalid dataset definition: /, ''));
+    fail(error.problems);
   }
   return { ...input, datasets };
 }
