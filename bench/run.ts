@@ -16,7 +16,12 @@ import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import { LocalLakeSink } from '../lambdas/adapters/local-lake-sink.ts';
+import { OutboxMailer } from '../lambdas/adapters/outbox-mailer.ts';
+import { ExportClient } from '../lambdas/adapters/peer5-api/index.ts';
 import { TIME } from '../lambdas/core/contract.ts';
+import { minimumReportRequests } from '../lambdas/core/report/request-floor.ts';
+import { runReport } from '../lambdas/core/report/run.ts';
+import { scopeReport } from '../lambdas/core/report/scope.ts';
 import { startSimulator } from '../simulator/index.ts';
 import type { CaseResult, CaseSettings } from './settings.ts';
 
@@ -171,10 +176,35 @@ async function main(): Promise<void> {
         'pipeline is bound by the API side (simulator, HTTP, parsing), not by the CSV writer or gzip.',
       ].join('\n'),
     );
+    await benchReportRequests(sim.url, join(work, 'outbox'));
   } finally {
     await sim.close();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** The daily report's API requests, beside the fewest the contract allows for the same figures. */
+async function benchReportRequests(baseUrl: string, outbox: string): Promise<void> {
+  const client = new ExportClient({ baseUrl, token: async () => 'bench-token', now: () => NOW });
+  const date = new Date(NOW - TIME.DAY).toISOString().slice(0, 10);
+  const result = await runReport({
+    source: client,
+    mailer: new OutboxMailer({ dir: outbox }),
+    now: NOW,
+    date,
+    from: 'bench@example.com',
+    to: ['bench@example.com'],
+    requestCount: () => client.stats.requests,
+  });
+  const floor = minimumReportRequests(scopeReport({ date, timeZone: 'UTC', now: NOW }), NOW);
+  console.log(
+    [
+      '',
+      `Daily report on ${date} (UTC): ${result.apiRequests} API requests; the contract allows ${floor} at the fewest for the same figures.`,
+      'The difference is the totals query: its figures could be summed from an hourly dimensioned query, at',
+      'the price of every segment-hour as a row. See docs/report.md, "How many API requests".',
+    ].join('\n'),
+  );
 }
 
 await main();

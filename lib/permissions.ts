@@ -28,6 +28,16 @@ export function lakeKeyPatterns(
   };
 }
 
+/** Lets a function list the lake's keys, only below the lake prefix (the report's lake health). */
+export function listLakeStatement(bucket: s3.IBucket, prefix: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ListLake',
+    actions: ['s3:ListBucket'],
+    resources: [bucket.bucketArn],
+    conditions: { StringLike: { 's3:prefix': [`${prefix}/*`] } },
+  });
+}
+
 /**
  * Lets the export handlers read what the lake holds and write windows and markers:
  * - list the bucket, only below the lake prefix;
@@ -45,12 +55,7 @@ export function lakeStatements(
   const patterns = lakeKeyPatterns(prefix, datasets);
   const objectArns = (keys: readonly string[]) => keys.map((key) => bucket.arnForObjects(key));
   return [
-    new iam.PolicyStatement({
-      sid: 'ListLake',
-      actions: ['s3:ListBucket'],
-      resources: [bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': [`${prefix}/*`] } },
-    }),
+    listLakeStatement(bucket, prefix),
     new iam.PolicyStatement({
       sid: 'WriteLakeWindows',
       actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],

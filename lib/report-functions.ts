@@ -3,14 +3,25 @@
  * was sent (which feeds the ReportLate alarm).
  */
 import { Validations } from 'aws-cdk-lib';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Settings } from '../lambdas/core/config.ts';
 import { emailAddressOf } from '../lambdas/core/report/config.ts';
 import { lambdaEnvironment } from '../lambdas/core/settings/lambda-environment.ts';
-import { REPORT_CHECK_SETTINGS, REPORT_SETTINGS } from '../lambdas/handlers/environment.ts';
+import {
+  ATHENA_WORK_GROUP_VARIABLE,
+  REPORT_CHECK_SETTINGS,
+  REPORT_OPTIONAL_SETTINGS,
+  REPORT_SETTINGS,
+} from '../lambdas/handlers/environment.ts';
 import { REPORT_CHECK_MEMORY_MB, RUN_TIMEOUT } from './defaults.ts';
-import { readMetricsStatement, readSecretStatement, sendReportStatement } from './permissions.ts';
+import {
+  listLakeStatement,
+  readMetricsStatement,
+  readSecretStatement,
+  sendReportStatement,
+} from './permissions.ts';
 import { ReporterFunction } from './reporter-function.ts';
 
 export interface ReportSender {
@@ -32,19 +43,34 @@ export interface ReportFunctionProps {
   readonly failureQueue: sqs.IQueue;
 }
 
-/** Sends the daily report: reads the API token, and may send only as the sender to the recipients. */
+export interface DailyReportFunctionProps extends ReportFunctionProps {
+  /** The lake bucket: the report lists it (never reads it) for the footer's health of the day. */
+  readonly bucket: s3.IBucket;
+  /** Name of the Athena workgroup the footer's query link opens. */
+  readonly workGroupName: string;
+}
+
+/**
+ * Sends the daily report: reads the API token, lists the lake for its health, and may send only as
+ * the sender to the recipients.
+ */
 export class DailyReportFunction extends ReporterFunction {
   public readonly sender: ReportSender;
 
-  constructor(scope: Construct, id: string, props: ReportFunctionProps) {
+  constructor(scope: Construct, id: string, props: DailyReportFunctionProps) {
     const sender = reportSenderOf(props.settings);
+    const settings = { ...props.settings, bucketName: props.bucket.bucketName };
     super(scope, id, {
       entry: 'lambdas/handlers/daily-report.ts',
       description: 'peer5-reporter daily report email',
       timeout: RUN_TIMEOUT.dailyReport,
-      environment: lambdaEnvironment(props.settings, REPORT_SETTINGS),
+      environment: {
+        ...lambdaEnvironment(settings, [...REPORT_SETTINGS, ...REPORT_OPTIONAL_SETTINGS]),
+        [ATHENA_WORK_GROUP_VARIABLE]: props.workGroupName,
+      },
       statements: [
         readSecretStatement(scope, props.settings.secretName),
+        listLakeStatement(props.bucket, props.settings.prefix),
         sendReportStatement(scope, {
           identity: sender.identity,
           sender: sender.address,

@@ -123,7 +123,12 @@ export class Peer5ReporterStack extends Stack {
     this.dailyExport = daily.length > 0 ? exportOf('DailyExport', RUN_KIND.dailyExport, daily) : undefined;
     this.backfill = exportOf('Backfill', RUN_KIND.backfill, settings.datasets);
 
-    this.dailyReport = new DailyReportFunction(this, 'DailyReport', { settings, failureQueue });
+    this.dailyReport = new DailyReportFunction(this, 'DailyReport', {
+      settings,
+      failureQueue,
+      bucket,
+      workGroupName: this.catalog.workGroup.ref,
+    });
     if (this.senderIdentity) this.dailyReport.function.node.addDependency(this.senderIdentity);
     this.reportCheck = new ReportCheckFunction(this, 'ReportCheck', { settings, failureQueue });
 

@@ -117,6 +117,7 @@ export function reportLines(report: RunReportResult): string[] {
       `  delivered ${formatBytes(summary.day.delivered)}, offload ${formatPercent(summary.day.offload)}, rebuffer ratio ${formatPercent(summary.day.rebufferRatio, 2)}${summary.rebufferBand ? ` (${summary.rebufferBand})` : ''}`,
     );
   }
+  if (report.apiRequests !== null) lines.push(`  ${report.apiRequests} API requests`);
   return lines;
 }
 
@@ -129,6 +130,8 @@ export function reportJson(report: RunReportResult) {
     hasTraffic: summary.hasTraffic,
     day: summary.day,
     vsPreviousDay: summary.vsPreviousDay,
+    vsLastWeek: summary.vsLastWeek,
+    apiRequests: report.apiRequests,
     messageId: report.messageId ?? null,
     paths: report.paths ?? [],
   };

@@ -8,18 +8,36 @@
  */
 
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SESClient } from '@aws-sdk/client-ses';
+import { S3LakeSink } from '../adapters/s3-lake-sink.ts';
 import { SesMailer } from '../adapters/ses-mailer.ts';
 import { runReport } from '../core/report/run.ts';
 import { readLambdaEnvironment } from '../core/settings/lambda-environment.ts';
 import { reportOptionsOf } from '../core/settings/run-options.ts';
-import { REPORT_SETTINGS } from './environment.ts';
+import { ATHENA_WORK_GROUP_VARIABLE, REPORT_OPTIONAL_SETTINGS, REPORT_SETTINGS } from './environment.ts';
 import { parseReportEvent } from './events.ts';
 import { apiClientFor, deadlineOf, logger, metrics, reporterHandler } from './middleware.ts';
 import { METRIC } from './telemetry.ts';
 
-const config = readLambdaEnvironment(process.env, REPORT_SETTINGS);
+const config = readLambdaEnvironment(process.env, REPORT_SETTINGS, REPORT_OPTIONAL_SETTINGS);
 const mailer = new SesMailer({ ses: new SESClient({}) });
+// Only listed, never read: the footer's lake health needs the keys, not the objects.
+const lake = {
+  sink: new S3LakeSink({ s3: new S3Client({}), bucket: config.bucketName }),
+  prefix: config.prefix,
+  datasets: config.datasets,
+};
+const workGroup = process.env[ATHENA_WORK_GROUP_VARIABLE];
+const athena =
+  workGroup === undefined || workGroup === ''
+    ? undefined
+    : {
+        region: process.env.AWS_REGION ?? null,
+        workGroup,
+        database: config.databaseName,
+        datasets: config.datasets,
+      };
 
 export interface ReportResult {
   readonly date: string;
@@ -40,6 +58,9 @@ export const handler = reporterHandler(
       now: request.now,
       ...(request.date ? { date: request.date } : {}),
       ...reportOptionsOf(config),
+      lake,
+      ...(athena ? { athena } : {}),
+      requestCount: () => client.stats.requests,
     });
     const stats = client.stats;
     metrics.addMetric(METRIC.reportsSent, MetricUnit.Count, 1);

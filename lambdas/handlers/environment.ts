@@ -15,7 +15,7 @@ export const EXPORT_SETTINGS = [
   'settleHours',
 ] as const satisfies readonly SettingName[];
 
-/** The report handler: API, token and mail. */
+/** The report handler: API, token, mail, the insights' settings, and the lake for its health. */
 export const REPORT_SETTINGS = [
   'secretName',
   'apiBaseUrl',
@@ -23,7 +23,27 @@ export const REPORT_SETTINGS = [
   'recipients',
   'timeZone',
   'reportTopN',
+  'currency',
+  'materialOffloadPts',
+  'materialDeliveredPercent',
+  'materialRebufferPts',
+  'bucketName',
+  'prefix',
+  'datasets',
+  'databaseName',
 ] as const satisfies readonly SettingName[];
+
+/** Settings the report reads when they are set; unset, they are absent from its environment. */
+export const REPORT_OPTIONAL_SETTINGS = [
+  'cdnPricePerGb',
+  'runbookUrl',
+] as const satisfies readonly SettingName[];
+
+/**
+ * What the stack tells the report besides settings: the Athena workgroup it created (its name is
+ * the stack's, known at deploy time). The database is the `databaseName` setting.
+ */
+export const ATHENA_WORK_GROUP_VARIABLE = 'PEER5_ATHENA_WORK_GROUP';
 
 /** The report check: only the zone, to say when the report was due in the report's own time. */
 export const REPORT_CHECK_SETTINGS = ['timeZone'] as const satisfies readonly SettingName[];

@@ -15,10 +15,13 @@ describe('the report functions of the stack with every default dataset', () => {
     expect(statements.map((statement) => statement.sid)).toEqual([
       'WriteOwnLogs',
       'ReadApiToken',
+      'ListLake',
       'SendReport',
       undefined,
     ]);
-    expect(statements[2]).toEqual({
+    // The footer's lake health lists keys under the lake prefix; the report reads no object.
+    expect(statements[2]?.actions).toEqual(['s3:ListBucket']);
+    expect(statements[3]).toEqual({
       sid: 'SendReport',
       actions: ['ses:SendEmail', 'ses:SendRawEmail'],
       resources: [identity('reports@example.com'), identity('ops@example.com'), identity('cto@example.com')],

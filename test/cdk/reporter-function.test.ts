@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  ATHENA_WORK_GROUP_VARIABLE,
   DEADLINE_MARGIN_VARIABLE,
   DEFAULT_DEADLINE_MARGIN_MS,
   EXPORT_SETTINGS,
@@ -37,7 +38,8 @@ describe('the functions of the stack with every default dataset', () => {
       settingNames.map((name) => `PEER5_${name.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`);
     expect(variables('HourlyExport')).toEqual(names(EXPORT_SETTINGS));
     expect(variables('Backfill')).toEqual(names(EXPORT_SETTINGS));
-    expect(variables('DailyReport')).toEqual(names(REPORT_SETTINGS));
+    // cdnPricePerGb and runbookUrl are unset here, so only the required ones, and the workgroup.
+    expect(variables('DailyReport')).toEqual([...names(REPORT_SETTINGS), ATHENA_WORK_GROUP_VARIABLE]);
     expect(variables('ReportCheck')).toEqual(names(REPORT_CHECK_SETTINGS));
     const hourlyDatasets = JSON.parse(
       (resources[logicalId(resources, 'AWS::Lambda::Function', 'HourlyExport')] as Resource).Properties

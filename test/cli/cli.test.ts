@@ -329,7 +329,7 @@ describe('the peer5-reporter command line', () => {
       const output = JSON.parse(result.stdout) as {
         windows: { dataset: string; start: string; final: boolean; rows: number }[];
         gaps: unknown[];
-        report: { subject: string; date: string; paths: string[] };
+        report: { subject: string; date: string; paths: string[]; apiRequests: number };
       };
       const hourly = DEFAULT_DATASETS.filter((dataset) => dataset.cadence === 'hourly').length;
       const daily = DEFAULT_DATASETS.length - hourly;
@@ -337,9 +337,14 @@ describe('the peer5-reporter command line', () => {
       expect(output.windows.every((window) => window.start.startsWith('2026-11-19'))).toBe(true);
       expect(output.gaps).toEqual([]);
       expect(output.report.date).toBe('2026-11-19');
-      expect(output.report.subject).toMatch(/^Peer5 daily report 2026-11-19: offload \d+\.\d%/);
-      for (const file of output.report.paths) expect(existsSync(file)).toBe(true);
+      expect(output.report.subject).toMatch(/^Peer5 2026-11-19: offload \d+\.\d%/);
+      expect(output.report.apiRequests).toBe(4);
+      // Without a price of its own, npm start shows savings at an example price, and says so.
       const preview = output.report.paths.find((file) => file.endsWith('.html')) ?? '';
+      expect(await readFile(preview, 'utf8')).toContain('Example price (set by npm start), not yours');
+      // The footer reads the lake it has just written: every hour of the day is there.
+      expect(await readFile(preview, 'utf8')).toContain('totals_1m: 24 of 24 windows written');
+      for (const file of output.report.paths) expect(existsSync(file)).toBe(true);
       expect(await readFile(preview, 'utf8')).toContain('data:image/png;base64,');
       const files = await filesUnder(lake);
       expect(files).toContain('totals_1m/dt=2026-11-19/hour=00/totals_1m_2026-11-19T00.csv.gz');
@@ -466,7 +471,7 @@ describe('the peer5-reporter command line', () => {
       ]);
       expect(result.code).toBe(0);
       const output = JSON.parse(result.stdout) as { subject: string; timeZone: string; paths: string[] };
-      expect(output.subject).toMatch(/^Peer5 daily report 2026-11-18: offload/);
+      expect(output.subject).toMatch(/^Peer5 2026-11-18: offload/);
       expect(output.timeZone).toBe('Europe/Berlin');
       expect((await readdir(dir)).sort()).toEqual(output.paths.map((file) => path.basename(file)).sort());
     });

@@ -28,6 +28,8 @@ export interface Synthesized {
   readonly functions: ReadonlyMap<string, SynthesizedFunction>;
   /** Logical id of the created lake bucket, to map its Ref to a bucket name. */
   readonly lakeBucketLogicalId: string;
+  /** Logical id of the Athena workgroup, whose Ref (its name) the report's environment carries. */
+  readonly workGroupLogicalId: string;
   remove(): void;
 }
 
@@ -47,9 +49,11 @@ export function synthesizeWithBundles(context: Record<string, unknown>): Synthes
   };
   const functions = new Map<string, SynthesizedFunction>();
   let lakeBucketLogicalId = '';
+  let workGroupLogicalId = '';
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type === 'AWS::S3::Bucket' && logicalId.startsWith('LakeBucket'))
       lakeBucketLogicalId = logicalId;
+    if (resource.Type === 'AWS::Athena::WorkGroup') workGroupLogicalId = logicalId;
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const properties = resource.Properties as {
       Code: { S3Key: string };
@@ -72,6 +76,7 @@ export function synthesizeWithBundles(context: Record<string, unknown>): Synthes
     template,
     functions,
     lakeBucketLogicalId,
+    workGroupLogicalId,
     remove: () => rmSync(outdir, { recursive: true, force: true }),
   };
 }

@@ -48,6 +48,7 @@ const FIRST_TOKEN = 'tok-first-7f3a9c';
 const ROTATED_TOKEN = 'tok-rotated-b81e44';
 /** Typed as the key in the Console's key/value editor, with an empty value. */
 const KEYED_TOKEN = 'tok-keyed-5c0d93e2';
+const WORK_GROUP = 'peer5-reporter-test';
 const SENDER = 'reports@example.com';
 const RECIPIENTS = ['ops@example.com', 'cto@example.com'];
 
@@ -98,7 +99,10 @@ function fn(id: string): SynthesizedFunction {
 
 function environmentOf(id: string): Record<string, string> {
   return {
-    ...resolveEnvironment(fn(id).environment, { [synthesized.lakeBucketLogicalId]: BUCKET }),
+    ...resolveEnvironment(fn(id).environment, {
+      [synthesized.lakeBucketLogicalId]: BUCKET,
+      [synthesized.workGroupLogicalId]: WORK_GROUP,
+    }),
     ...awsEnvironment,
   };
 }
@@ -293,6 +297,11 @@ describe('a simulated day of the deployed functions', () => {
     expect(mail.subject).toBe(result.subject);
     expect(mail.from?.text).toContain(SENDER);
     expect(mail.html || mail.text).toBeTruthy();
+    // The footer: the lake's day as the exports above left it (listed in moto's S3), the deployed
+    // workgroup and database, and the requests the report made.
+    expect(mail.text).toMatch(/by_country_1h: 24 of 24 windows written, \d+ provisional, none missing/);
+    expect(mail.text).toContain(`Query the day in Athena (workgroup ${WORK_GROUP}, database peer5_reporter)`);
+    expect(mail.text).toContain(`This report took ${result.apiRequests} Peer5 API requests.`);
   });
 
   it('counts the report as sent, and the check an hour after it was due finds it so', async () => {

@@ -48,7 +48,7 @@ describe('the outbox mailer', () => {
 
   it('writes the message as .eml and a browser preview as .html, named by date and subject', async () => {
     const [eml, html] = result.paths ?? [];
-    expect(basename(eml ?? '')).toMatch(/^2026-11-25-peer5-daily-report-offload-[a-z0-9-]+\.eml$/);
+    expect(basename(eml ?? '')).toMatch(/^2026-11-25-peer5-offload-[a-z0-9-]+\.eml$/);
     expect(html).toBe(eml?.replace(/\.eml$/, '.html'));
     const mail = await simpleParser(await readFile(eml ?? ''));
     expect(mail.subject).toBe(result.subject);

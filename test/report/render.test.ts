@@ -111,7 +111,11 @@ describe('the chart legend', () => {
 
 describe('the plain-text part', () => {
   it('carries the same figures', () => {
-    expect(text).toContain('Offload           62.5%   +12.5 pts vs previous day, +12.5 pts vs 7-day average');
+    expect(text).toContain(
+      'Offload           62.5%   ▲ +12.5 pts vs last Wed, ▲ +12.5 pts vs 7-day avg, ▲ +12.5 pts vs Tue',
+    );
+    // Delivered bytes did not move: steady, marked ■, whatever the sign.
+    expect(text).toContain('Delivered         192.0 GiB   ■ ±0.0% vs last Wed');
     expect(text).toContain('Delivered         192.0 GiB');
     expect(text).toContain('Rebuffer ratio    0.50% (good)');
     expect(text).toContain('Average sessions  1,200.0');
@@ -123,8 +127,8 @@ describe('the plain-text part', () => {
     expect(segmentLabel('isp.name', 'a\nb').text).toBe('a b');
   });
 
-  it('shows the offload drop of a large segment', () => {
-    expect(text).toMatch(/ISP: <script>alert\("p2p"\)<\/script>: 75\.0% -> 50\.0% \(-25\.0 pts\)/);
+  it('shows each segment’s offload change since the previous day', () => {
+    expect(text).toMatch(/<script>alert\("p2p"\)<\/script>\s+2\.0 TiB\s+[\d.]+%\s+50\.0%\s+-25\.0 pts/);
   });
 });
 
@@ -137,13 +141,27 @@ describe('the rebuffer bands', () => {
 });
 
 describe('the subject', () => {
-  it('has the date, the offload and the change in points', () => {
-    expect(subject).toBe('Peer5 daily report 2026-11-25: offload 62.5% (+12.5 pts)');
+  it('leads with the biggest material change against the same weekday last week', () => {
+    expect(subject).toBe('Peer5 2026-11-25: offload 62.5% (+12.5 pts vs last Wed)');
   });
 
-  it('leaves the change out when there is no previous day to compare with', () => {
-    const withoutPrevious = { ...summary, vsPreviousDay: null, previousDay: null };
-    expect(reportSubject(withoutPrevious)).toBe('Peer5 daily report 2026-11-25: offload 62.5%');
+  it('reads steady on a day whose changes are all below their thresholds', () => {
+    const steady = summarizeReport(
+      fixtureData({
+        date: '2026-11-25',
+        timeZone: 'UTC',
+        now: Date.UTC(2026, 10, 26, 6),
+        bucket: (_timestamp, dayIndex) => ({
+          ...ZERO_BUCKET,
+          http: 1000,
+          p2p: dayIndex === 7 ? 1010 : 1000,
+          played: 1000,
+        }),
+      }),
+    );
+    // Offload moved 0.2 pts: under the 2-point threshold, so it is grey with ■, not red or green.
+    expect(reportSubject(steady)).toBe('Peer5 2026-11-25: offload 50.2%, steady');
+    expect(renderReportText(steady)).toContain('■ +0.2 pts vs last Wed');
   });
 
   it('says no traffic on a day without any', () => {
@@ -155,6 +173,6 @@ describe('the subject', () => {
         bucket: () => ZERO_BUCKET,
       }),
     );
-    expect(reportSubject(quiet)).toBe('Peer5 daily report 2026-11-25: no traffic');
+    expect(reportSubject(quiet)).toBe('Peer5 2026-11-25: no traffic');
   });
 });

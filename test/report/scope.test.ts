@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findContractViolation, INTERVAL_LIMITS, INTERVAL_MS, TIME } from '../../lambdas/core/contract.ts';
-import { ReportWindowError, SEGMENT_DIMENSIONS, scopeReport } from '../../lambdas/core/report/scope.ts';
+import { ReportWindowError, scopeReport } from '../../lambdas/core/report/scope.ts';
 import type { ExportQuery } from '../../lambdas/core/source.ts';
 
 const NOW = Date.UTC(2026, 10, 26, 6, 0);
@@ -13,7 +13,7 @@ function firstRequestViolation(query: ExportQuery, now: number) {
 }
 
 describe('planning the report queries', () => {
-  it('uses one hourly query over eight days and daily segment queries in UTC', () => {
+  it('uses one hourly query over eight days, daily breakdown pairs and a daily history in UTC', () => {
     const plan = scopeReport({ date: '2026-11-25', timeZone: 'UTC', now: NOW });
     expect(plan.days.map((day) => day.date)).toEqual([
       '2026-11-18',
@@ -30,13 +30,21 @@ describe('planning the report queries', () => {
       to: Date.UTC(2026, 10, 26),
       interval: '1h',
     });
-    expect(plan.segmentQueries['country.code']).toMatchObject({
-      from: Date.UTC(2026, 10, 24),
+    expect(plan.breakdownQueries[0]).toMatchObject({
+      from: Date.UTC(2026, 10, 18),
       to: Date.UTC(2026, 10, 26),
       interval: '1d',
-      dimensions: ['country.code'],
+      dimensions: ['country.code', 'isp.name'],
       metrics: ['http', 'p2p'],
     });
+    expect(plan.breakdownQueries[1]?.dimensions).toEqual(['browser.name', 'os.name']);
+    // 30 days back (Oct 27) is before the 1st of the month; the trend gives the last eight.
+    expect(plan.historyQuery).toMatchObject({
+      from: Date.UTC(2026, 9, 27),
+      to: Date.UTC(2026, 10, 18),
+      interval: '1d',
+    });
+    expect(plan.historyInUtcDays).toBe(false);
     expect(plan.approximation).toBeNull();
   });
 
@@ -47,9 +55,12 @@ describe('planning the report queries', () => {
       now: Date.UTC(2026, 9, 26, 6),
     });
     expect(plan.trendQuery.interval).toBe('1h');
-    expect(plan.segmentQueries['isp.name'].interval).toBe('1h');
-    expect(plan.segmentQueries['isp.name'].from).toBe(Date.UTC(2026, 9, 23, 22));
-    expect(plan.segmentQueries['isp.name'].to).toBe(Date.UTC(2026, 9, 25, 23));
+    expect(plan.breakdownQueries[0]?.interval).toBe('1h');
+    expect(plan.breakdownQueries[0]?.from).toBe(plan.trendQuery.from);
+    expect(plan.breakdownQueries[0]?.to).toBe(Date.UTC(2026, 9, 25, 23));
+    // Local days are not UTC days: the history before the trend counts UTC days, and says so.
+    expect(plan.historyInUtcDays).toBe(true);
+    expect(plan.historyQuery.to % TIME.DAY).toBe(0);
   });
 
   it('uses 30-minute buckets for a half-hour zone, still exact', () => {
@@ -76,7 +87,7 @@ describe('planning the report queries', () => {
       'Asia/Kathmandu',
     ]) {
       const plan = scopeReport({ date: '2026-11-24', timeZone, now: NOW });
-      for (const query of [plan.trendQuery, ...SEGMENT_DIMENSIONS.map((d) => plan.segmentQueries[d])]) {
+      for (const query of [plan.trendQuery, ...plan.breakdownQueries, plan.historyQuery]) {
         expect(firstRequestViolation(query, NOW), `${timeZone} ${query.interval}`).toBeNull();
         expect(query.from % INTERVAL_MS[query.interval]).toBe(0);
         expect(query.to % INTERVAL_MS[query.interval]).toBe(0);
@@ -88,7 +99,8 @@ describe('planning the report queries', () => {
     const filters = { 'country.code': ['DE'] };
     const plan = scopeReport({ date: '2026-11-25', timeZone: 'UTC', now: NOW, filters });
     expect(plan.trendQuery.filters).toEqual(filters);
-    expect(plan.segmentQueries['browser.name'].filters).toEqual(filters);
+    expect(plan.breakdownQueries[1]?.filters).toEqual(filters);
+    expect(plan.historyQuery.filters).toEqual(filters);
   });
 
   it('shortens the trailing average for a day more than a week old', () => {

@@ -26,7 +26,9 @@ describe('the report at its largest', () => {
         },
       ]),
     );
-    const data = fixtureData({
+    // Last week's segments too, so every driver table is full, and a month of history.
+    const lastWeek = Array.from({ length: 40 }, (_, index) => segment(index, 0.5));
+    const fixture = fixtureData({
       date: '2026-10-25',
       timeZone: 'Europe/Berlin',
       now: Date.UTC(2026, 9, 26, 6),
@@ -38,8 +40,61 @@ describe('the report at its largest', () => {
         sessions: 1200,
       }),
       segments,
+      history: Array.from({ length: 17 }, (_, index) => ({
+        date: `2026-10-${String(index + 1).padStart(2, '0')}`,
+        http: 3 * 2 ** 36,
+        p2p: 5 * 2 ** 36,
+      })),
     });
-    const summary = summarizeReport(data, { topN: MAX_TOP_N });
+    const data = {
+      ...fixture,
+      breakdowns: fixture.breakdowns.map((breakdown) => ({
+        ...breakdown,
+        days: breakdown.days.map((rows, index) =>
+          index === 0
+            ? lastWeek.map((entry) => ({ values: [entry.value], http: entry.http, p2p: entry.p2p }))
+            : rows,
+        ),
+      })),
+    };
+    const summary = summarizeReport(data, {
+      topN: MAX_TOP_N,
+      price: [
+        { upToGb: 1000, pricePerGb: 0.05 },
+        { upToGb: null, pricePerGb: 0.02 },
+      ],
+      currency: 'EUR',
+      ops: {
+        lake: {
+          location: 's3://a-long-lake-bucket-name-for-the-test',
+          datasets: ['totals_1m', 'by_country_1h', 'by_browser_os_1h', 'by_country_isp_1h', 'by_page_1d'].map(
+            (dataset) => ({ dataset, expected: 24, written: 20, provisional: 4, missing: [1, 2, 3, 4] }),
+          ),
+        },
+        athena: {
+          url: 'https://eu-west-1.console.aws.amazon.com/athena/home',
+          workGroup: 'w',
+          database: 'd',
+          sql: 'SELECT 1\nFROM x',
+        },
+        runbookUrl: 'https://example.com/runbook',
+        apiRequests: 4,
+      },
+      incidents: Array.from({ length: 5 }, (_, index) => ({
+        id: `i${index}`,
+        startHour: Date.UTC(2026, 9, 25, index),
+        offload: 0.4,
+        baselineOffload: 0.6,
+        worstDropPts: 20,
+        blame: {
+          dimensions: ['isp.name'],
+          values: ['x'.repeat(60)],
+          name: 'x'.repeat(60),
+          shareExplained: 0.9,
+        },
+        recoveredAt: null,
+      })),
+    });
     // With the chart's ghost too, so its legend line counts.
     const markup = renderReportHtml(summary, {
       subject: reportSubject(summary),
@@ -47,6 +102,8 @@ describe('the report at its largest', () => {
       chart: { ghost: summary.hours },
     });
     expect(summary.segments.every((breakdown) => breakdown.top.length === MAX_TOP_N)).toBe(true);
+    expect(summary.insights.drivers.length).toBeGreaterThan(0);
+    expect(summary.insights.history).toHaveLength(25);
     expect(Buffer.byteLength(markup)).toBeLessThan(GMAIL_CLIP_BYTES);
   });
 });

@@ -4,13 +4,7 @@ import { reportSubject } from '../../lambdas/core/report/email.ts';
 import { bucketTotalsOf } from '../../lambdas/core/report/gather.ts';
 import { renderReportHtml } from '../../lambdas/core/report/html.ts';
 import { scopeReport } from '../../lambdas/core/report/scope.ts';
-import {
-  MIN_DROP_SHARE,
-  offloadDrops,
-  rebufferBandOf,
-  segmentBreakdown,
-  summarizeReport,
-} from '../../lambdas/core/report/summary.ts';
+import { rebufferBandOf, segmentBreakdown, summarizeReport } from '../../lambdas/core/report/summary.ts';
 import { renderReportText } from '../../lambdas/core/report/text.ts';
 import { fixtureData, nonFiniteNumbers, ZERO_BUCKET } from './support/fixtures.ts';
 
@@ -72,12 +66,11 @@ describe('the daily summary from known totals', () => {
     expect(summary.vsTrailingAverage?.averageSessions.change).toBeCloseTo(15, 10);
   });
 
-  it('writes the subject with the offload and its change since the previous day', () => {
+  it('writes the subject with the offload and its change since the same weekday last week', () => {
     const offload = ((78_000 / 102_000) * 100).toFixed(1);
     const change = ((78_000 / 102_000 - 0.5) * 100).toFixed(1);
-    expect(reportSubject(summary)).toBe(
-      `Peer5 daily report 2026-11-25: offload ${offload}% (+${change} pts)`,
-    );
+    expect(summary.lastWeekDay?.date).toBe('2026-11-18');
+    expect(reportSubject(summary)).toBe(`Peer5 2026-11-25: offload ${offload}% (+${change} pts vs last Wed)`);
   });
 });
 
@@ -123,7 +116,7 @@ describe('a day without traffic', () => {
   });
 
   it('says so in the subject, the text and the HTML without printing NaN', () => {
-    expect(reportSubject(summary)).toBe('Peer5 daily report 2026-11-25: no traffic');
+    expect(reportSubject(summary)).toBe('Peer5 2026-11-25: no traffic');
     const text = renderReportText(summary);
     const html = renderReportHtml(summary, { subject: reportSubject(summary), chartSrc: 'cid:x' });
     expect(text).toContain('No traffic');
@@ -197,17 +190,6 @@ describe('segments', () => {
     expect(breakdown.top[1]?.offload).toBe(0.75);
     expect(breakdown.top[1]?.share).toBeCloseTo(400 / 1471, 12);
     expect(breakdown.top[1]?.offloadChange).toBeCloseTo(25, 12);
-  });
-
-  it('lists the biggest offload falls among segments with a real share', () => {
-    const drops = offloadDrops([breakdown], 5);
-    // XS fell 100 points but carries under MIN_DROP_SHARE of the bytes; NEW has no previous day.
-    expect(1 / 1471).toBeLessThan(MIN_DROP_SHARE);
-    expect(drops.map((drop) => [drop.value, Math.round(drop.offloadChange ?? 0)])).toEqual([
-      [null, -50],
-      ['FR', -20],
-    ]);
-    expect(drops[0]?.dimension).toBe('country.code');
   });
 });
 

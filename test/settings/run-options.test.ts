@@ -29,6 +29,25 @@ describe('reportOptionsOf', () => {
       from: 'Peer5 Reports <reports@example.com>',
       to: ['ops@example.com', 'cto@example.com'],
       topN: 7,
+      currency: 'USD',
+      materiality: { offloadPts: 2, deliveredPercent: 10, rebufferPts: 0.25 },
+    });
+  });
+
+  it('passes the price, the currency, the thresholds and the runbook on when they are set', () => {
+    const priced = parseSettings({
+      sender: 'reports@example.com',
+      recipients: ['ops@example.com'],
+      cdnPricePerGb: 0.02,
+      currency: 'EUR',
+      materialOffloadPts: 3,
+      runbookUrl: 'https://example.com/runbook',
+    });
+    expect(reportOptionsOf(priced)).toMatchObject({
+      price: [{ upToGb: null, pricePerGb: 0.02 }],
+      currency: 'EUR',
+      materiality: { offloadPts: 3 },
+      runbookUrl: 'https://example.com/runbook',
     });
   });
 });

@@ -4,12 +4,13 @@ import { ReportConfigError } from '../../../lambdas/core/report/config.ts';
 import { type RunReportOptions, type RunReportResult, runReport } from '../../../lambdas/core/report/run.ts';
 import { ReportWindowError } from '../../../lambdas/core/report/scope.ts';
 import { reportOptionsOf } from '../../../lambdas/core/settings/run-options.ts';
-import { connectMailer } from '../connections.ts';
+import { connectLake, connectMailer } from '../connections.ts';
 import {
   API_FLAGS,
   COMMON_FLAGS,
   EXIT,
   type FlagTable,
+  LAKE_FLAGS,
   MAIL_FLAGS,
   parseFlags,
   stringFlag,
@@ -24,6 +25,7 @@ const REPORT_FLAGS = {
   ...COMMON_FLAGS,
   ...API_FLAGS,
   ...MAIL_FLAGS,
+  lake: LAKE_FLAGS.lake,
   date: { type: 'string', value: 'YYYY-MM-DD', help: 'the report day (default: yesterday in the time zone)' },
   deadline: deadlineFlag('report'),
   quiet: OUTPUT_FLAGS.quiet,
@@ -58,7 +60,7 @@ export const report: Command = {
   name: 'report',
   summary: 'compute the daily report and send it (SES) or write it to an outbox folder',
   usage:
-    'peer5-reporter report [--date YYYY-MM-DD] [--ses-from ADDRESS --to ADDRESS | --outbox DIR] [--json]',
+    'peer5-reporter report [--date YYYY-MM-DD] [--ses-from ADDRESS --to ADDRESS | --outbox DIR] [--lake DIR|s3://...] [--json]',
   flags: REPORT_FLAGS,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, this.flags);
@@ -75,12 +77,15 @@ export const report: Command = {
       async (runtime) => {
         const { options, now } = runtime;
         const { mailer, location } = connectMailer(options.mail);
+        const lake = connectLake(options.lake);
         const result = await runReportNamingFlags({
           source: runtime.api.client,
           mailer,
           now,
           ...(date === undefined ? {} : { date }),
           ...reportOptionsOf(options.settings),
+          lake: { sink: lake.sink, prefix: lake.prefix, datasets: options.settings.datasets },
+          requestCount: () => runtime.api.client.stats.requests,
         });
         print(io, values, { ...reportJson(result), delivery: location }, () =>
           [

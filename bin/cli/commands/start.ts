@@ -10,6 +10,9 @@ import { runReportNamingFlags } from './report.ts';
 import { executeWithProgress, withRuntime } from './runtime.ts';
 import { planWork } from './work.ts';
 
+/** The price per GB `npm start` shows savings at when no cdnPricePerGb is set: an example. */
+export const EXAMPLE_PRICE_PER_GB = 0.02;
+
 export const start: Command = {
   name: 'start',
   summary: 'run the whole product locally: simulator, lake, report (what `npm start` runs)',
@@ -51,11 +54,19 @@ export const start: Command = {
       }
       status.note('Writing the daily report ...');
       const { mailer, location } = connectMailer(options.mail);
+      const settings = reportOptionsOf(options.settings);
+      // Without a price of its own, the demo shows what savings look like at an example price.
+      const example = settings.price === undefined;
       const report = await runReportNamingFlags({
         source: runtime.api.client,
         mailer,
         now,
-        ...reportOptionsOf(options.settings),
+        ...settings,
+        ...(example
+          ? { price: [{ upToGb: null, pricePerGb: EXAMPLE_PRICE_PER_GB }], examplePrice: true }
+          : {}),
+        lake: { sink: lake.sink, prefix: lake.prefix, datasets },
+        requestCount: () => runtime.api.client.stats.requests,
       });
       const preview = report.paths?.find((file) => file.endsWith('.html'));
       const eml = report.paths?.find((file) => file.endsWith('.eml'));

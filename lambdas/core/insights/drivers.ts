@@ -25,7 +25,7 @@
  * Segments whose share is below `minShare` on both sides are summed into one `other` row. Named
  * rows keep the figures they would have without grouping.
  */
-import { MIN_DROP_SHARE, offloadOf } from '../report/summary.ts';
+import { MIN_DROP_SHARE, offloadOf } from '../report/figures.ts';
 import {
   type BreakdownTraffic,
   breakdownKeyOf,

@@ -16,8 +16,8 @@
  */
 
 import { requireCalendarDate } from '../dates.ts';
+import { compareFigures, type Figures } from '../report/figures.ts';
 import { formatBytes, formatPercent, formatRebufferRatio } from '../report/format.ts';
-import { compareFigures, type Figures } from '../report/summary.ts';
 import { addDays } from '../report/time.ts';
 import type { Blame } from './blame.ts';
 import {

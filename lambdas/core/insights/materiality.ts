@@ -6,8 +6,8 @@
  * "steady", a 13% fall of delivered bytes is "down-bad".
  */
 import { z } from 'zod';
+import type { Change, Comparison } from '../report/figures.ts';
 import type { Polarity, Tone } from '../report/labels.ts';
-import type { Change, Comparison } from '../report/summary.ts';
 
 export const MATERIAL_METRICS = ['offload', 'delivered', 'rebufferRatio'] as const;
 export type MaterialMetric = (typeof MATERIAL_METRICS)[number];

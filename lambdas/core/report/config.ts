@@ -89,6 +89,10 @@ export const topNSchema = z
   .max(MAX_TOP_N, { error: topNRule })
   .default(DEFAULT_TOP_N);
 
+export const runbookUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' })
+  .optional();
+
 /** The report's fields of the product's settings schema. */
 export const REPORT_SETTING_FIELDS = {
   sender: senderSchema.describe(
@@ -109,6 +113,9 @@ export const REPORT_SETTING_FIELDS = {
     'Time zone of the report: the report covers the previous calendar day here, and reportTime is in it.',
   ),
   reportTopN: topNSchema.describe('How many countries, browsers and so on the report lists.'),
+  runbookUrl: runbookUrlSchema.describe(
+    'Where the report footer links for what to do when something is wrong: your copy of the README\'s "Operations runbook" section, e.g. https://github.com/acme/peer5-reporter#operations-runbook. Unset: the footer names that section without a link.',
+  ),
 };
 
 export interface ReportSettingsInput {

@@ -7,15 +7,12 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { renderOffloadChart } from './chart.ts';
 import { breakdownCsvName, renderBreakdownCsv } from './csv.ts';
 import { CHART_CONTENT_ID, renderReportHtml } from './html.ts';
-import { changeText, headline } from './labels.ts';
 import type { ReportSummary } from './summary.ts';
 import { renderReportText } from './text.ts';
 
+/** The headline's subject: the biggest material change and who explains it, or "steady". */
 export function reportSubject(summary: ReportSummary): string {
-  const prefix = `Peer5 daily report ${summary.date}`;
-  if (!summary.hasTraffic) return `${prefix}: no traffic`;
-  const offloadChange = summary.vsPreviousDay ? changeText(summary.vsPreviousDay.offload) : null;
-  return `${prefix}: offload ${headline(summary).offload}${offloadChange ? ` (${offloadChange})` : ''}`;
+  return summary.insights.headline.subject;
 }
 
 /** A composed report, ready for any mailer. */
@@ -50,10 +47,16 @@ export async function composeReportEmail(
   options: ComposeOptions,
 ): Promise<ReportEmail> {
   const subject = reportSubject(summary);
-  const chartPng = summary.hasTraffic ? renderOffloadChart(summary.hours) : null;
-  const html = renderReportHtml(summary, { subject, chartSrc: `cid:${CHART_CONTENT_ID}` });
+  // Last week's same day as the chart's ghost, so the weekly rhythm shows beside the day.
+  const chart = summary.lastWeekHours.length > 0 ? { ghost: summary.lastWeekHours } : {};
+  const chartPng = summary.hasTraffic ? renderOffloadChart(summary.hours, chart) : null;
+  const html = renderReportHtml(summary, { subject, chartSrc: `cid:${CHART_CONTENT_ID}`, chart });
   const previewHtml = chartPng
-    ? renderReportHtml(summary, { subject, chartSrc: `data:image/png;base64,${chartPng.toString('base64')}` })
+    ? renderReportHtml(summary, {
+        subject,
+        chartSrc: `data:image/png;base64,${chartPng.toString('base64')}`,
+        chart,
+      })
     : html;
   const text = renderReportText(summary);
   const csv = renderBreakdownCsv(summary);

@@ -1,11 +1,15 @@
 /**
- * Reads what the report needs through an ExportSource: the trend query (a few hundred buckets) and
- * one query per segment dimension. Segment rows are folded into per-value totals as they stream
- * in, so memory grows with the number of distinct countries, browsers and ISPs, not with rows.
+ * Reads what the report needs through an ExportSource: the trend query (a few hundred buckets),
+ * one query per breakdown pair over the same days, and the daily history before them. Breakdown
+ * rows are folded into per-day segment totals as they stream in, so memory grows with the number
+ * of distinct segments, not with rows.
  */
-import { type ExportRow, METRICS, type Metric } from '../contract.ts';
+import { type Dimension, type ExportRow, METRICS, type Metric } from '../contract.ts';
+import { utcDateOf } from '../dates.ts';
+import type { DayTraffic } from '../insights/savings.ts';
+import { type SegmentTraffic, segmentKeyOf } from '../insights/segments.ts';
 import type { ExportSource, ExportStreamOptions } from '../source.ts';
-import { type ReportScope, SEGMENT_DIMENSIONS, type SegmentDimension } from './scope.ts';
+import type { ReportScope } from './scope.ts';
 import { type LocalDayWindow, windowIndexOf } from './time.ts';
 
 /** One bucket of the trend query: every metric, 0 where the API sent none. */
@@ -20,9 +24,11 @@ export interface SegmentTotals {
   readonly p2p: number;
 }
 
-export interface SegmentDays {
-  readonly current: readonly SegmentTotals[];
-  readonly previous: readonly SegmentTotals[];
+/** One breakdown's segments, day by day. */
+export interface BreakdownDays {
+  readonly dimensions: readonly Dimension[];
+  /** Aligned with the scope's `windows`: each day's segments with traffic. */
+  readonly days: readonly (readonly SegmentTraffic[])[];
 }
 
 /** Everything the summary is computed from. Small, and plain data, so tests can build it by hand. */
@@ -30,7 +36,10 @@ export interface ReportData {
   readonly scope: ReportScope;
   /** Buckets of the trend query, in time order. */
   readonly buckets: readonly BucketTotals[];
-  readonly segments: Readonly<Record<SegmentDimension, SegmentDays>>;
+  /** One per breakdown read (the scope's pairs; tests may give single dimensions). */
+  readonly breakdowns: readonly BreakdownDays[];
+  /** Daily bytes before the trend's days, oldest first (`scope.historyQuery`). */
+  readonly history: readonly DayTraffic[];
 }
 
 function metric(row: ExportRow, name: Metric): number {
@@ -43,30 +52,35 @@ export function bucketTotalsOf(row: ExportRow): BucketTotals {
   return totals;
 }
 
-/**
- * Folds a dimension's rows into per-value totals for the report day (`current`) and the day before
- * (`previous`). `windows` is the previous day then the report day, or just the report day.
- */
-export async function accumulateSegments(
+/** Folds a breakdown's rows into per-day segment totals, one list per window. */
+export async function accumulateBreakdown(
   rows: AsyncIterable<ExportRow>,
-  dimension: SegmentDimension,
+  dimensions: readonly Dimension[],
   windows: readonly LocalDayWindow[],
-): Promise<SegmentDays> {
-  const perDay = windows.map(() => new Map<string | null, { http: number; p2p: number }>());
+): Promise<BreakdownDays> {
+  const perDay = windows.map(
+    () => new Map<string, { values: (string | null)[]; http: number; p2p: number }>(),
+  );
   for await (const row of rows) {
     const totals = perDay[windowIndexOf(windows, row.timestamp)];
     if (totals === undefined) continue;
-    const value = row.dimensions[dimension] ?? null;
-    const entry = totals.get(value) ?? { http: 0, p2p: 0 };
+    const values = dimensions.map((dimension) => row.dimensions[dimension] ?? null);
+    const key = segmentKeyOf(values);
+    const entry = totals.get(key) ?? { values, http: 0, p2p: 0 };
     entry.http += metric(row, 'http');
     entry.p2p += metric(row, 'p2p');
-    totals.set(value, entry);
+    totals.set(key, entry);
   }
-  const asList = (totals: Map<string | null, { http: number; p2p: number }> | undefined): SegmentTotals[] =>
-    [...(totals ?? new Map()).entries()].map(([value, entry]) => ({ value, ...entry }));
-  const current = perDay.at(-1);
-  const previous = perDay.length > 1 ? perDay.at(-2) : undefined;
-  return { current: asList(current), previous: asList(previous) };
+  return { dimensions, days: perDay.map((totals) => [...totals.values()]) };
+}
+
+/** Daily bytes per UTC day of 1d buckets. */
+export async function accumulateHistory(rows: AsyncIterable<ExportRow>): Promise<DayTraffic[]> {
+  const days: DayTraffic[] = [];
+  for await (const row of rows) {
+    days.push({ date: utcDateOf(row.timestamp), http: metric(row, 'http'), p2p: metric(row, 'p2p') });
+  }
+  return days.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
 }
 
 export async function gatherReportData(
@@ -79,14 +93,12 @@ export async function gatherReportData(
   for await (const row of source.rows(scope.trendQuery, options)) buckets.push(bucketTotalsOf(row));
   buckets.sort((a, b) => a.timestamp - b.timestamp);
 
-  const segmentWindows = scope.windows.slice(-2);
-  const segments = {} as Record<SegmentDimension, SegmentDays>;
-  for (const dimension of SEGMENT_DIMENSIONS) {
-    segments[dimension] = await accumulateSegments(
-      source.rows(scope.segmentQueries[dimension], options),
-      dimension,
-      segmentWindows,
+  const breakdowns: BreakdownDays[] = [];
+  for (const query of scope.breakdownQueries) {
+    breakdowns.push(
+      await accumulateBreakdown(source.rows(query, options), query.dimensions ?? [], scope.windows),
     );
   }
-  return { scope, buckets, segments };
+  const history = await accumulateHistory(source.rows(scope.historyQuery, options));
+  return { scope, buckets, breakdowns, history };
 }

@@ -11,17 +11,19 @@ export {
 export { BREAKDOWN_CSV_HEADER, breakdownCsvName, neutralizeFormula, renderBreakdownCsv } from './csv.ts';
 export { type DeliveryFailure, deliveryErrorFrom, ReportDeliveryError } from './delivery-error.ts';
 export { type ComposeOptions, composeReportEmail, type ReportEmail, reportSubject } from './email.ts';
+export { explainReport, type ReportInsights } from './explain.ts';
 export { formatBytes, formatPercent, formatPercentChange, formatPointsChange } from './format.ts';
 export {
-  accumulateSegments,
+  accumulateBreakdown,
+  type BreakdownDays,
   type BucketTotals,
   gatherReportData,
   type ReportData,
-  type SegmentDays,
   type SegmentTotals,
 } from './gather.ts';
 export { CHART_CONTENT_ID, escapeHtml, renderReportHtml } from './html.ts';
 export type { Mailer, MailerReceipt } from './mailer.ts';
+export { type LakeHealth, lakeHealthOf, type ReportIncident, type ReportOps } from './ops.ts';
 export { defaultReportDate, type RunReportOptions, type RunReportResult, runReport } from './run.ts';
 export {
   type ReportScope,

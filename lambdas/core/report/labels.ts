@@ -4,6 +4,7 @@
  * print on one line (markup escaping is the HTML renderer's job).
  */
 import type { Dimension } from '../contract.ts';
+import { type Change, REBUFFER_BANDS, type RebufferBand } from './figures.ts';
 import {
   formatBytes,
   formatPercent,
@@ -12,7 +13,7 @@ import {
   formatRebufferRatio,
   formatSessions,
 } from './format.ts';
-import { type Change, REBUFFER_BANDS, type RebufferBand, type ReportSummary } from './summary.ts';
+import type { ReportSummary } from './summary.ts';
 
 export const MAX_LABEL_LENGTH = 48;
 

@@ -4,12 +4,25 @@
  * SesMailer) and locally (the simulator and OutboxMailer).
  */
 import type { Filters } from '../contract.ts';
+import type { DatasetDefinition } from '../datasets.ts';
+import type { Materiality } from '../insights/materiality.ts';
+import type { CdnPrice } from '../insights/pricing.ts';
+import type { LakeSink } from '../lake/sink.ts';
+import { readLakeState } from '../lake/state.ts';
 import type { ExportSource } from '../source.ts';
 import { ReportConfigError, validateReportSettings } from './config.ts';
 import { composeReportEmail } from './email.ts';
 import { gatherReportData } from './gather.ts';
 import type { Mailer } from './mailer.ts';
-import { scopeReport } from './scope.ts';
+import {
+  type AthenaLink,
+  athenaConsoleUrl,
+  dayOffloadSql,
+  lakeHealthOf,
+  type ReportIncident,
+  type ReportOps,
+} from './ops.ts';
+import { type ReportScope, scopeReport } from './scope.ts';
 import { type ReportSummary, summarizeReport } from './summary.ts';
 import { addDays, localDateOf } from './time.ts';
 
@@ -29,6 +42,38 @@ export interface RunReportOptions {
   /** Narrows every figure to part of the traffic (one site's pages, say). */
   readonly filters?: Filters;
   readonly signal?: AbortSignal;
+  /** The `cdnPricePerGb` setting; absent: the email shows bytes only and how to set a price. */
+  readonly price?: CdnPrice;
+  /** True when `price` is a stand-in (`npm start`'s), so the email labels it as an example. */
+  readonly examplePrice?: boolean;
+  /** ISO 4217 code of `price`; USD by default. */
+  readonly currency?: string;
+  /** When a change is news (the `material*` settings); the defaults otherwise. */
+  readonly materiality?: Materiality;
+  /** The lake the exports write, for the footer's health of the day; absent: no lake line. */
+  readonly lake?: ReportLake;
+  /** Where the day can be queried in Athena; absent: no Athena line. */
+  readonly athena?: ReportAthena;
+  /** The `runbookUrl` setting. */
+  readonly runbookUrl?: string;
+  /** The watch's incidents on the report day (the watch hands these in); absent: no section. */
+  readonly incidents?: readonly ReportIncident[];
+  /** How many API requests the source has made so far (ExportClient's `stats.requests`). */
+  readonly requestCount?: () => number;
+}
+
+export interface ReportLake {
+  readonly sink: LakeSink;
+  readonly prefix: string;
+  readonly datasets: readonly DatasetDefinition[];
+}
+
+export interface ReportAthena {
+  /** Null outside AWS (the CLI against a local lake): the footer then gives the SQL only. */
+  readonly region: string | null;
+  readonly workGroup: string;
+  readonly database: string;
+  readonly datasets: readonly DatasetDefinition[];
 }
 
 export interface RunReportResult {
@@ -36,6 +81,30 @@ export interface RunReportResult {
   readonly subject: string;
   readonly messageId?: string;
   readonly paths?: readonly string[];
+  /** API requests the report made; null without a `requestCount`. */
+  readonly apiRequests: number | null;
+}
+
+async function opsOf(
+  options: RunReportOptions,
+  scope: ReportScope,
+  apiRequests: number | null,
+): Promise<ReportOps> {
+  const day = scope.days.at(-1);
+  let lake: ReportOps['lake'] = null;
+  if (options.lake !== undefined && day !== undefined) {
+    const { sink, prefix, datasets } = options.lake;
+    const state = await readLakeState(sink, prefix, datasets, options.now, { from: day.from });
+    lake = lakeHealthOf(state, datasets, day, sink.location);
+  }
+  let athena: AthenaLink | null = null;
+  const sql =
+    options.athena && day ? dayOffloadSql(options.athena.database, options.athena.datasets, day) : null;
+  if (options.athena && sql !== null) {
+    const { region, workGroup, database } = options.athena;
+    athena = { url: region === null ? null : athenaConsoleUrl(region, workGroup), workGroup, database, sql };
+  }
+  return { lake, athena, runbookUrl: options.runbookUrl ?? null, apiRequests };
 }
 
 /** The day a scheduled run reports on: yesterday, in the zone, relative to `now`. */
@@ -55,17 +124,31 @@ export async function runReport(options: RunReportOptions): Promise<RunReportRes
     now: options.now,
     ...(settings.filters ? { filters: settings.filters } : {}),
   });
+  const requestsBefore = options.requestCount?.() ?? null;
   const data = await gatherReportData(
     options.source,
     scope,
     options.signal ? { signal: options.signal } : {},
   );
-  const summary = summarizeReport(data, { topN: settings.topN });
+  const apiRequests =
+    requestsBefore === null || options.requestCount === undefined
+      ? null
+      : options.requestCount() - requestsBefore;
+  const summary = summarizeReport(data, {
+    topN: settings.topN,
+    ...(options.price ? { price: options.price } : {}),
+    ...(options.currency ? { currency: options.currency } : {}),
+    ...(options.materiality ? { materiality: options.materiality } : {}),
+    ...(options.incidents ? { incidents: options.incidents } : {}),
+    ...(options.examplePrice ? { examplePrice: true } : {}),
+    ops: await opsOf(options, scope, apiRequests),
+  });
   const email = await composeReportEmail(summary, { from: settings.from, to: settings.to, now: options.now });
   const receipt = await options.mailer.send(email);
   return {
     summary,
     subject: email.subject,
+    apiRequests,
     ...(receipt.messageId !== undefined ? { messageId: receipt.messageId } : {}),
     ...(receipt.paths !== undefined ? { paths: receipt.paths } : {}),
   };

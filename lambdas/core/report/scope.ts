@@ -31,8 +31,24 @@ export const SEGMENT_DIMENSIONS = [
   'country.code',
   'browser.name',
   'isp.name',
+  'os.name',
 ] as const satisfies readonly Dimension[];
 export type SegmentDimension = (typeof SEGMENT_DIMENSIONS)[number];
+
+/**
+ * The breakdowns the report reads, as pairs: the API allows two dimensions a query, and a pair's
+ * rows roll up exactly to each dimension alone (splits add up to the totals), so two queries give
+ * the four segment tables and the drivers of every dimension and of both pairs (ISP within
+ * country, OS within browser).
+ */
+export const BREAKDOWNS = [
+  ['country.code', 'isp.name'],
+  ['browser.name', 'os.name'],
+] as const satisfies readonly (readonly [SegmentDimension, SegmentDimension])[];
+export type BreakdownDimensions = (typeof BREAKDOWNS)[number];
+
+/** Days the history (the 30-day trend) covers, the report day included. */
+export const HISTORY_DAYS = 30;
 
 /** How each segment dimension is named in the email (`plural` as written mid-sentence) and the CSV. */
 export const SEGMENT_NAMES: Readonly<
@@ -41,6 +57,7 @@ export const SEGMENT_NAMES: Readonly<
   'country.code': { singular: 'Country', plural: 'countries', key: 'country' },
   'browser.name': { singular: 'Browser', plural: 'browsers', key: 'browser' },
   'isp.name': { singular: 'ISP', plural: 'ISPs', key: 'isp' },
+  'os.name': { singular: 'OS', plural: 'operating systems', key: 'os' },
 };
 
 /** Days before the report day that the trailing average covers. */
@@ -78,8 +95,18 @@ export interface ReportScope {
   readonly trendQuery: ExportQuery;
   /** Bucket length of `trendQuery`. */
   readonly trendBucketMs: number;
-  /** One query per segment dimension over the previous day and the report day. */
-  readonly segmentQueries: Readonly<Record<SegmentDimension, ExportQuery>>;
+  /** One query per pair of `BREAKDOWNS`, over every day of `windows`, aligned with `BREAKDOWNS`. */
+  readonly breakdownQueries: readonly ExportQuery[];
+  /**
+   * Daily totals before `windows` (whose days the trend query gives exactly), back to the 1st of
+   * the month or `HISTORY_DAYS` days, whichever is earlier: 1d buckets, which are UTC days.
+   */
+  readonly historyQuery: ExportQuery;
+  /**
+   * True when the history's days are not the zone's local days (the zone's midnight is not a UTC
+   * midnight): days before the trend's are then UTC days, and the email says so.
+   */
+  readonly historyInUtcDays: boolean;
 }
 
 export interface ReportScopeOptions {
@@ -163,30 +190,26 @@ export function scopeReport(options: ReportScopeOptions): ReportScope {
     approximation = { interval: trendInterval, maxShiftMs };
   }
 
-  const lastTwo = windows.slice(-2);
-  const segmentFrom = (lastTwo[0] as LocalDayWindow).from;
-  const segmentTo = (lastTwo.at(-1) as LocalDayWindow).to;
-  const segmentInterval =
-    COARSEST_FIRST.find(
-      (interval) => divides(interval, boundariesOf(lastTwo)) && reaches(interval, segmentFrom, now),
-    ) ?? trendInterval;
   const trendFrom = (windows[0] as LocalDayWindow).from;
   const trendTo = (windows.at(-1) as LocalDayWindow).to;
+  // Coarsest first: UTC days are read as 1d buckets, one row per segment a day.
+  const segmentInterval =
+    COARSEST_FIRST.find(
+      (interval) => divides(interval, boundariesOf(windows)) && reaches(interval, trendFrom, now),
+    ) ?? trendInterval;
 
   const withFilters = filters !== undefined && Object.keys(filters).length > 0 ? { filters } : {};
-  const segmentQueries = Object.fromEntries(
-    SEGMENT_DIMENSIONS.map((dimension): [SegmentDimension, ExportQuery] => [
-      dimension,
-      {
-        from: segmentFrom,
-        to: segmentTo,
-        interval: segmentInterval,
-        metrics: OFFLOAD_METRICS,
-        dimensions: [dimension],
-        ...withFilters,
-      },
-    ]),
-  ) as Record<SegmentDimension, ExportQuery>;
+  const breakdownQueries = BREAKDOWNS.map(
+    (dimensions): ExportQuery => ({
+      from: trendFrom,
+      to: trendTo,
+      interval: segmentInterval,
+      metrics: OFFLOAD_METRICS,
+      dimensions,
+      ...withFilters,
+    }),
+  );
+  const history = historyRange(date, trendFrom);
 
   return {
     date,
@@ -196,6 +219,22 @@ export function scopeReport(options: ReportScopeOptions): ReportScope {
     approximation,
     trendQuery: { from: trendFrom, to: trendTo, interval: trendInterval, metrics: METRICS, ...withFilters },
     trendBucketMs: INTERVAL_MS[trendInterval],
-    segmentQueries,
+    breakdownQueries,
+    historyQuery: { ...history, interval: '1d', metrics: OFFLOAD_METRICS, ...withFilters },
+    historyInUtcDays: !divides('1d', boundariesOf(windows)),
   };
+}
+
+/**
+ * The UTC days before the trend's first day, back to the month's 1st or `HISTORY_DAYS` days. The
+ * end is the trend's start rounded to the nearest UTC midnight, so in a zone off UTC the seam
+ * between UTC and local days is at most half a day off, never a day counted twice.
+ */
+function historyRange(date: string, trendFrom: number): { from: number; to: number } {
+  const monthStart = `${date.slice(0, 8)}01`;
+  const historyStart = addDays(date, 1 - HISTORY_DAYS);
+  const first = monthStart < historyStart ? monthStart : historyStart;
+  const from = Date.parse(`${first}T00:00:00Z`);
+  const to = Math.max(from, Math.round(trendFrom / TIME.DAY) * TIME.DAY);
+  return { from, to };
 }

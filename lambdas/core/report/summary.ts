@@ -3,55 +3,45 @@
  * email shows. Ratios are null, never NaN, when their denominator is zero (a day with no traffic).
  */
 import { METRICS, type Metric, TIME } from '../contract.ts';
+import { DEFAULT_CURRENCY } from '../insights/pricing.ts';
+import { rollUp } from '../insights/segments.ts';
+import { type ExplainOptions, explainReport, type ReportInsights } from './explain.ts';
+import {
+  type Comparison,
+  compareFigures,
+  type Figures,
+  offloadOf,
+  pointsChange,
+  type RebufferBand,
+  rebufferBandOf,
+  rebufferRatioOf,
+} from './figures.ts';
 import type { BucketTotals, ReportData, SegmentTotals } from './gather.ts';
+import type { ReportIncident, ReportOps } from './ops.ts';
 import { type ReportApproximation, SEGMENT_DIMENSIONS, type SegmentDimension } from './scope.ts';
-import { formatUtcOffset, type LocalDayWindow, localClock, windowIndexOf, zoneOffsetMs } from './time.ts';
+import {
+  addDays,
+  formatUtcOffset,
+  type LocalDayWindow,
+  localClock,
+  windowIndexOf,
+  zoneOffsetMs,
+} from './time.ts';
 
 export const DEFAULT_TOP_N = 5;
 
-/** A segment must carry at least this share of the day's bytes to be listed as an offload drop. */
-export const MIN_DROP_SHARE = 0.01;
-
-export type RebufferBand = 'good' | 'acceptable' | 'concerning';
-
-/** Rebuffer ratio bands, mildest first; `rebufferBandOf` says which side of each `upTo` a ratio falls. */
-export const REBUFFER_BANDS: readonly { readonly band: RebufferBand; readonly upTo: number }[] = [
-  { band: 'good', upTo: 0.01 },
-  { band: 'acceptable', upTo: 0.03 },
-  { band: 'concerning', upTo: Number.POSITIVE_INFINITY },
-];
-
-export function rebufferBandOf(ratio: number | null): RebufferBand | null {
-  if (ratio === null) return null;
-  const [good, acceptable] = REBUFFER_BANDS;
-  if (good && ratio < good.upTo) return 'good';
-  if (acceptable && ratio <= acceptable.upTo) return 'acceptable';
-  return 'concerning';
-}
-
-/** p2p / (http + p2p), or null without traffic. */
-export function offloadOf(http: number, p2p: number): number | null {
-  const delivered = http + p2p;
-  return delivered > 0 ? p2p / delivered : null;
-}
-
-/** rebuffered / (played + rebuffered), or null when nothing played. */
-export function rebufferRatioOf(played: number, rebuffered: number): number | null {
-  const watched = played + rebuffered;
-  return watched > 0 ? rebuffered / watched : null;
-}
-
-export interface Figures {
-  readonly http: number;
-  readonly p2p: number;
-  readonly delivered: number;
-  readonly offload: number | null;
-  readonly played: number;
-  readonly rebuffered: number;
-  readonly rebufferRatio: number | null;
-  /** Time-weighted mean of the API's per-bucket averages; never a sum. */
-  readonly averageSessions: number;
-}
+export {
+  type Change,
+  type Comparison,
+  compareFigures,
+  type Figures,
+  MIN_DROP_SHARE,
+  offloadOf,
+  REBUFFER_BANDS,
+  type RebufferBand,
+  rebufferBandOf,
+  rebufferRatioOf,
+} from './figures.ts';
 
 export interface DayFigures extends Figures {
   readonly date: string;
@@ -76,21 +66,6 @@ export interface HourFigures {
   readonly offload: number | null;
 }
 
-export interface Change {
-  readonly current: number | null;
-  readonly baseline: number | null;
-  /** Percentage points for ratios, percent for volumes; null when there is nothing to compare. */
-  readonly change: number | null;
-  readonly unit: 'pts' | 'percent';
-}
-
-export interface Comparison {
-  readonly offload: Change;
-  readonly delivered: Change;
-  readonly rebufferRatio: Change;
-  readonly averageSessions: Change;
-}
-
 export interface SegmentFigures {
   readonly value: string | null;
   readonly http: number;
@@ -113,10 +88,6 @@ export interface SegmentBreakdown {
   readonly top: readonly SegmentFigures[];
 }
 
-export interface OffloadDrop extends SegmentFigures {
-  readonly dimension: SegmentDimension;
-}
-
 export interface ReportSummary {
   readonly date: string;
   readonly timeZone: string;
@@ -130,15 +101,30 @@ export interface ReportSummary {
   readonly hasTraffic: boolean;
   readonly day: DayFigures;
   readonly previousDay: DayFigures | null;
+  /** The same weekday a week earlier: the comparison that leads. */
+  readonly lastWeekDay: DayFigures | null;
   readonly trailing: TrailingFigures | null;
   readonly rebufferBand: RebufferBand | null;
   readonly hours: readonly HourFigures[];
+  /** Last week's same day, hour by hour: the chart's ghost. Empty when it is not in the data. */
+  readonly lastWeekHours: readonly HourFigures[];
   readonly peakHour: HourFigures | null;
   readonly vsPreviousDay: Comparison | null;
+  readonly vsLastWeek: Comparison | null;
   readonly vsTrailingAverage: Comparison | null;
+  /** Each dimension's segments on the report day, against the previous day. */
   readonly segments: readonly SegmentBreakdown[];
-  readonly offloadDrops: readonly OffloadDrop[];
   readonly topN: number;
+  readonly insights: ReportInsights;
+  /** True when the price behind the savings is an example (`npm start`'s), not a setting. */
+  readonly examplePrice: boolean;
+  /** The ops footer; null when the report was summarised without one (tests, previews). */
+  readonly ops: ReportOps | null;
+  /**
+   * Incidents of the hourly offload watch on the report day; null when no watch ran (the section
+   * is left out), empty when it ran and found none.
+   */
+  readonly incidents: readonly ReportIncident[] | null;
 }
 
 /**
@@ -163,25 +149,6 @@ function figuresOf(sums: Sums, durationMs: number, days = 1): Figures {
     rebuffered: sums.rebuffered / days,
     rebufferRatio: rebufferRatioOf(sums.played, sums.rebuffered),
     averageSessions: durationMs > 0 ? sums.sessions / durationMs : 0,
-  };
-}
-
-function pointsChange(current: number | null, baseline: number | null): Change {
-  const change = current !== null && baseline !== null ? (current - baseline) * 100 : null;
-  return { current, baseline, change, unit: 'pts' };
-}
-
-function percentChange(current: number, baseline: number): Change {
-  const change = baseline > 0 ? ((current - baseline) / baseline) * 100 : null;
-  return { current, baseline, change, unit: 'percent' };
-}
-
-export function compareFigures(current: Figures, baseline: Figures): Comparison {
-  return {
-    offload: pointsChange(current.offload, baseline.offload),
-    delivered: percentChange(current.delivered, baseline.delivered),
-    rebufferRatio: pointsChange(current.rebufferRatio, baseline.rebufferRatio),
-    averageSessions: percentChange(current.averageSessions, baseline.averageSessions),
   };
 }
 
@@ -223,22 +190,16 @@ export function segmentBreakdown(
   return { dimension, delivered, rows, top: rows.slice(0, topN) };
 }
 
-/** Segments big enough to matter whose offload fell the most since the previous day. */
-export function offloadDrops(breakdowns: readonly SegmentBreakdown[], topN: number): OffloadDrop[] {
-  return breakdowns
-    .flatMap((breakdown) =>
-      breakdown.rows
-        .filter(
-          (row) =>
-            row.share >= MIN_DROP_SHARE &&
-            row.previousDelivered > 0 &&
-            row.offloadChange !== null &&
-            row.offloadChange < 0,
-        )
-        .map((row): OffloadDrop => ({ ...row, dimension: breakdown.dimension })),
-    )
-    .sort((a, b) => (a.offloadChange ?? 0) - (b.offloadChange ?? 0) || bySizeThenValue(a, b))
-    .slice(0, topN);
+/** One dimension's totals on one day, rolled up from the breakdown that has it; empty without one. */
+function segmentTotalsOf(data: ReportData, dimension: SegmentDimension, index: number): SegmentTotals[] {
+  const breakdown = data.breakdowns.find((entry) => entry.dimensions.includes(dimension));
+  const rows = breakdown?.days[index];
+  if (breakdown === undefined || rows === undefined) return [];
+  return rollUp({ dimensions: breakdown.dimensions, rows }, [dimension]).rows.map((row) => ({
+    value: row.values[0] ?? null,
+    http: row.http,
+    p2p: row.p2p,
+  }));
 }
 
 function addBucket(sums: Sums, bucket: BucketTotals, bucketMs: number): void {
@@ -271,8 +232,12 @@ function hoursOf(data: ReportData, reportWindow: LocalDayWindow, trueDay: LocalD
   });
 }
 
-export interface SummaryOptions {
+export interface SummaryOptions extends Partial<ExplainOptions> {
   readonly topN?: number;
+  readonly ops?: ReportOps;
+  readonly incidents?: readonly ReportIncident[];
+  /** The price is an example, not the user's: the email says so. */
+  readonly examplePrice?: boolean;
 }
 
 export function summarizeReport(data: ReportData, options: SummaryOptions = {}): ReportSummary {
@@ -293,6 +258,8 @@ export function summarizeReport(data: ReportData, options: SummaryOptions = {}):
   const last = windows.length - 1;
   const day = dayAt(last);
   const previousDay = last >= 1 ? dayAt(last - 1) : null;
+  const lastWeekIndex = windows.findIndex((window) => window.date === addDays(scope.date, -7));
+  const lastWeekDay = lastWeekIndex >= 0 ? dayAt(lastWeekIndex) : null;
 
   let trailing: TrailingFigures | null = null;
   if (last >= 1) {
@@ -318,8 +285,26 @@ export function summarizeReport(data: ReportData, options: SummaryOptions = {}):
     (best, hour) => (hour.delivered > 0 && (best === null || hour.delivered > best.delivered) ? hour : best),
     null,
   );
+  const lastWeekHours =
+    lastWeekIndex >= 0
+      ? hoursOf(data, windows[lastWeekIndex] as LocalDayWindow, scope.days[lastWeekIndex] as LocalDayWindow)
+      : [];
   const segments = SEGMENT_DIMENSIONS.map((dimension) =>
-    segmentBreakdown(dimension, data.segments[dimension].current, data.segments[dimension].previous, topN),
+    segmentBreakdown(
+      dimension,
+      segmentTotalsOf(data, dimension, last),
+      last >= 1 ? segmentTotalsOf(data, dimension, last - 1) : [],
+      topN,
+    ),
+  );
+  const insights = explainReport(
+    data,
+    { day, sameWeekdayLastWeek: lastWeekDay, trailing, previousDay },
+    {
+      currency: options.currency ?? DEFAULT_CURRENCY,
+      ...(options.materiality ? { materiality: options.materiality } : {}),
+      ...(options.price ? { price: options.price } : {}),
+    },
   );
 
   return {
@@ -332,14 +317,20 @@ export function summarizeReport(data: ReportData, options: SummaryOptions = {}):
     hasTraffic: day.delivered > 0,
     day,
     previousDay,
+    lastWeekDay,
     trailing,
     rebufferBand: rebufferBandOf(day.rebufferRatio),
     hours,
+    lastWeekHours,
     peakHour,
     vsPreviousDay: previousDay ? compareFigures(day, previousDay) : null,
+    vsLastWeek: lastWeekDay ? compareFigures(day, lastWeekDay) : null,
     vsTrailingAverage: trailing ? compareFigures(day, trailing) : null,
     segments,
-    offloadDrops: offloadDrops(segments, topN),
     topN,
+    insights,
+    examplePrice: options.examplePrice === true && options.price !== undefined,
+    ops: options.ops ?? null,
+    incidents: options.incidents ?? null,
   };
 }

@@ -3,6 +3,7 @@
  * that read text only.
  */
 import { formatBytes, formatPercent } from './format.ts';
+import { leadSentence } from './insight-words.ts';
 import {
   approximationNote,
   changeText,
@@ -14,16 +15,17 @@ import {
   trailingName,
 } from './labels.ts';
 import { SEGMENT_NAMES } from './scope.ts';
-import { type Change, MIN_DROP_SHARE, type ReportSummary } from './summary.ts';
+import type { ReportSummary } from './summary.ts';
+import {
+  assessedText,
+  driverText,
+  historyText,
+  incidentsText,
+  opsText,
+  peaksText,
+  savingsText,
+} from './text-insights.ts';
 import { longDate } from './time.ts';
-
-function changes(previous: Change | undefined, trailing: Change | undefined, trailingLabel: string): string {
-  const parts = [
-    previous && changeText(previous) ? `${changeText(previous)} vs previous day` : null,
-    trailing && changeText(trailing) ? `${changeText(trailing)} vs ${trailingLabel}` : null,
-  ].filter((part) => part !== null);
-  return parts.join(', ');
-}
 
 function columns(cells: readonly string[], widths: readonly number[]): string {
   return cells
@@ -51,16 +53,22 @@ export function renderReportText(summary: ReportSummary): string {
       );
     }
   } else {
-    const previous = summary.vsPreviousDay;
-    const trailing = summary.vsTrailingAverage;
     const label = (text: string): string => text.padEnd(18);
+    const sessionsChange = [
+      summary.vsLastWeek ? `${changeText(summary.vsLastWeek.averageSessions) ?? 'n/a'} vs last week` : null,
+      summary.vsTrailingAverage
+        ? `${changeText(summary.vsTrailingAverage.averageSessions) ?? 'n/a'} vs ${trailingLabel}`
+        : null,
+    ].filter((part) => part !== null);
     lines.push(
-      `${label('Offload')}${figures.offload}   ${changes(previous?.offload, trailing?.offload, trailingLabel)}`,
-      `${label('Delivered')}${figures.delivered}   ${changes(previous?.delivered, trailing?.delivered, trailingLabel)}`,
+      leadSentence(summary),
+      '',
+      `${label('Offload')}${figures.offload}   ${assessedText(summary, 'offload')}`,
+      `${label('Delivered')}${figures.delivered}   ${assessedText(summary, 'delivered')}`,
       `${label('  P2P')}${figures.p2p}`,
       `${label('  HTTP')}${figures.http}`,
-      `${label('Rebuffer ratio')}${figures.rebuffer}${figures.band ? ` (${figures.band})` : ''}   ${changes(previous?.rebufferRatio, trailing?.rebufferRatio, trailingLabel)}`,
-      `${label('Average sessions')}${figures.sessions}   ${changes(previous?.averageSessions, trailing?.averageSessions, trailingLabel)}`,
+      `${label('Rebuffer ratio')}${figures.rebuffer}${figures.band ? ` (${figures.band})` : ''}   ${assessedText(summary, 'rebufferRatio')}`,
+      `${label('Average sessions')}${figures.sessions}   ${sessionsChange.join(', ')}`,
     );
     if (summary.peakHour) {
       const index = summary.hours.indexOf(summary.peakHour);
@@ -68,6 +76,8 @@ export function renderReportText(summary: ReportSummary): string {
         `${label('Peak hour')}${hourRange(summary, index)}: ${formatBytes(summary.peakHour.delivered)}, offload ${formatPercent(summary.peakHour.offload)}`,
       );
     }
+    lines.push(...peaksText(summary), ...driverText(summary), ...savingsText(summary));
+    lines.push(...incidentsText(summary), ...historyText(summary));
     for (const breakdown of summary.segments) {
       const names = SEGMENT_NAMES[breakdown.dimension];
       lines.push('', `Top ${names.plural} by delivered bytes`);
@@ -92,16 +102,6 @@ export function renderReportText(summary: ReportSummary): string {
         );
       }
     }
-    lines.push('', 'Biggest offload drops vs the previous day');
-    if (summary.offloadDrops.length === 0) {
-      lines.push(`  None among segments with at least ${formatPercent(MIN_DROP_SHARE, 0)} of the bytes.`);
-    }
-    for (const drop of summary.offloadDrops) {
-      const change = changeText({ current: null, baseline: null, change: drop.offloadChange, unit: 'pts' });
-      lines.push(
-        `  ${SEGMENT_NAMES[drop.dimension].singular}: ${segmentLabel(drop.dimension, drop.value).text}: ${formatPercent(drop.previousOffload)} -> ${formatPercent(drop.offload)} (${change}), ${formatBytes(drop.delivered)}`,
-      );
-    }
   }
   lines.push('');
   for (const note of [dayLengthNote(summary), approximationNote(summary)]) {
@@ -112,6 +112,7 @@ export function renderReportText(summary: ReportSummary): string {
   lines.push(
     `The day runs from ${from} to ${to} UTC. Figures come straight from the Peer5 API. Every segment is in the attached CSV.`,
     `Offload = P2P / (HTTP + P2P). Rebuffer ratio = rebuffered / (played + rebuffered): ${REBUFFER_BANDS_TEXT}.`,
+    ...opsText(summary),
   );
   return `${lines.join('\n')}\n`;
 }

@@ -37,20 +37,24 @@ export function lambdaEnvironment<K extends SettingName>(
 }
 
 /**
- * Reads the named settings from a Lambda environment; every one of them must be present. Fails
- * with an error that names the environment variable and the rule it breaks.
+ * Reads the named settings from a Lambda environment; every one of `names` must be present, and
+ * each of `optionalNames` may be absent (a setting left unset, such as a price). Fails with an
+ * error that names the environment variable and the rule it breaks.
  */
-export function readLambdaEnvironment<K extends SettingName>(
+export function readLambdaEnvironment<K extends SettingName, O extends SettingName = never>(
   environment: Readonly<Record<string, string | undefined>>,
   names: readonly K[],
-): { [P in K]-?: Exclude<Settings[P], undefined> } {
+  optionalNames: readonly O[] = [],
+): { [P in K]-?: Exclude<Settings[P], undefined> } & { [P in O]?: Exclude<Settings[P], undefined> } {
   const problems: SettingProblem[] = [];
   const result: Record<string, unknown> = {};
-  for (const name of names) {
+  const optional = new Set<SettingName>(optionalNames);
+  for (const name of [...names, ...optionalNames]) {
     const variable = environmentVariableOf(name);
     const text = environment[variable];
     if (text === undefined || text === '') {
-      problems.push({ setting: variable, message: `is required (setting "${name}")` });
+      if (!optional.has(name))
+        problems.push({ setting: variable, message: `is required (setting "${name}")` });
       continue;
     }
     try {
@@ -76,5 +80,7 @@ export function readLambdaEnvironment<K extends SettingName>(
     }
   }
   if (problems.length > 0) throw new SettingsError(problems, 'environment variable');
-  return result as { [P in K]-?: Exclude<Settings[P], undefined> };
+  return result as { [P in K]-?: Exclude<Settings[P], undefined> } & {
+    [P in O]?: Exclude<Settings[P], undefined>;
+  };
 }

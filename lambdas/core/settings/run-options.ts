@@ -16,17 +16,43 @@ export function lakeRunOptionsOf(settings: Pick<Settings, 'settleHours'>): LakeR
   return { settleMs: settings.settleHours * TIME.HOUR };
 }
 
-export type ReportOptions = Required<Pick<RunReportOptions, 'timeZone' | 'from' | 'to' | 'topN'>>;
+export type ReportOptions = Required<
+  Pick<RunReportOptions, 'timeZone' | 'from' | 'to' | 'topN' | 'currency' | 'materiality'>
+> &
+  Pick<RunReportOptions, 'price' | 'runbookUrl'>;
 
-/** `runReport`'s options that come from settings: who sends it, to whom, in which zone, how long. */
-export function reportOptionsOf(
-  settings: Pick<Settings, 'timeZone' | 'sender' | 'recipients' | 'reportTopN'>,
-): ReportOptions {
+/** The settings the report reads (REPORT_SETTINGS and REPORT_OPTIONAL_SETTINGS name them too). */
+export type ReportSettingsOf = Pick<
+  Settings,
+  | 'timeZone'
+  | 'sender'
+  | 'recipients'
+  | 'reportTopN'
+  | 'currency'
+  | 'materialOffloadPts'
+  | 'materialDeliveredPercent'
+  | 'materialRebufferPts'
+> &
+  Partial<Pick<Settings, 'cdnPricePerGb' | 'runbookUrl'>>;
+
+/**
+ * `runReport`'s options that come from settings: who sends it, to whom, in which zone, how long,
+ * what a GB costs and when a change is news.
+ */
+export function reportOptionsOf(settings: ReportSettingsOf): ReportOptions {
   return {
     timeZone: settings.timeZone,
     from: settings.sender,
     to: settings.recipients,
     topN: settings.reportTopN,
+    currency: settings.currency,
+    materiality: {
+      offloadPts: settings.materialOffloadPts,
+      deliveredPercent: settings.materialDeliveredPercent,
+      rebufferPts: settings.materialRebufferPts,
+    },
+    ...(settings.cdnPricePerGb !== undefined ? { price: settings.cdnPricePerGb } : {}),
+    ...(settings.runbookUrl !== undefined ? { runbookUrl: settings.runbookUrl } : {}),
   };
 }
 

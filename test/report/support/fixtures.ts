@@ -18,6 +18,8 @@ export interface FixtureOptions {
   readonly segments?: Partial<
     Record<SegmentDimension, { current: readonly SegmentTotals[]; previous: readonly SegmentTotals[] }>
   >;
+  /** Daily bytes before the trend's days. */
+  readonly history?: ReportData['history'];
 }
 
 export function fixtureData(options: FixtureOptions): ReportData {
@@ -28,13 +30,20 @@ export function fixtureData(options: FixtureOptions): ReportData {
     const dayIndex = scope.windows.findIndex((window) => t >= window.from && t < window.to) + offset;
     buckets.push({ timestamp: t, ...options.bucket(t, dayIndex) });
   }
-  const segments = Object.fromEntries(
-    SEGMENT_DIMENSIONS.map((dimension) => [
-      dimension,
-      options.segments?.[dimension] ?? { current: [], previous: [] },
-    ]),
-  ) as ReportData['segments'];
-  return { scope, buckets, segments };
+  // Each dimension's lists as a breakdown of its own: the previous day, then the report day.
+  const last = scope.windows.length - 1;
+  const breakdowns = SEGMENT_DIMENSIONS.map((dimension) => {
+    const given = options.segments?.[dimension] ?? { current: [], previous: [] };
+    const rowsOf = (totals: readonly SegmentTotals[]) =>
+      totals.map((entry) => ({ values: [entry.value], http: entry.http, p2p: entry.p2p }));
+    return {
+      dimensions: [dimension],
+      days: scope.windows.map((_, index) =>
+        index === last ? rowsOf(given.current) : index === last - 1 ? rowsOf(given.previous) : [],
+      ),
+    };
+  });
+  return { scope, buckets, breakdowns, history: options.history ?? [] };
 }
 
 export const ZERO_BUCKET = { http: 0, p2p: 0, played: 0, rebuffered: 0, sessions: 0 } as const;
