@@ -3,6 +3,7 @@
  * (a folder or S3) and the mailer (a folder or SES). The SDK clients are the standard ones, so
  * profiles, regions and `AWS_ENDPOINT_URL` work as everywhere else.
  */
+import path from 'node:path';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -160,7 +161,16 @@ export interface LakeConnection {
 
 export function connectLake(target: LakeTarget): LakeConnection {
   if (target.kind === 'local') {
-    return { sink: new LocalLakeSink({ root: target.root }), prefix: target.prefix, location: target.root };
+    // The sink names the folder as the user would type it from here, so that what it writes (the
+    // report's lake line among it) does not depend on where the clone happens to be.
+    const relative = path.relative(process.cwd(), target.root);
+    const named =
+      relative === '' ? '.' : relative.startsWith('..') || path.isAbsolute(relative) ? target.root : relative;
+    return {
+      sink: new LocalLakeSink({ root: target.root, location: named }),
+      prefix: target.prefix,
+      location: target.root,
+    };
   }
   const s3 = new S3Client(usesEndpointOverride() ? { forcePathStyle: true } : {});
   const location = `s3://${target.bucket}/${target.prefix}`;

@@ -98,6 +98,11 @@ function infoOf(stats: Stats): LakeObjectInfo {
 
 export interface LocalLakeSinkOptions {
   readonly root: string;
+  /**
+   * How messages and the report name the lake.
+   * @default root
+   */
+  readonly location?: string;
 }
 
 export class LocalLakeSink implements LakeSink {
@@ -109,7 +114,7 @@ export class LocalLakeSink implements LakeSink {
 
   constructor(options: LocalLakeSinkOptions) {
     this.root = options.root;
-    this.location = options.root;
+    this.location = options.location ?? options.root;
     this.staging = join(options.root, STAGING_FOLDER);
   }
 

@@ -387,7 +387,14 @@ describe('a simulated day of the deployed functions', () => {
       resources: ['arn:aws:events:us-east-1:123456789012:rule/peer5-reporter'],
       detail: {},
     };
-    expect([...inputs.keys()].sort()).toEqual(['DailyExport', 'DailyReport', 'HourlyExport', 'ReportCheck']);
+    // The offload watch's schedule payload is run against its bundled handler in offload-watch.test.ts.
+    expect([...inputs.keys()].sort()).toEqual([
+      'DailyExport',
+      'DailyReport',
+      'HourlyExport',
+      'OffloadWatch',
+      'ReportCheck',
+    ]);
     const sent = sentRawMessages(await moto.data()).length;
     for (const event of [inputs.get('HourlyExport'), ruleEvent]) {
       expect(await invoke('HourlyExport', event)).toMatchObject({ windowsFailed: 0 });
