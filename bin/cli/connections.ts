@@ -15,6 +15,7 @@ import { S3LakeSink } from '../../lambdas/adapters/s3-lake-sink.ts';
 import { SesMailer } from '../../lambdas/adapters/ses-mailer.ts';
 import type { Settings } from '../../lambdas/core/config.ts';
 import type { DatasetDefinition } from '../../lambdas/core/datasets.ts';
+import { errorText } from '../../lambdas/core/error-text.ts';
 import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
 import type { Mailer } from '../../lambdas/core/report/mailer.ts';
 import type { TokenProvider } from '../../lambdas/core/source.ts';
@@ -46,7 +47,7 @@ function secretsManagerToken(secretName: string): TokenProvider {
       cached = secrets.send(new GetSecretValueCommand({ SecretId: secretName })).then(
         (response) => tokenOfSecret(response.SecretString ?? '', secretName),
         (error: unknown) => {
-          const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+          const reason = errorText(error);
           throw new ApiTokenError(
             `could not read the API token from Secrets Manager secret "${secretName}": ${reason}`,
           );

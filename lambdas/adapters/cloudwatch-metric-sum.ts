@@ -7,6 +7,7 @@ import {
   GetMetricDataCommand,
   type GetMetricDataCommandOutput,
 } from '@aws-sdk/client-cloudwatch';
+import { errorText } from '../core/error-text.ts';
 
 export interface MetricIdentity {
   readonly namespace: string;
@@ -58,7 +59,7 @@ export async function metricSum(
         }),
       );
     } catch (error: unknown) {
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const reason = errorText(error);
       throw new MetricReadError(
         `could not read the CloudWatch metric ${metric.namespace}/${metric.name}: ${reason}`,
         { cause: error },

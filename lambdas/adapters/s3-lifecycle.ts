@@ -9,6 +9,7 @@ import {
   type LifecycleRule,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { errorText } from '../core/error-text.ts';
 import { INCOMPLETE_UPLOAD_DAYS } from '../core/lake/sink.ts';
 
 /** The rule's key prefix, or null when it also filters on something an upload in progress lacks. */
@@ -44,10 +45,6 @@ function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'Error';
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
 /**
  * A warning when no lifecycle rule of `bucket` aborts incomplete uploads below the lake prefix,
  * or when the configuration cannot be read; null when one does. Never throws for S3's answer.
@@ -76,11 +73,11 @@ export async function incompleteUploadWarning(
       return `bucket ${bucket} has no lifecycle configuration, so nothing aborts incomplete multipart uploads under ${where}: ${why} ${fix}`;
     }
     if (name === 'AccessDenied' || name === 'AccessDeniedException') {
-      return `could not check that bucket ${bucket} aborts incomplete multipart uploads: these credentials may not call s3:GetLifecycleConfiguration (${describe(error)}). Check it in the S3 console (the bucket's Management tab, Lifecycle rules): ${why}`;
+      return `could not check that bucket ${bucket} aborts incomplete multipart uploads: these credentials may not call s3:GetLifecycleConfiguration (${errorText(error)}). Check it in the S3 console (the bucket's Management tab, Lifecycle rules): ${why}`;
     }
     if (name === 'NoSuchBucket')
       return `bucket ${bucket} does not exist, or is not visible to these credentials.`;
-    return `could not read the lifecycle configuration of bucket ${bucket} (${describe(error)}), so it is not known whether incomplete multipart uploads under ${where} are aborted: ${why}`;
+    return `could not read the lifecycle configuration of bucket ${bucket} (${errorText(error)}), so it is not known whether incomplete multipart uploads under ${where} are aborted: ${why}`;
   }
   if (abortsIncompleteUploads(rules, keyPrefix)) return null;
   return `no enabled lifecycle rule of bucket ${bucket} aborts incomplete multipart uploads under ${where}: ${why} ${fix}`;

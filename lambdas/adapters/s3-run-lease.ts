@@ -18,6 +18,7 @@ import {
   type S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { errorText } from '../core/error-text.ts';
 import { checkLakeKey } from '../core/lake/sink.ts';
 import { isNotFound } from './s3-lake-sink.ts';
 
@@ -77,10 +78,6 @@ export function conditionFailed(error: unknown): boolean {
     error.name === 'PreconditionFailed' ||
     error.name === 'ConditionalRequestConflict'
   );
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function parseRecord(text: string): RunLeaseRecord | null {
@@ -158,7 +155,7 @@ export class S3RunLease {
     } catch (error: unknown) {
       if (conditionFailed(error)) return null;
       if (error instanceof RunLeaseError) throw error;
-      throw new RunLeaseError(`could not write the run lease ${this.location}: ${describe(error)}`, {
+      throw new RunLeaseError(`could not write the run lease ${this.location}: ${errorText(error)}`, {
         cause: error,
       });
     }
@@ -171,7 +168,7 @@ export class S3RunLease {
       return { etag: result.ETag ?? '', record: parseRecord(text) };
     } catch (error: unknown) {
       if (isNotFound(error)) return null;
-      throw new RunLeaseError(`could not read the run lease ${this.location}: ${describe(error)}`, {
+      throw new RunLeaseError(`could not read the run lease ${this.location}: ${errorText(error)}`, {
         cause: error,
       });
     }
@@ -183,7 +180,7 @@ export class S3RunLease {
     } catch (error: unknown) {
       // Taken over after it expired, or already gone: either way it is no longer ours to delete.
       if (conditionFailed(error) || isNotFound(error)) return;
-      throw new RunLeaseError(`could not release the run lease ${this.location}: ${describe(error)}`, {
+      throw new RunLeaseError(`could not release the run lease ${this.location}: ${errorText(error)}`, {
         cause: error,
       });
     }

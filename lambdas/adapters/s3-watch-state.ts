@@ -5,6 +5,7 @@
  * and the other reads the winner's (see insights/watch-run.ts).
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { errorText } from '../core/error-text.ts';
 import {
   INITIAL_WATCH_STATE,
   parseWatchState,
@@ -26,10 +27,6 @@ export interface S3WatchStateOptions {
   readonly bucket: string;
   /** `watchStateKey(prefix)`. */
   readonly key: string;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 export class S3WatchState implements WatchStateStore {
@@ -54,7 +51,7 @@ export class S3WatchState implements WatchStateStore {
       etag = result.ETag;
     } catch (error: unknown) {
       if (isNotFound(error)) return { state: INITIAL_WATCH_STATE, version: null };
-      throw new WatchStateStoreError(`could not read the watch state ${this.location}: ${describe(error)}`, {
+      throw new WatchStateStoreError(`could not read the watch state ${this.location}: ${errorText(error)}`, {
         cause: error,
       });
     }
@@ -78,9 +75,12 @@ export class S3WatchState implements WatchStateStore {
       return true;
     } catch (error: unknown) {
       if (conditionFailed(error)) return false;
-      throw new WatchStateStoreError(`could not write the watch state ${this.location}: ${describe(error)}`, {
-        cause: error,
-      });
+      throw new WatchStateStoreError(
+        `could not write the watch state ${this.location}: ${errorText(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 }

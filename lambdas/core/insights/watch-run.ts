@@ -16,6 +16,7 @@
  * alarm fires on the ops topic instead.
  */
 import type { DatasetDefinition } from '../datasets.ts';
+import { errorText } from '../error-text.ts';
 import type { LakeSink } from '../lake/sink.ts';
 import { nextWatchState, type WatchState } from './incident.ts';
 import { checkOffload, type WatchCheck, type WatchSettings } from './watch.ts';
@@ -61,10 +62,7 @@ export class WatchDeliveryError extends Error {
   ) {
     super(
       `the offload watch recorded ${events.map((event) => `${event.kind} ${event.incidentId}`).join(', ')} but could not send it through ${failures
-        .map(
-          ({ channel, error }) =>
-            `${channel} (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`,
-        )
+        .map(({ channel, error }) => `${channel} (${errorText(error)})`)
         .join('; ')}; it is not sent again by a later run`,
     );
   }
