@@ -49,10 +49,11 @@ export function watchDatasetsOf(datasets: readonly DatasetDefinition[]): WatchDa
 export const WATCH_DATASET_RULE =
   'the offload watch needs at least one hourly dataset with the http and p2p metrics and no filters';
 
-function byteCount(text: string | null | undefined, what: string): number {
+/** A cell of `column` at `line` of the window `where`; the message is built only for a bad one. */
+function byteCount(text: string | null | undefined, where: string, line: number, column: string): number {
   const value = Number(text);
   if (text === null || text === undefined || text === '' || !Number.isFinite(value) || value < 0) {
-    throw new WatchLakeError(`${what} is not a byte count: ${JSON.stringify(text)}`);
+    throw new WatchLakeError(`${where} line ${line}: ${column} is not a byte count: ${JSON.stringify(text)}`);
   }
   return value;
 }
@@ -69,6 +70,11 @@ export async function readWatchWindow(
   const base = { dataset: dataset.name, dimensions: dataset.dimensions };
   if (records === null) return { ...base, rows: null };
   const expected = columnsOf(dataset).map((column) => column.name);
+  // The header is checked to be exactly `expected`, so each column's place is known up front.
+  const dimensionColumns = dataset.dimensions.map((dimension) => expected.indexOf(columnName(dimension)));
+  const httpColumn = expected.indexOf('http');
+  const p2pColumn = expected.indexOf('p2p');
+  const where = `${sink.location}/${key}`;
   const rows: SegmentTraffic[] = [];
   let header: (string | null)[] | null = null;
   for await (const record of records) {
@@ -76,17 +82,16 @@ export async function readWatchWindow(
       header = record;
       if (header.join(',') !== expected.join(',')) {
         throw new WatchLakeError(
-          `${sink.location}/${key} has the columns ${header.join(',')}; its dataset ${dataset.name} writes ${expected.join(',')}`,
+          `${where} has the columns ${header.join(',')}; its dataset ${dataset.name} writes ${expected.join(',')}`,
         );
       }
       continue;
     }
-    const field = (name: string) => record[expected.indexOf(name)];
-    const where = `${sink.location}/${key} line ${rows.length + 2}`;
+    const line = rows.length + 2;
     rows.push({
-      values: dataset.dimensions.map((dimension) => field(columnName(dimension)) ?? null),
-      http: byteCount(field('http'), `${where}: http`),
-      p2p: byteCount(field('p2p'), `${where}: p2p`),
+      values: dimensionColumns.map((column) => record[column] ?? null),
+      http: byteCount(record[httpColumn], where, line, 'http'),
+      p2p: byteCount(record[p2pColumn], where, line, 'p2p'),
     });
   }
   return { ...base, rows };
