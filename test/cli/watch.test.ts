@@ -11,7 +11,7 @@ import { LocalLakeSink } from '../../lambdas/adapters/local-lake-sink.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
 import { runBackfill } from '../../lambdas/core/lake/run.ts';
-import { type SimulatorClient, startSimulatorClient } from '../support/simulator.ts';
+import { type SimulatorClient, stageTopPairIncident, startSimulatorClient } from '../support/simulator.ts';
 import { runCli } from './run-cli.ts';
 
 const { HOUR, DAY } = TIME;
@@ -27,28 +27,7 @@ let folder: string;
 beforeAll(async () => {
   simulator = await startSimulatorClient({ now: DAY0 + 9 * DAY, segments: 12 });
   folder = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'peer5-watch-cli-'));
-  const [top] = [
-    ...simulator.sim.rows(
-      {
-        from: INCIDENT_FROM,
-        to: INCIDENT_FROM + HOUR,
-        interval: '1h',
-        metrics: ['p2p'],
-        dimensions: ['country.code', 'isp.name'],
-      },
-      { asOf: 'final' },
-    ),
-  ].sort((a, b) => (b.metrics.p2p ?? 0) - (a.metrics.p2p ?? 0));
-  simulator.sim.addIncidents([
-    {
-      dimension: 'isp.name',
-      value: top?.dimensions['isp.name'] ?? null,
-      where: { 'country.code': top?.dimensions['country.code'] ?? null },
-      from: INCIDENT_FROM,
-      to: INCIDENT_TO,
-      p2pFactor: 0.2,
-    },
-  ]);
+  stageTopPairIncident(simulator.sim, { from: INCIDENT_FROM, to: INCIDENT_TO, p2pFactor: 0.2 });
   await runBackfill({
     source: simulator.client,
     sink: new LocalLakeSink({ root: join(folder, 'lake') }),

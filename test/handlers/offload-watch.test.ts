@@ -16,7 +16,7 @@ import { watchStateKey } from '../../lambdas/core/lake/keys.ts';
 import { runBackfill } from '../../lambdas/core/lake/run.ts';
 import { WATCH_DELAY_MINUTES } from '../../lambdas/handlers/environment.ts';
 import { type RunningMoto, startMoto } from '../support/moto.ts';
-import { type SimulatorClient, startSimulatorClient } from '../support/simulator.ts';
+import { type SimulatorClient, stageTopPairIncident, startSimulatorClient } from '../support/simulator.ts';
 import {
   importHandler,
   type LambdaHandler,
@@ -66,28 +66,7 @@ beforeAll(async () => {
     (await new SNSClient(moto.clientConfig).send(new CreateTopicCommand({ Name: 'insights' }))).TopicArn ??
     '';
 
-  const [top] = [
-    ...simulator.sim.rows(
-      {
-        from: INCIDENT_FROM,
-        to: INCIDENT_FROM + HOUR,
-        interval: '1h',
-        metrics: ['p2p'],
-        dimensions: ['country.code', 'isp.name'],
-      },
-      { asOf: 'final' },
-    ),
-  ].sort((a, b) => (b.metrics.p2p ?? 0) - (a.metrics.p2p ?? 0));
-  simulator.sim.addIncidents([
-    {
-      dimension: 'isp.name',
-      value: top?.dimensions['isp.name'] ?? null,
-      where: { 'country.code': top?.dimensions['country.code'] ?? null },
-      from: INCIDENT_FROM,
-      to: INCIDENT_FROM + 3 * HOUR,
-      p2pFactor: 0.2,
-    },
-  ]);
+  stageTopPairIncident(simulator.sim, { from: INCIDENT_FROM, to: INCIDENT_FROM + 3 * HOUR, p2pFactor: 0.2 });
   await runBackfill({
     source: simulator.client,
     sink: new S3LakeSink({ s3, bucket: BUCKET }),

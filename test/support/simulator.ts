@@ -4,6 +4,7 @@
  */
 import { onTestFinished } from 'vitest';
 import { ExportClient, type ExportClientOptions } from '../../lambdas/adapters/peer5-api/index.ts';
+import { TIME } from '../../lambdas/core/contract.ts';
 import {
   DEFAULT_TOKENS,
   type RunningSimulator,
@@ -42,4 +43,35 @@ export async function simulatorClientForTest(
   const started = await startSimulatorClient(options, client);
   onTestFinished(() => started.close());
   return started;
+}
+
+/**
+ * Stages an incident on the (country, ISP) pair that carries the most P2P bytes in the hour from
+ * `from`: the segment whose drop moves the whole hour's offload most, so a small test audience
+ * still passes the watch's threshold.
+ */
+export function stageTopPairIncident(
+  sim: RunningSimulator,
+  incident: { readonly from: number; readonly to: number; readonly p2pFactor: number },
+): void {
+  const [top] = [
+    ...sim.rows(
+      {
+        from: incident.from,
+        to: incident.from + TIME.HOUR,
+        interval: '1h',
+        metrics: ['p2p'],
+        dimensions: ['country.code', 'isp.name'],
+      },
+      { asOf: 'final' },
+    ),
+  ].sort((a, b) => (b.metrics.p2p ?? 0) - (a.metrics.p2p ?? 0));
+  sim.addIncidents([
+    {
+      dimension: 'isp.name',
+      value: top?.dimensions['isp.name'] ?? null,
+      where: { 'country.code': top?.dimensions['country.code'] ?? null },
+      ...incident,
+    },
+  ]);
 }
