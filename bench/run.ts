@@ -23,7 +23,7 @@ import { minimumReportRequests } from '../lambdas/core/report/request-floor.ts';
 import { runReport } from '../lambdas/core/report/run.ts';
 import { scopeReport } from '../lambdas/core/report/scope.ts';
 import { startSimulator } from '../simulator/index.ts';
-import type { CaseResult, CaseSettings } from './settings.ts';
+import { BENCH_TOKEN, type CaseResult, type CaseSettings } from './settings.ts';
 
 const CASE_SCRIPT = fileURLToPath(new URL('./case.ts', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
 
 /** The daily report's API requests, beside the fewest the contract allows for the same figures. */
 async function benchReportRequests(baseUrl: string, outbox: string): Promise<void> {
-  const client = new ExportClient({ baseUrl, token: async () => 'bench-token', now: () => NOW });
+  const client = new ExportClient({ baseUrl, token: async () => BENCH_TOKEN, now: () => NOW });
   const date = new Date(NOW - TIME.DAY).toISOString().slice(0, 10);
   const result = await runReport({
     source: client,
