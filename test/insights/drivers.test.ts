@@ -9,7 +9,7 @@ import {
   type OffloadDriver,
 } from '../../lambdas/core/insights/drivers.ts';
 import { type BreakdownTraffic, SegmentInputError } from '../../lambdas/core/insights/segments.ts';
-import { MIN_DROP_SHARE } from '../../lambdas/core/report/summary.ts';
+import { MIN_DROP_SHARE } from '../../lambdas/core/report/figures.ts';
 
 const COUNTRY: Dimension[] = ['country.code'];
 

@@ -8,7 +8,7 @@ import {
   DEFAULT_MATERIALITY,
 } from '../../lambdas/core/insights/materiality.ts';
 import { MINUS_SIGN } from '../../lambdas/core/insights/wording.ts';
-import type { Figures } from '../../lambdas/core/report/summary.ts';
+import type { Figures } from '../../lambdas/core/report/figures.ts';
 
 const GIB = 1024 ** 3;
 

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { reportSubject } from '../../lambdas/core/report/email.ts';
+import { rebufferBandOf } from '../../lambdas/core/report/figures.ts';
 import { bucketTotalsOf } from '../../lambdas/core/report/gather.ts';
 import { renderReportHtml } from '../../lambdas/core/report/html.ts';
 import { scopeReport } from '../../lambdas/core/report/scope.ts';
-import { rebufferBandOf, segmentBreakdown, summarizeReport } from '../../lambdas/core/report/summary.ts';
+import { segmentBreakdown, summarizeReport } from '../../lambdas/core/report/summary.ts';
 import { renderReportText } from '../../lambdas/core/report/text.ts';
 import { fixtureData, nonFiniteNumbers, ZERO_BUCKET } from './support/fixtures.ts';
 

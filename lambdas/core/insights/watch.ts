@@ -25,7 +25,7 @@
 import { z } from 'zod';
 import { type Dimension, TIME } from '../contract.ts';
 import { MAX_RECIPIENTS } from '../report/config.ts';
-import { offloadOf } from '../report/summary.ts';
+import { offloadOf } from '../report/figures.ts';
 import { emailSchema } from '../settings/fields.ts';
 import { type Blame, blame } from './blame.ts';
 import { DEFAULT_MIN_SEGMENT_SHARE, decomposeOffload, type OffloadDecomposition } from './drivers.ts';

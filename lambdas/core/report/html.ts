@@ -6,6 +6,7 @@
 
 import { comparisonLabel } from '../insights/headline.ts';
 import { CHART_COLORS, CHART_HEIGHT, CHART_WIDTH, ghostSeries, type OffloadChartOptions } from './chart.ts';
+import type { RebufferBand } from './figures.ts';
 import { formatBytes, formatPercent, formatRebufferRatio, formatSessions } from './format.ts';
 import {
   assessedSpan,
@@ -42,7 +43,7 @@ import {
   trailingName,
 } from './labels.ts';
 import { SEGMENT_NAMES } from './scope.ts';
-import type { RebufferBand, ReportSummary, SegmentBreakdown } from './summary.ts';
+import type { ReportSummary, SegmentBreakdown } from './summary.ts';
 import { addDays, longDate } from './time.ts';
 
 export { escapeHtml, Html, html } from './html-kit.ts';

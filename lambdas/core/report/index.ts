@@ -12,6 +12,7 @@ export { BREAKDOWN_CSV_HEADER, breakdownCsvName, neutralizeFormula, renderBreakd
 export { type DeliveryFailure, deliveryErrorFrom, ReportDeliveryError } from './delivery-error.ts';
 export { type ComposeOptions, composeReportEmail, type ReportEmail, reportSubject } from './email.ts';
 export { explainReport, type ReportInsights } from './explain.ts';
+export { rebufferBandOf } from './figures.ts';
 export { formatBytes, formatPercent, formatPercentChange, formatPointsChange } from './format.ts';
 export {
   accumulateBreakdown,
@@ -33,11 +34,6 @@ export {
   scopeReport,
   TRAILING_DAYS,
 } from './scope.ts';
-export {
-  DEFAULT_TOP_N,
-  type ReportSummary,
-  rebufferBandOf,
-  summarizeReport,
-} from './summary.ts';
+export { DEFAULT_TOP_N, type ReportSummary, summarizeReport } from './summary.ts';
 export { renderReportText } from './text.ts';
 export { localDayWindow } from './time.ts';

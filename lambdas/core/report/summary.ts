@@ -30,19 +30,6 @@ import {
 
 export const DEFAULT_TOP_N = 5;
 
-export {
-  type Change,
-  type Comparison,
-  compareFigures,
-  type Figures,
-  MIN_DROP_SHARE,
-  offloadOf,
-  REBUFFER_BANDS,
-  type RebufferBand,
-  rebufferBandOf,
-  rebufferRatioOf,
-} from './figures.ts';
-
 export interface DayFigures extends Figures {
   readonly date: string;
 }
