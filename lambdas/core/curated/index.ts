@@ -1,7 +1,10 @@
 /**
  * Curated tables: one Parquet file per UTC day of a dataset, built from the day's lake windows.
- * Pure: windows in as decoded records, Parquet bytes out; reading and writing objects is the caller's.
+ * day.ts, schema.ts, write.ts and plan.ts are pure (windows in as decoded records, Parquet bytes out);
+ * curate.ts reads the lake's windows and writes the files through a LakeSink.
  */
+export * from './curate.ts';
 export * from './day.ts';
+export * from './plan.ts';
 export * from './schema.ts';
 export * from './write.ts';

@@ -12,7 +12,7 @@ import { CADENCE_MS, type DatasetDefinition, exportRequestFor } from '../dataset
 import { DeadlineExceededError } from '../export-errors.ts';
 import type { ExportSource } from '../source.ts';
 import { LakeCsvEncoder } from './csv.ts';
-import { beginWindow, commitWindow } from './markers.ts';
+import { beginWindow, commitWindow, markDayToCurate } from './markers.ts';
 import type { PlannedFetch, PlannedWindow, RunPlan } from './plan.ts';
 import {
   type DeferredWindow,
@@ -340,6 +340,7 @@ class PlanExecution {
   }
 
   private async open(dataset: DatasetDefinition, window: PlannedWindow): Promise<ActiveWindow> {
+    await markDayToCurate(this.settings.sink, this.plan.prefix, dataset, window);
     await beginWindow(this.settings.sink, this.plan.prefix, dataset, window);
     return {
       dataset,
@@ -353,6 +354,7 @@ class PlanExecution {
     const { dataset, window, writer } = active;
     const stored = await writer.finish();
     await commitWindow(this.settings.sink, this.plan.prefix, dataset, window, stored);
+    await markDayToCurate(this.settings.sink, this.plan.prefix, dataset, window);
     this.slowestWindowMs = Math.max(this.slowestWindowMs, this.clock() - active.startedAt);
     this.consecutiveFailures = 0;
     this.rows += stored.rows;

@@ -11,8 +11,10 @@
  * A run calls `beginWindow` before it writes a window's object and `commitWindow` once the object
  * is stored; the object itself is written by the caller (writer.ts) in between.
  */
+
+import { TIME } from '../contract.ts';
 import type { DatasetDefinition } from '../datasets.ts';
-import { provisionalMarkerKey } from './keys.ts';
+import { curateMarkKey, provisionalMarkerKey } from './keys.ts';
 import type { PlannedWindow } from './plan.ts';
 import type { LakeObjectInfo, LakeSink } from './sink.ts';
 
@@ -55,4 +57,19 @@ export async function commitWindow(
     const now = await sink.head(window.key);
     if (now?.version !== stored.version) await sink.put(marker, EMPTY);
   }
+}
+
+/**
+ * Marks the window's UTC day to be curated again (curated/curate.ts). A run calls it before it
+ * writes the window's object, so a run killed mid-write still leaves the day marked, and after the
+ * window is committed, so a window that lands while its day is being curated marks the day again.
+ */
+export async function markDayToCurate(
+  sink: LakeSink,
+  prefix: string,
+  dataset: DatasetDefinition,
+  window: Pick<MarkedWindow, 'start'>,
+): Promise<void> {
+  const dayStart = window.start - (window.start % TIME.DAY);
+  await sink.put(curateMarkKey(prefix, dataset, dayStart), EMPTY);
 }
