@@ -103,6 +103,7 @@ export class Peer5ReporterStack extends Stack {
       prefix: settings.prefix,
       datasets: settings.datasets,
       databaseName: settings.databaseName,
+      scanCutoffGb: settings.athenaScanCutoffGb,
       accessLogsBucket: this.storage.accessLogsBucket,
     });
     const failureQueue = new RunFailureQueue(this, 'FailedRuns');

@@ -124,6 +124,14 @@ export class TableLayout {
     return this.spec.partitionKeysOf(dataset);
   }
 
+  /**
+   * The name of a dataset's table in Glue and in the local query engine: its folder's name, so a
+   * table is found by the name of the folder that holds it (`by_country_1h`, `by_country_1h_curated`).
+   */
+  tableNameOf(dataset: DatasetDefinition): string {
+    return this.spec.folderOf(dataset);
+  }
+
   /** Folder of a dataset's table: `<prefix>/<folder>/`. */
   tablePrefix(prefix: string, dataset: DatasetDefinition): string {
     return `${lakeKey(prefix, this.spec.folderOf(dataset))}/`;

@@ -108,6 +108,9 @@ export const MIN_RETENTION_DAYS = LONGEST_CATCH_UP_DAYS + 1;
 /** Two years of lake objects unless `retentionDays` says otherwise. */
 export const DEFAULT_RETENTION_DAYS = 730;
 
+/** A query may scan 10 GB (about $0.05 at Athena's price) unless `athenaScanCutoffGb` says otherwise. */
+export const DEFAULT_ATHENA_SCAN_CUTOFF_GB = 10;
+
 const datasetsSchema = z.unknown().transform((value, ctx): DatasetDefinition[] => {
   try {
     return parseDatasets(value);
@@ -170,6 +173,11 @@ export const LAKE_SETTING_FIELDS = {
     .regex(GLUE_DATABASE, 'must be lower snake case: a letter, then letters, digits or _')
     .default('peer5_reporter')
     .describe('Name of the Glue database that holds one table per dataset.'),
+  athenaScanCutoffGb: wholeNumber(1, 1_000_000)
+    .default(DEFAULT_ATHENA_SCAN_CUTOFF_GB)
+    .describe(
+      'Gigabytes one query may scan in the Athena workgroup before Athena cancels it (BytesScannedCutoffPerQuery): a guard against a runaway query over the raw tables. The curated tables scan a fraction of the bytes.',
+    ),
 };
 
 // ---------------------------------------------------------------------------------------------
