@@ -13,6 +13,7 @@ import { curateLake, markedDays } from '../../lambdas/core/curated/index.ts';
 import { type DatasetDefinition, DEFAULT_DATASETS, windowAt } from '../../lambdas/core/datasets.ts';
 import { curateMarkKey, provisionalMarkerKey } from '../../lambdas/core/lake/keys.ts';
 import { CURATED_TABLES, objectKey, RAW_TABLES } from '../../lambdas/core/lake/layout.ts';
+import { markDayToCurate } from '../../lambdas/core/lake/markers.ts';
 import { runBackfill } from '../../lambdas/core/lake/run.ts';
 import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
@@ -129,9 +130,13 @@ describe('a marked day that is not final', () => {
       put: (k, b) => sink.put(k, b),
       delete: (k) => sink.delete(k),
       async get(k) {
-        // An overlapping run writes the window again just after this one read it.
+        // An overlapping run writes the window again just after this one read it, and marks its day
+        // once the window is stored, as every run does.
         const read = await sink.get(k);
-        if (k === key) await sink.put(key, body);
+        if (k === key) {
+          await sink.put(key, body);
+          await markDayToCurate(sink, '', dataset, { start: window });
+        }
         return read;
       },
     };
@@ -140,6 +145,18 @@ describe('a marked day that is not final', () => {
     expect(await sink.head(mark)).not.toBeNull();
     await curateLake({ sink, prefix: '', datasets: [dataset] });
     expect(await sink.head(mark)).toBeNull();
+  });
+
+  it('has its mark put back when a window cannot be read', async () => {
+    await sink.put(mark, new Uint8Array(0));
+    const key = objectKey('', windowAt(dataset, window));
+    const body = await readFile(path.join(root, key));
+    await sink.put(key, Buffer.from('not gzip'));
+    const result = await curateLake({ sink, prefix: '', datasets: [dataset] });
+    expect(result.failed).toEqual([expect.objectContaining({ day: '2024-07-01' })]);
+    expect(await sink.head(mark)).not.toBeNull();
+    await sink.put(key, body);
+    expect((await curateLake({ sink, prefix: '', datasets: [dataset] })).written).toHaveLength(1);
   });
 
   it('is left marked for the next run when the deadline is near', async () => {

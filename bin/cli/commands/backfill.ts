@@ -1,10 +1,10 @@
 /** `peer5-reporter backfill`: fetch a date range into the lake, with progress; resumes where it stopped. */
 import { connectLake } from '../connections.ts';
 import { parseFlags } from '../options.ts';
-import { describePlan, exitCodeOf, runJson, runLines } from '../output.ts';
+import { curationJson, curationLines, describePlan, exitCodeOf, runJson, runLines } from '../output.ts';
 import { deadlineFlag, OUTPUT_FLAGS } from '../run-control.ts';
 import { type Command, noPositionals, print } from './command.ts';
-import { executeWithProgress, withRuntime } from './runtime.ts';
+import { curateAfterCommand, executeWithProgress, withRuntime } from './runtime.ts';
 import {
   BACKFILL_FLAGS,
   backfillRange,
@@ -37,10 +37,13 @@ export const backfill: Command = {
         const { plan, datasets } = await planWork(work, options, values, lake, now);
         status.note(describePlan(plan)[0] ?? '');
         const result = await executeWithProgress(plan, runtime, lake, datasets);
-        print(io, values, runJson(result, lake), () => runLines(result, lake).join('\n'));
+        const curation = await curateAfterCommand(runtime, lake, datasets);
+        print(io, values, { ...runJson(result, lake), curated: curationJson(curation) }, () =>
+          [...runLines(result, lake), ...curationLines(curation)].join('\n'),
+        );
         if (result.deferred > 0)
           status.note('Run the same command again to resume: finished windows are skipped.');
-        return exitCodeOf(result);
+        return exitCodeOf(result, curation);
       },
     );
   },

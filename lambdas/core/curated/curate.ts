@@ -6,9 +6,10 @@
  * The mark is what makes this safe beside other runs and crashes:
  * - a window is marked before its object is put, so a run killed in between still leaves the day
  *   marked, and after, so a window that lands while its day is being curated marks it again;
- * - a day's mark is deleted only once its file is stored, and put back when a window of the day
- *   changed meanwhile (its version differs from the one that was read), so the next run curates it
- *   again; a day that waits or fails keeps its mark.
+ * - a day's mark is deleted just before its windows are read, so any window stored after that
+ *   marks the day again and the next run rewrites the file; a day that fails has its mark put
+ *   back, and a day that waits keeps it. (A run killed between the delete and the put loses the
+ *   mark; curation stops a reserve before the deadline, longer than the slowest day so far.)
  * The file is one put of the whole file (a single S3 PUT; a local temp file renamed into place), so a
  * reader sees the old day or the new one, never half of one.
  */
@@ -26,7 +27,7 @@ import { CURATED_TABLES, RAW_TABLES } from '../lake/layout.ts';
 import { readLakeCsv } from '../lake/read.ts';
 import type { LakeEvent, RunSettings } from '../lake/run-types.ts';
 import type { LakeSink } from '../lake/sink.ts';
-import { CuratedDay } from './day.ts';
+import { CuratedDay, CuratedDayError } from './day.ts';
 import { planCuratedDay } from './plan.ts';
 import { CURATED_CONTENT_TYPE } from './schema.ts';
 import { curatedParquet } from './write.ts';
@@ -99,13 +100,22 @@ type DayFate =
   | { readonly kind: 'written'; readonly rows: number; readonly bytes: number }
   | { readonly kind: 'removed' | 'waiting'; readonly reason: string };
 
-/** Looks at one marked day and writes, removes or leaves its curated file. */
-export async function curateDay(
+/** What the lake holds for one day of a dataset, with the key of each window it has. */
+export interface ListedCuratedDay {
+  /** The key of each window of the day that has an object, by window start. */
+  readonly windowKeys: ReadonlyMap<number, string>;
+  readonly provisional: ReadonlySet<number>;
+  /** The day's curated file. */
+  readonly key: string;
+}
+
+/** Lists one day of a dataset: its window objects and provisional markers (two listings). */
+export async function listCuratedDay(
   sink: LakeSink,
   prefix: string,
   dataset: DatasetDefinition,
   dayStart: number,
-): Promise<DayFate> {
+): Promise<ListedCuratedDay> {
   const windowKeys = new Map<number, string>();
   for (const key of await listed(sink, RAW_TABLES.dayFolder(prefix, dataset, dayStart))) {
     const start = RAW_TABLES.startOfKey(prefix, dataset, key);
@@ -118,7 +128,17 @@ export async function curateDay(
       .map((key) => windowStartOfMarker(prefix, dataset, key))
       .filter((start): start is number => start !== null),
   );
-  const key = CURATED_TABLES.objectKeyAt(prefix, dataset, dayStart);
+  return { windowKeys, provisional, key: CURATED_TABLES.objectKeyAt(prefix, dataset, dayStart) };
+}
+
+/** Looks at one marked day and writes, removes or leaves its curated file. */
+export async function curateDay(
+  sink: LakeSink,
+  prefix: string,
+  dataset: DatasetDefinition,
+  dayStart: number,
+): Promise<DayFate> {
+  const { windowKeys, provisional, key } = await listCuratedDay(sink, prefix, dataset, dayStart);
   // Whether a file exists only matters to a day that is provisional again.
   const curated = provisional.size > 0 && (await sink.head(key)) !== null;
   const plan = planCuratedDay(dataset, dayStart, {
@@ -131,28 +151,25 @@ export async function curateDay(
     await sink.delete(key);
     return { kind: 'removed', reason: plan.reason };
   }
-  const day = new CuratedDay(dataset, dayStart);
-  const versions = new Map<string, string>();
-  for (const start of plan.windows) {
-    const windowKey = windowKeys.get(start) as string;
-    // The version first, then the bytes: a rewrite in between shows as a changed version below.
-    const info = await sink.head(windowKey);
-    const body = info === null ? null : await sink.get(windowKey);
-    if (info === null || body === null)
-      return { kind: 'waiting', reason: `${windowKey} went away while it was read` };
-    versions.set(windowKey, info.version);
-    await day.addWindow(readLakeCsv(body), windowKey);
-  }
-  const bytes = curatedParquet(day);
-  await sink.put(key, bytes, { contentType: CURATED_CONTENT_TYPE });
+  // The mark goes before the windows are read: a window written from here on marks the day again
+  // (after its object is stored), so a file older than one of its windows is always curated again.
+  // Should the day fail, the mark is put back.
   const mark = curateMarkKey(prefix, dataset, dayStart);
   await sink.delete(mark);
-  for (const [windowKey, version] of versions) {
-    if ((await sink.head(windowKey))?.version !== version) {
-      // Rewritten while the day was read: the file may be older than the window; curate it again.
-      await sink.put(mark, EMPTY);
-      break;
+  const day = new CuratedDay(dataset, dayStart);
+  let bytes: Uint8Array;
+  try {
+    for (const start of plan.windows) {
+      const windowKey = windowKeys.get(start) as string;
+      const body = await sink.get(windowKey);
+      if (body === null) throw new CuratedDayError(`${windowKey} went away while its day was read`);
+      await day.addWindow(readLakeCsv(body), windowKey);
     }
+    bytes = curatedParquet(day);
+    await sink.put(key, bytes, { contentType: CURATED_CONTENT_TYPE });
+  } catch (error: unknown) {
+    await sink.put(mark, EMPTY);
+    throw error;
   }
   return { kind: 'written', rows: day.rows, bytes: bytes.length };
 }

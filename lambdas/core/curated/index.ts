@@ -5,6 +5,7 @@
  */
 export * from './curate.ts';
 export * from './day.ts';
+export * from './forecast.ts';
 export * from './plan.ts';
 export * from './schema.ts';
 export * from './write.ts';

@@ -55,3 +55,28 @@ export function planCuratedDay(
   }
   return { action: 'write', windows };
 }
+
+/** A window a run plans to write, as far as its day's state after the run is concerned. */
+export interface PlannedDayWindow {
+  readonly start: number;
+  /** Written settled (no marker) rather than provisional. */
+  readonly final: boolean;
+}
+
+/**
+ * The day's state once a run has written `planned` (each window present, and provisional unless it
+ * is written settled): what `plan` shows as the curated days a run would write.
+ */
+export function stateAfterWrites(
+  state: CuratedDayState,
+  planned: readonly PlannedDayWindow[],
+): CuratedDayState {
+  const present = new Set(state.present);
+  const provisional = new Set(state.provisional);
+  for (const window of planned) {
+    present.add(window.start);
+    if (window.final) provisional.delete(window.start);
+    else provisional.add(window.start);
+  }
+  return { present, provisional, curated: state.curated };
+}
