@@ -1,7 +1,8 @@
 /**
  * Throughput and memory of the lake pipeline, beside its floor and a naive baseline, measured in
  * the same run: `npm run bench` (a one-day export of over a million rows) or `npm run bench --
- * --quick` (six hours). Each case runs in its own Node process so its peak RSS is its own; the
+ * --quick` (six hours). Then the curated tables' two bench scripts: curated-month.ts (objects and
+ * bytes a month's query reads, curated ÷ raw) and curated.ts (the writer's throughput and memory). Each case runs in its own Node process so its peak RSS is its own; the
  * simulator serves all of them from this process.
  *
  * MB/s is uncompressed CSV (the lake's bytes before gzip) per second, for every case alike.
@@ -181,6 +182,21 @@ async function main(): Promise<void> {
     await sim.close();
     await rm(work, { recursive: true, force: true });
   }
+  // The curated tables: what they save a month's query, and the writer's speed and memory.
+  for (const script of ['./curated-month.ts', './curated.ts']) {
+    await runScript(fileURLToPath(new URL(script, import.meta.url)), quick ? ['--quick'] : []);
+  }
+}
+
+/** Runs another bench script in its own process, its output shown as it comes. */
+function runScript(script: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${script} exited with code ${code}`)),
+    );
+  });
 }
 
 /** The daily report's API requests, beside the fewest the contract allows for the same figures. */
