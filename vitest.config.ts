@@ -27,7 +27,7 @@ export const INTEGRATION_TESTS = [
   'test/report/preview.test.ts',
   'test/adapters/ses-mailer.test.ts',
   'test/support/moto.test.ts',
-  'test/curated/curate-s3.test.ts',
+  'test/lake/curate-s3.test.ts',
 ];
 
 /**
@@ -57,7 +57,7 @@ export const SLOW_TESTS = [
   'test/cli/athena-rewrite.test.ts',
   'test/cli/athena-sql.test.ts',
   'test/curated/write.test.ts',
-  'test/curated/curate.test.ts',
+  'test/lake/curate.test.ts',
   'test/cdk/curated-catalog.test.ts',
   // The API client against the simulator over HTTP, with real timeouts and backoff.
   'test/adapters/peer5-api/client-simulator.test.ts',

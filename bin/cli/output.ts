@@ -2,7 +2,8 @@
  * What the commands print: tables, the summary of a run, the report's headline and the plan, as
  * text for people and as JSON for scripts (--json), and the exit code a run's result means.
  */
-import type { CurationResult, ForecastDay } from '../../lambdas/core/curated/index.ts';
+import type { CurationResult } from '../../lambdas/core/lake/curate.ts';
+import type { ForecastDay } from '../../lambdas/core/lake/curate-forecast.ts';
 import type { GapReason, RunPlan, WindowReason } from '../../lambdas/core/lake/plan.ts';
 import type { RunResult } from '../../lambdas/core/lake/run-types.ts';
 import { formatBytes, formatPercent } from '../../lambdas/core/report/format.ts';

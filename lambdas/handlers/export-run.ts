@@ -23,7 +23,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3LakeSink } from '../adapters/s3-lake-sink.ts';
 import { RunLeaseError, S3RunLease } from '../adapters/s3-run-lease.ts';
-import { curateAfterRun } from '../core/curated/curate.ts';
+import { curateAfterRun } from '../core/lake/curate.ts';
 import { runLeaseKey } from '../core/lake/keys.ts';
 import { runExport } from '../core/lake/run.ts';
 import type { RunResult } from '../core/lake/run-types.ts';

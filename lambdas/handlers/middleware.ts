@@ -12,7 +12,7 @@ import secretsManager from '@middy/secrets-manager';
 import { clearCache, getInternal } from '@middy/util';
 import type { Context } from 'aws-lambda';
 import { ExportClient, type ExportClientEvent, type ExportClientStats } from '../adapters/peer5-api/index.ts';
-import type { CurationResult } from '../core/curated/curate.ts';
+import type { CurationResult } from '../core/lake/curate.ts';
 import type { LakeEvent, RunResult } from '../core/lake/run-types.ts';
 import { SettingsError } from '../core/settings/errors.ts';
 import type { TokenProvider } from '../core/source.ts';
@@ -179,7 +179,7 @@ export interface RunSummary {
   readonly apiRequests: number;
   readonly apiRetries: number;
   readonly stopReason: string | null;
-  /** Curated days written after the run (curated/curate.ts). */
+  /** Curated days written after the run (lake/curate.ts). */
   readonly curatedDaysWritten: number;
   /** Curated days removed because a window of theirs is provisional again. */
   readonly curatedDaysRemoved: number;

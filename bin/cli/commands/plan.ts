@@ -3,8 +3,8 @@
  * curated days it would write, without fetching.
  */
 import { incompleteUploadWarning } from '../../../lambdas/adapters/s3-lifecycle.ts';
-import { curatedDaysOfPlan, type ForecastDay } from '../../../lambdas/core/curated/forecast.ts';
 import { CADENCES } from '../../../lambdas/core/datasets.ts';
+import { curatedDaysOfPlan, type ForecastDay } from '../../../lambdas/core/lake/curate-forecast.ts';
 import type { RunPlan } from '../../../lambdas/core/lake/plan.ts';
 import { connectLake } from '../connections.ts';
 import {

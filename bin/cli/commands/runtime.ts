@@ -3,8 +3,9 @@
  * deadline and stop signal (Ctrl-C), and its status line on stderr. And running a plan with all
  * that, then curating the days it completed, as a Lambda would.
  */
-import { type CurationResult, curateLake } from '../../../lambdas/core/curated/curate.ts';
+
 import type { DatasetDefinition } from '../../../lambdas/core/datasets.ts';
+import { type CurationResult, curateLake } from '../../../lambdas/core/lake/curate.ts';
 import { executePlan } from '../../../lambdas/core/lake/execute.ts';
 import type { RunPlan } from '../../../lambdas/core/lake/plan.ts';
 import type { RunProgress, RunResult } from '../../../lambdas/core/lake/run-types.ts';

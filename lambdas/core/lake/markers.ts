@@ -60,7 +60,7 @@ export async function commitWindow(
 }
 
 /**
- * Marks the window's UTC day to be curated again (curated/curate.ts). A run calls it before it
+ * Marks the window's UTC day to be curated again (curate.ts). A run calls it before it
  * writes the window's object, so a run killed mid-write still leaves the day marked, and after the
  * window is committed, so a window that lands while its day is being curated marks the day again.
  */

@@ -4,12 +4,12 @@
  * (the marks and each such day's listings) and writes nothing, for the CLI's `plan`.
  */
 import { TIME } from '../contract.ts';
+import { type PlannedDayWindow, planCuratedDay, stateAfterWrites } from '../curated/plan.ts';
 import type { DatasetDefinition } from '../datasets.ts';
 import { utcDateOf } from '../dates.ts';
-import type { RunPlan } from '../lake/plan.ts';
-import type { LakeSink } from '../lake/sink.ts';
 import { listCuratedDay, markedDays } from './curate.ts';
-import { type PlannedDayWindow, planCuratedDay, stateAfterWrites } from './plan.ts';
+import type { RunPlan } from './plan.ts';
+import type { LakeSink } from './sink.ts';
 
 export interface ForecastDay {
   readonly dataset: string;

@@ -10,17 +10,24 @@ import { buffer } from 'node:stream/consumers';
 import { ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TIME } from '../../lambdas/core/contract.ts';
-import { curateAfterRun } from '../../lambdas/core/curated/index.ts';
 import { columnsOf, type DatasetDefinition, DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
+import { curateAfterRun } from '../../lambdas/core/lake/curate.ts';
 import { CURATED_TABLES, RAW_TABLES } from '../../lambdas/core/lake/layout.ts';
 import { readLakeObject } from '../../lambdas/core/lake/read.ts';
 import { runBackfill } from '../../lambdas/core/lake/run.ts';
 import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
 import type { ExportSource } from '../../lambdas/core/source.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
-import { freshS3Sink, listKeys } from '../lake/support/lake.ts';
+import {
+  type Cell,
+  type DuckDb,
+  duckDbRows,
+  hyparquetRows,
+  openDuckDb,
+  sortRows,
+} from '../curated/support.ts';
 import { type RunningMoto, startMoto } from '../support/moto.ts';
-import { type Cell, type DuckDb, duckDbRows, hyparquetRows, openDuckDb, sortRows } from './support.ts';
+import { freshS3Sink, listKeys } from './support/lake.ts';
 
 const DAY_START = Date.UTC(2024, 6, 1);
 const NOW = DAY_START + 2 * TIME.DAY;

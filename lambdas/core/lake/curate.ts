@@ -1,5 +1,5 @@
 /**
- * Curating the lake: every day a run marked (lake/keys.ts `curateMarkKey`, put before and after each
+ * Curating the lake (the curated tables, lambdas/core/curated/): every day a run marked (lake/keys.ts `curateMarkKey`, put before and after each
  * window is written) is looked at once its run is over, and its curated file written, rewritten,
  * removed or left waiting as plan.ts decides. The objects are the sink's (S3 or a local folder).
  *
@@ -13,6 +13,11 @@
  * The file is one put of the whole file (a single S3 PUT; a local temp file renamed into place), so a
  * reader sees the old day or the new one, never half of one.
  */
+
+import { CuratedDay, CuratedDayError } from '../curated/day.ts';
+import { planCuratedDay } from '../curated/plan.ts';
+import { CURATED_CONTENT_TYPE } from '../curated/schema.ts';
+import { curatedParquet } from '../curated/write.ts';
 import type { DatasetDefinition } from '../datasets.ts';
 import { utcDateOf } from '../dates.ts';
 import { errorText } from '../error-text.ts';
@@ -22,15 +27,11 @@ import {
   dayOfCurateMark,
   provisionalPrefix,
   windowStartOfMarker,
-} from '../lake/keys.ts';
-import { CURATED_TABLES, RAW_TABLES } from '../lake/layout.ts';
-import { readLakeCsv } from '../lake/read.ts';
-import type { LakeEvent, RunSettings } from '../lake/run-types.ts';
-import type { LakeSink } from '../lake/sink.ts';
-import { CuratedDay, CuratedDayError } from './day.ts';
-import { planCuratedDay } from './plan.ts';
-import { CURATED_CONTENT_TYPE } from './schema.ts';
-import { curatedParquet } from './write.ts';
+} from './keys.ts';
+import { CURATED_TABLES, RAW_TABLES } from './layout.ts';
+import { readLakeCsv } from './read.ts';
+import type { LakeEvent, RunSettings } from './run-types.ts';
+import type { LakeSink } from './sink.ts';
 
 const EMPTY = new Uint8Array(0);
 

@@ -9,16 +9,23 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalLakeSink } from '../../lambdas/adapters/local-lake-sink.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
-import { curateLake, markedDays } from '../../lambdas/core/curated/index.ts';
 import { type DatasetDefinition, DEFAULT_DATASETS, windowAt } from '../../lambdas/core/datasets.ts';
+import { curateLake, markedDays } from '../../lambdas/core/lake/curate.ts';
 import { curateMarkKey, provisionalMarkerKey } from '../../lambdas/core/lake/keys.ts';
 import { CURATED_TABLES, objectKey, RAW_TABLES } from '../../lambdas/core/lake/layout.ts';
 import { markDayToCurate } from '../../lambdas/core/lake/markers.ts';
 import { runBackfill } from '../../lambdas/core/lake/run.ts';
 import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
-import { directSource, listKeys } from '../lake/support/lake.ts';
-import { type DuckDb, duckDbRows, expectedRows, hyparquetRows, openDuckDb, sortRows } from './support.ts';
+import {
+  type DuckDb,
+  duckDbRows,
+  expectedRows,
+  hyparquetRows,
+  openDuckDb,
+  sortRows,
+} from '../curated/support.ts';
+import { directSource, listKeys } from './support/lake.ts';
 
 const DAY_START = Date.UTC(2024, 6, 1);
 const NOW = DAY_START + 2 * TIME.DAY;
