@@ -340,7 +340,6 @@ class PlanExecution {
   }
 
   private async open(dataset: DatasetDefinition, window: PlannedWindow): Promise<ActiveWindow> {
-    await markDayToCurate(this.settings.sink, this.plan.prefix, dataset, window);
     await beginWindow(this.settings.sink, this.plan.prefix, dataset, window);
     return {
       dataset,
@@ -352,6 +351,8 @@ class PlanExecution {
 
   private async close(active: ActiveWindow): Promise<void> {
     const { dataset, window, writer } = active;
+    // Before the object appears (an upload completes in finish), and only once it has rows to show.
+    await markDayToCurate(this.settings.sink, this.plan.prefix, dataset, window);
     const stored = await writer.finish();
     await commitWindow(this.settings.sink, this.plan.prefix, dataset, window, stored);
     await markDayToCurate(this.settings.sink, this.plan.prefix, dataset, window);

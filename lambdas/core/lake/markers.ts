@@ -60,9 +60,11 @@ export async function commitWindow(
 }
 
 /**
- * Marks the window's UTC day to be curated again (curate.ts). A run calls it before it
- * writes the window's object, so a run killed mid-write still leaves the day marked, and after the
- * window is committed, so a window that lands while its day is being curated marks the day again.
+ * Marks the window's UTC day to be curated again (curate.ts). A run calls it once the window's rows
+ * are in, before its object is completed (the upload becomes visible only then), so a run killed
+ * in between still leaves the day marked; and again after the window is committed, so a window
+ * that lands while its day is being curated marks the day again. A window that fails before its
+ * end marks nothing.
  */
 export async function markDayToCurate(
   sink: LakeSink,
