@@ -13,7 +13,6 @@ import { type DatasetDefinition, DEFAULT_DATASETS, windowAt } from '../../lambda
 import { curateLake, markedDays } from '../../lambdas/core/lake/curate.ts';
 import { curateMarkKey, provisionalMarkerKey } from '../../lambdas/core/lake/keys.ts';
 import { CURATED_TABLES, objectKey, RAW_TABLES } from '../../lambdas/core/lake/layout.ts';
-import { markDayToCurate } from '../../lambdas/core/lake/markers.ts';
 import { runBackfill } from '../../lambdas/core/lake/run.ts';
 import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
@@ -138,11 +137,11 @@ describe('a marked day that is not final', () => {
       delete: (k) => sink.delete(k),
       async get(k) {
         // An overlapping run writes the window again just after this one read it, and marks its day
-        // once the window is stored, as every run does.
+        // once the window is stored, as every run does (DayMarks.afterWindow).
         const read = await sink.get(k);
         if (k === key) {
           await sink.put(key, body);
-          await markDayToCurate(sink, '', dataset, { start: window });
+          await sink.put(mark, new Uint8Array(0));
         }
         return read;
       },

@@ -145,6 +145,21 @@ describe('a run', () => {
     expect(calls).toEqual([`put ${MARKER}`, `put ${KEY}`, `put ${day}`, `put ${MARKER}`, `put ${day}`]);
   });
 
+  it('marks a day to curate twice per run however many of its windows the run writes', async () => {
+    // Three settled hours, the last of them the day's last hour.
+    const since = START - (START % DAY) + 21 * HOUR;
+    const now = since + 3 * HOUR + 4 * HOUR;
+    const lake = { prefix: 'lake', datasets: new Map([['hours', EMPTY_DATASET_STATE]]) };
+    const plan = planRun({ datasets: [hours], now, lake, since, settleMs: 3 * HOUR });
+    const { sink, calls } = recording(folder);
+    await executePlan(plan, { source: nothing, sink, prefix: 'lake', datasets: [hours], now });
+    const day = curateMarkKey('lake', hours, since - (since % DAY));
+    const keys = [21, 22, 23].map((hour) => objectKey('lake', windowAt(hours, since + (hour - 21) * HOUR)));
+    const ofDay = calls.filter((call) => call.endsWith(day) || keys.some((key) => call.endsWith(key)));
+    // Each object's put starts at its window's first row; the day mark goes before the first completes.
+    expect(ofDay).toEqual([`put ${keys[0]}`, `put ${day}`, `put ${keys[1]}`, `put ${keys[2]}`, `put ${day}`]);
+  });
+
   it('rewrites a marked window once it has settled and removes the marker after the object', async () => {
     await folder.put(MARKER, new Uint8Array(0));
     await folder.put(KEY, Buffer.from('provisional numbers'));

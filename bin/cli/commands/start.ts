@@ -3,11 +3,20 @@ import { TIME } from '../../../lambdas/core/contract.ts';
 import { reportOptionsOf } from '../../../lambdas/core/settings/run-options.ts';
 import { connectLake, connectMailer } from '../connections.ts';
 import { COMMON_FLAGS, EXIT, LAKE_FLAGS, MAIL_FLAGS, parseFlags } from '../options.ts';
-import { exitCodeOf, isoTime, reportJson, reportLines, runJson, runLines } from '../output.ts';
+import {
+  curationJson,
+  curationLines,
+  exitCodeOf,
+  isoTime,
+  reportJson,
+  reportLines,
+  runJson,
+  runLines,
+} from '../output.ts';
 import { deadlineFlag, OUTPUT_FLAGS } from '../run-control.ts';
 import { type Command, noPositionals, print } from './command.ts';
 import { runReportNamingFlags } from './report.ts';
-import { executeWithProgress, withRuntime } from './runtime.ts';
+import { curateAfterCommand, executeWithProgress, withRuntime } from './runtime.ts';
 import { planWork } from './work.ts';
 
 /** The price per GB `npm start` shows savings at when no cdnPricePerGb is set: an example. */
@@ -52,6 +61,7 @@ export const start: Command = {
         status.note('The report was not written: the export stopped early. Run the command again.');
         return EXIT.failed;
       }
+      const curation = await curateAfterCommand(runtime, lake, datasets);
       status.note('Writing the daily report ...');
       const { mailer, location } = connectMailer(options.mail);
       const settings = reportOptionsOf(options.settings);
@@ -70,9 +80,11 @@ export const start: Command = {
       });
       const preview = report.paths?.find((file) => file.endsWith('.html'));
       const eml = report.paths?.find((file) => file.endsWith('.eml'));
-      print(io, values, { ...runJson(result, lake), report: reportJson(report), outbox: location }, () =>
+      const json = { ...runJson(result, lake), curated: curationJson(curation) };
+      print(io, values, { ...json, report: reportJson(report), outbox: location }, () =>
         [
           ...runLines(result, lake),
+          ...curationLines(curation),
           '',
           ...reportLines(report),
           '',
@@ -85,7 +97,7 @@ export const start: Command = {
           '      FROM by_country_1h GROUP BY 1 ORDER BY sum(http + p2p) DESC LIMIT 5"',
         ].join('\n'),
       );
-      return exitCodeOf(result);
+      return exitCodeOf(result, curation);
     });
   },
 };

@@ -1,11 +1,12 @@
 /**
- * Curating the lake (the curated tables, lambdas/core/curated/): every day a run marked (lake/keys.ts `curateMarkKey`, put before and after each
- * window is written) is looked at once its run is over, and its curated file written, rewritten,
- * removed or left waiting as plan.ts decides. The objects are the sink's (S3 or a local folder).
+ * Curating the lake into the curated tables (lambdas/core/curated/): every day a run marked
+ * (keys.ts `curateMarkKey`, by markers.ts `markDayToCurate`) is looked at once the run is over, and
+ * its curated file written, rewritten, removed or left waiting as curated/plan.ts decides. The
+ * objects are the sink's (S3 or a local folder).
  *
  * The mark is what makes this safe beside other runs and crashes:
- * - a window is marked before its object is put, so a run killed in between still leaves the day
- *   marked, and after, so a window that lands while its day is being curated marks it again;
+ * - a window marks its day before its object is completed, so a run killed in between still leaves
+ *   the day marked, and after, so a window that lands while its day is being curated marks it again;
  * - a day's mark is deleted just before its windows are read, so any window stored after that
  *   marks the day again and the next run rewrites the file; a day that fails has its mark put
  *   back, and a day that waits keeps it. (A run killed between the delete and the put loses the

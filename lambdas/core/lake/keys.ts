@@ -1,6 +1,7 @@
 /**
  * Keys the lake writes beside its tables (whose keys are lake/layout.ts's): the provisional
- * markers, the curation marks and the run leases, and the way back from a listed marker to the window it names.
+ * markers, the curation marks and the run leases, and the way back from a listed marker (or mark)
+ * to the window (or day) it names.
  */
 import { CADENCE_MS, type DatasetDefinition } from '../datasets.ts';
 import { parseInstant, utcDateOf } from '../dates.ts';
