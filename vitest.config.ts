@@ -37,6 +37,7 @@ export const SLOW_TESTS = [
   // Start the CLI (or cdk, npm, the simulator's command, a writer to kill) as a child process.
   'test/cdk/cli.test.ts',
   'test/cli/backfill.test.ts',
+  'test/cli/build-cli.test.ts',
   'test/cli/cli.test.ts',
   'test/cli/install.test.ts',
   'test/cli/query.test.ts',
@@ -70,6 +71,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The CLI tests run the compiled CLI, as users do: built here when dist/ is missing or stale.
+    globalSetup: ['test/support/build-cli.ts'],
     // On Node 20 the SDK warns that future releases need Node 22; that notice is for operators
     // (see "Node.js versions" in the README), not test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
