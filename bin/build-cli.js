@@ -76,7 +76,8 @@ export async function buildCli(root = PACKAGE_ROOT) {
     splitting: true,
     platform: 'node',
     format: 'esm',
-    target: `node${process.versions.node.split('.')[0]}`,
+    // The oldest Node the package supports, whichever Node builds it.
+    target: `node${manifest.engines.node.replace(/^>=\s*/, '')}`,
     outdir: staging,
     outExtension: { '.js': '.mjs' },
     external,
