@@ -60,6 +60,8 @@ export const SLOW_TESTS = [
   'test/curated/write.test.ts',
   // The API client against the simulator over HTTP, with real timeouts and backoff.
   'test/adapters/peer5-api/client-simulator.test.ts',
+  // The lake's bytes for a simulated range, through the client over HTTP, four times.
+  'test/lake/lake-bytes.test.ts',
   // Days to weeks of simulated traffic, or a response held open in real time.
   'test/simulator/consistency.test.ts',
   'test/simulator/streaming.test.ts',
