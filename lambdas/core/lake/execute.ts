@@ -7,7 +7,6 @@
  * window, stopping after repeated failures or on request, and the run's tally.
  */
 
-import type { ExportRow } from '../contract.ts';
 import { CADENCE_MS, type DatasetDefinition, exportRequestFor } from '../datasets.ts';
 import { DeadlineExceededError } from '../export-errors.ts';
 import { batchesOf, type ExportSource } from '../source.ts';
