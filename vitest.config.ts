@@ -1,4 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Test files run at once in every project: one per core. The slow and integration files mostly
+ * wait (on a child process, moto, Chromium or a real timeout), so they share the cores well.
+ */
+const WORKERS = Math.max(1, availableParallelism());
 
 /**
  * Three projects, run in this order by `npm test`:
@@ -10,7 +17,7 @@ import { defineConfig } from 'vitest/config';
  * - `integration`: the tests that start moto_server or headless Chromium, listed in
  *   INTEGRATION_TESTS. A test file listed in neither place that starts moto or Chromium fails,
  *   saying so.
- * The last two run one file at a time: their files start programs that want the other core.
+ * Each runs WORKERS files at once.
  */
 export const INTEGRATION_TESTS = [
   'test/cli/aws.test.ts',
@@ -86,7 +93,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [...INTEGRATION_TESTS, ...SLOW_TESTS],
           pool: 'threads',
-          maxWorkers: 2,
+          maxWorkers: WORKERS,
           // One module graph per worker rather than per file: most of a unit file's time was
           // loading the SDK, zod and the core again. Stubbed variables are put back after each test
           // so that none leaks into the next file.
@@ -102,14 +109,19 @@ export default defineConfig({
         test: {
           name: 'slow',
           include: SLOW_TESTS,
-          maxWorkers: 1,
+          maxWorkers: WORKERS,
           sequence: { groupOrder: 1 },
           env: { PEER5_TEST_PROJECT: 'slow' },
         },
       },
       {
         extends: true,
-        test: { name: 'integration', include: INTEGRATION_TESTS, maxWorkers: 1, sequence: { groupOrder: 2 } },
+        test: {
+          name: 'integration',
+          include: INTEGRATION_TESTS,
+          maxWorkers: WORKERS,
+          sequence: { groupOrder: 2 },
+        },
       },
     ],
   },
