@@ -49,9 +49,7 @@ async function importAndBaseline(
   const baselines: Measured[] = [];
   for (let i = 0; i < 3; i++) {
     baselines.push(await measureNode(['-e', '0']));
-    imports.push(
-      await measureNode(['--input-type=module', '-e', `await import(${JSON.stringify(url)});`], { env }),
-    );
+    imports.push(await measureNode(['--input-type=module', '-e', `await import("${url}");`], { env }));
   }
   const median = (all: Measured[]) => [...all].sort((a, b) => a.seconds - b.seconds)[1] as Measured;
   return { imported: median(imports), baseline: median(baselines) };
