@@ -21,6 +21,7 @@
  */
 
 import { S3Client } from '@aws-sdk/client-s3';
+import type { RequestPacer } from '../adapters/peer5-api/index.ts';
 import { S3LakeSink } from '../adapters/s3-lake-sink.ts';
 import { RunLeaseError, S3RunLease } from '../adapters/s3-run-lease.ts';
 import { runLeaseKey } from '../core/lake/keys.ts';
@@ -128,9 +129,9 @@ async function releaseQuietly(release: () => Promise<void>, kind: RunKind): Prom
  * One invocation's lake run: the API client and the settings every run of this function shares.
  * `finish` records the result's metrics and fails the invocation when a window failed.
  */
-export function lakeRunOf(context: ApiTokenContext, kind: RunKind) {
+export function lakeRunOf(context: ApiTokenContext, kind: RunKind, pacer?: RequestPacer) {
   const deadline = deadlineOf(context);
-  const client = apiClientFor(config.apiBaseUrl, context, deadline);
+  const client = apiClientFor(config.apiBaseUrl, context, deadline, pacer);
   return {
     settings: {
       source: client,
