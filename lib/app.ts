@@ -20,6 +20,8 @@ export const STACK_ID = 'Peer5Reporter';
 export const FEATURE_FLAGS = {
   // Access logs are delivered through a bucket policy, not the legacy LogDeliveryWrite ACL.
   '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+  // The Backfill state machine's Distributed Map writes its results with ResultWriterV2.
+  '@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2': true,
 } as const;
 
 /**
