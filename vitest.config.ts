@@ -16,6 +16,7 @@ export const INTEGRATION_TESTS = [
   'test/cli/aws.test.ts',
   'test/cli/fault-matrix.test.ts',
   'test/handlers/overlapping-runs.test.ts',
+  'test/handlers/backfill-workflow.test.ts',
   'test/handlers/offload-watch.test.ts',
   'test/adapters/s3-run-lease.test.ts',
   'test/adapters/s3-lifecycle.test.ts',

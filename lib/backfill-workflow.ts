@@ -122,7 +122,7 @@ export class BackfillWorkflow extends Construct {
       stateId: string,
       fn: ReporterFunction,
       payload: Record<string, unknown>,
-      resultPath = '$',
+      resultPath?: string,
     ) =>
       new tasks.LambdaInvoke(this, `${stateId}Step`, {
         stateName: stateId,
@@ -130,7 +130,7 @@ export class BackfillWorkflow extends Construct {
         payload: sfn.TaskInput.fromObject(payload),
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
-        resultPath,
+        ...(resultPath === undefined ? {} : { resultPath }),
       }).addRetry(BACKFILL_TASK_RETRY);
     const itemTask = (stateId: string, stateName: string) =>
       new tasks.LambdaInvoke(this, stateId, {

@@ -65,7 +65,8 @@ export const handler = reporterHandler(
       event: 'backfill-planned',
       items: items.length,
       windows: plan.windows,
-      requests: plan.requests,
+      // An item is at most the API's longest range: one request each.
+      requests: items.length,
       gapWindows,
       inline,
     });
@@ -73,7 +74,8 @@ export const handler = reporterHandler(
       request: parsed.data.request,
       itemCount: items.length,
       windows: plan.windows,
-      requests: plan.requests,
+      // An item is at most the API's longest range: one request each.
+      requests: items.length,
       gapWindows,
       inline,
       items: inline ? items : [],
