@@ -130,7 +130,7 @@ export class Peer5ReporterStack extends Stack {
       hourly.length > 0 ? exportOf('HourlyExport', RUN_KIND.hourlyExport, hourly) : undefined;
     this.dailyExport = daily.length > 0 ? exportOf('DailyExport', RUN_KIND.dailyExport, daily) : undefined;
     this.backfill = exportOf('Backfill', RUN_KIND.backfill, settings.datasets);
-    this.backfillWorkflow = new BackfillWorkflow(this, 'BackfillWorkflow', {
+    this.backfillWorkflow = new BackfillWorkflow(this, 'StateMachineBackfill', {
       settings,
       bucket,
       failureQueue,

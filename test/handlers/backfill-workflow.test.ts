@@ -58,9 +58,9 @@ const TOKEN = 'tok-backfill-7d31a9';
 const PREFIX = 'peer5';
 const RATE_LIMIT = 1200;
 const FUNCTIONS = {
-  plan: 'BackfillWorkflowPlan',
-  item: 'BackfillWorkflowItem',
-  summary: 'BackfillWorkflowSummary',
+  plan: 'StateMachineBackfillPlan',
+  item: 'StateMachineBackfillItem',
+  summary: 'StateMachineBackfillSummary',
 } as const;
 
 type Definition = { StartAt: string; States: Record<string, Record<string, unknown>> };
