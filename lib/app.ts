@@ -8,10 +8,11 @@ import { withDatasetsFile } from '../lambdas/adapters/datasets-file.ts';
 import { SETTING_NAMES, type Settings } from '../lambdas/core/config.ts';
 import { type SettingProblem, SettingsError } from '../lambdas/core/settings/errors.ts';
 import { parseSettings, settingLike, settingsInputFromContext } from '../lambdas/core/settings/parse.ts';
+import { BACKFILL_WORKFLOW } from '../lambdas/handlers/environment.ts';
 import { PROJECT_ROOT } from './defaults.ts';
 import { Peer5ReporterStack } from './stack.ts';
 
-export const STACK_ID = 'Peer5Reporter';
+export const STACK_ID = BACKFILL_WORKFLOW.stackName;
 
 /**
  * Feature flags the stack relies on, set here rather than only in `cdk.json` so every way of

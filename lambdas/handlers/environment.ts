@@ -98,6 +98,8 @@ export type RunKind = (typeof RUN_KIND)[keyof typeof RUN_KIND];
  * that carries its ARN, the states the CLI follows, and the error its Fail state ends with.
  */
 export const BACKFILL_WORKFLOW = {
+  /** The stack's id (its name unless deployed under another). */
+  stackName: 'Peer5Reporter',
   stateMachineOutput: 'BackfillStateMachine',
   planState: 'Plan',
   inlineMapState: 'Backfill items',
