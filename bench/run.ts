@@ -23,6 +23,7 @@ import { minimumReportRequests } from '../lambdas/core/report/request-floor.ts';
 import { runReport } from '../lambdas/core/report/run.ts';
 import { scopeReport } from '../lambdas/core/report/scope.ts';
 import { startSimulator } from '../simulator/index.ts';
+import { benchBackfill } from './backfill.ts';
 import { BENCH_TOKEN, type CaseResult, type CaseSettings } from './settings.ts';
 
 const CASE_SCRIPT = fileURLToPath(new URL('./case.ts', import.meta.url));
@@ -177,6 +178,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     await benchReportRequests(sim.url, join(work, 'outbox'));
+    console.log(await benchBackfill());
   } finally {
     await sim.close();
     await rm(work, { recursive: true, force: true });
