@@ -52,6 +52,7 @@ export const SLOW_TESTS = [
   'test/cdk/monitoring.test.ts',
   'test/cdk/schedules.test.ts',
   'test/cdk/stack.test.ts',
+  'test/cdk/backfill-workflow.test.ts',
   // Load DuckDB and run SQL over a lake written for the test.
   'test/cli/athena-functions.test.ts',
   'test/cli/athena-rewrite.test.ts',
