@@ -5,11 +5,8 @@
  * open: this run raised its alert, or it goes on.
  */
 
-import { SESClient } from '@aws-sdk/client-ses';
 import { LocalWatchState } from '../../../lambdas/adapters/local-watch-state.ts';
 import { OutboxWatchChannel } from '../../../lambdas/adapters/outbox-watch-channel.ts';
-import { S3WatchState } from '../../../lambdas/adapters/s3-watch-state.ts';
-import { SesWatchChannel } from '../../../lambdas/adapters/ses-watch-channel.ts';
 import { WATCH_DATASET_RULE, watchDatasetsOf } from '../../../lambdas/core/insights/watch-lake.ts';
 import {
   runWatch,
@@ -49,16 +46,25 @@ export interface WatchCommandRun {
   readonly files: readonly string[];
 }
 
+/** The watch's SES channel; the SDK is imported only for a run that sends through SES. */
+async function sesWatchChannel(from: string, to: readonly string[]): Promise<WatchChannel> {
+  const [{ SESClient }, { SesWatchChannel }] = await Promise.all([
+    import('@aws-sdk/client-ses'),
+    import('../../../lambdas/adapters/ses-watch-channel.ts'),
+  ]);
+  return new SesWatchChannel({ ses: new SESClient({}), from, to });
+}
+
 /** One watch run over the options' lake at `now`, its messages to the outbox or SES. */
 export async function watchOnce(options: ResolvedOptions, now: number): Promise<WatchCommandRun> {
   const datasets = watchDatasetsOf(options.settings.datasets).usable;
   if (datasets.length === 0) throw new UsageError(`datasets: ${WATCH_DATASET_RULE}`);
-  const lake = connectLake(options.lake);
+  const lake = await connectLake(options.lake);
   const key = watchStateKey(lake.prefix);
   const store =
     options.lake.kind === 'local'
       ? new LocalWatchState(options.lake.root, key)
-      : new S3WatchState({
+      : new (await import('../../../lambdas/adapters/s3-watch-state.ts')).S3WatchState({
           s3: lake.s3?.client as NonNullable<typeof lake.s3>['client'],
           bucket: options.lake.bucket,
           key,
@@ -68,7 +74,7 @@ export async function watchOnce(options: ResolvedOptions, now: number): Promise<
   const channels: WatchChannel[] = outbox
     ? [outbox]
     : recipients.length > 0
-      ? [new SesWatchChannel({ ses: new SESClient({}), from: options.settings.sender, to: recipients })]
+      ? [await sesWatchChannel(options.settings.sender, recipients)]
       : [];
   const result = await runWatch({
     sink: lake.sink,

@@ -17,7 +17,7 @@
  * The state is JSON, versioned, and read back through `parseWatchState`, which refuses anything
  * malformed with a WatchStateError naming the field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DIMENSIONS, type Dimension } from '../contract.ts';
 import { CALENDAR_DATE_FORM } from '../dates.ts';
 import { fieldPathOf } from '../settings/errors.ts';
