@@ -23,6 +23,7 @@ export const INTEGRATION_TESTS = [
   'test/cli/aws.test.ts',
   'test/cli/fault-matrix.test.ts',
   'test/handlers/overlapping-runs.test.ts',
+  'test/handlers/backfill-workflow.test.ts',
   'test/handlers/offload-watch.test.ts',
   'test/adapters/s3-run-lease.test.ts',
   'test/adapters/s3-lifecycle.test.ts',
@@ -60,6 +61,7 @@ export const SLOW_TESTS = [
   'test/cdk/monitoring.test.ts',
   'test/cdk/schedules.test.ts',
   'test/cdk/stack.test.ts',
+  'test/cdk/backfill-workflow.test.ts',
   'test/cdk/bundles.test.ts',
   // Load DuckDB and run SQL over a lake written for the test.
   'test/cli/athena-functions.test.ts',

@@ -27,6 +27,7 @@ import { minimumReportRequests } from '../lambdas/core/report/request-floor.ts';
 import { runReport } from '../lambdas/core/report/run.ts';
 import { scopeReport } from '../lambdas/core/report/scope.ts';
 import { startSimulator } from '../simulator/index.ts';
+import { benchBackfill } from './backfill.ts';
 import { type BundleFigure, measureBundles } from './bundles.ts';
 import { measureNode, medianOf } from './process.ts';
 import { BENCH_DATASET_SETTING, BENCH_TOKEN, type CaseResult, type CaseSettings } from './settings.ts';
@@ -310,6 +311,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     await benchReportRequests(sim.url, join(work, 'outbox'));
+    console.log(await benchBackfill());
   } finally {
     await sim.close();
     await rm(work, { recursive: true, force: true });

@@ -21,6 +21,7 @@
  */
 
 import { S3Client } from '@aws-sdk/client-s3';
+import type { RequestPacer } from '../adapters/peer5-api/index.ts';
 import { S3LakeSink } from '../adapters/s3-lake-sink.ts';
 import { RunLeaseError, S3RunLease } from '../adapters/s3-run-lease.ts';
 import { curateAfterRun } from '../core/lake/curate.ts';
@@ -130,9 +131,9 @@ async function releaseQuietly(release: () => Promise<void>, kind: RunKind): Prom
  * `finish` curates the days the run (or an earlier one) marked, within the run's deadline, records
  * the metrics, and fails the invocation when a window or a curated day failed.
  */
-export function lakeRunOf(context: ApiTokenContext, kind: RunKind) {
+export function lakeRunOf(context: ApiTokenContext, kind: RunKind, pacer?: RequestPacer) {
   const deadline = deadlineOf(context);
-  const client = apiClientFor(config.apiBaseUrl, context, deadline);
+  const client = apiClientFor(config.apiBaseUrl, context, deadline, pacer);
   const settings = {
     source: client,
     sink,

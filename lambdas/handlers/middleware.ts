@@ -11,7 +11,12 @@ import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import secretsManager from '@middy/secrets-manager';
 import { clearCache, getInternal } from '@middy/util';
 import type { Context } from 'aws-lambda';
-import { ExportClient, type ExportClientEvent, type ExportClientStats } from '../adapters/peer5-api/index.ts';
+import {
+  ExportClient,
+  type ExportClientEvent,
+  type ExportClientStats,
+  type RequestPacer,
+} from '../adapters/peer5-api/index.ts';
 import type { CurationResult } from '../core/lake/curate.ts';
 import type { LakeEvent, RunResult } from '../core/lake/run-types.ts';
 import { SettingsError } from '../core/settings/errors.ts';
@@ -131,12 +136,18 @@ export function reporterHandler<TEvent, TResult>(
 }
 
 /** The API client of one invocation: the middleware's token, the run's deadline, events as logs. */
-export function apiClientFor(apiBaseUrl: string, context: ApiTokenContext, deadline: number): ExportClient {
+export function apiClientFor(
+  apiBaseUrl: string,
+  context: ApiTokenContext,
+  deadline: number,
+  pacer?: RequestPacer,
+): ExportClient {
   return new ExportClient({
     baseUrl: apiBaseUrl,
     token: context.apiToken,
     deadline,
     onEvent: logClientEvent,
+    ...(pacer ? { pacer } : {}),
   });
 }
 

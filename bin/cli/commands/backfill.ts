@@ -3,6 +3,7 @@ import { connectLake } from '../connections.ts';
 import { parseFlags } from '../options.ts';
 import { curationJson, curationLines, describePlan, exitCodeOf, runJson, runLines } from '../output.ts';
 import { deadlineFlag, OUTPUT_FLAGS } from '../run-control.ts';
+import { AWS_BACKFILL_FLAGS, runOnAws, wantsAws } from './backfill-aws.ts';
 import { type Command, noPositionals, print } from './command.ts';
 import { curateAfterCommand, executeWithProgress, withRuntime } from './runtime.ts';
 import {
@@ -18,11 +19,18 @@ export const backfill: Command = {
   name: 'backfill',
   summary: 'fetch a date range into the lake, with progress; resumes where it stopped',
   usage:
-    'peer5-reporter backfill --from DATE --to DATE [--datasets A,B] [--force] [--lake URL] [--deadline 12h] [--json]',
-  flags: { ...RUN_FLAGS, ...BACKFILL_FLAGS, deadline: deadlineFlag('backfill'), ...OUTPUT_FLAGS },
+    'peer5-reporter backfill --from DATE --to DATE [--datasets A,B] [--force] [--lake URL] [--deadline 12h] [--json]\n       peer5-reporter backfill --from DATE --to DATE [--datasets A,B] --on-aws [--state-machine ARN] [--detach] [--json]\n       peer5-reporter backfill --status ARN | --redrive ARN [--detach] [--json]',
+  flags: {
+    ...RUN_FLAGS,
+    ...BACKFILL_FLAGS,
+    deadline: deadlineFlag('backfill'),
+    ...OUTPUT_FLAGS,
+    ...AWS_BACKFILL_FLAGS,
+  },
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, this.flags);
     noPositionals(positionals, 'backfill');
+    if (wantsAws(values)) return await runOnAws(values, io);
     const { from, to } = backfillRange(values);
     const pace = positiveInteger(values, 'max-requests-per-minute', DEFAULT_BACKFILL_PACE);
     return await withRuntime(

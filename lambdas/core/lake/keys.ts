@@ -67,3 +67,19 @@ export function dayOfCurateMark(prefix: string, dataset: DatasetDefinition, key:
   const day = parseInstant(key.slice(folder.length));
   return day !== null && curateMarkKey(prefix, dataset, day) === key ? day : null;
 }
+
+/** Hex digits of the id that names one execution's item list (a `?` each in the IAM pattern). */
+export const BACKFILL_ITEM_LIST_ID_LENGTH = 32;
+
+/**
+ * The item list of one backfill execution, read by its Distributed Map: beside the tables, like
+ * the leases. `id` is BACKFILL_ITEM_LIST_ID_LENGTH hex digits (a hash of the execution's id).
+ */
+export function backfillItemListKey(prefix: string, id: string): string {
+  return lakeKey(prefix, `_backfill/items/${id}.json`);
+}
+
+/** Where the Distributed Map writes its results (Step Functions names the objects below it). */
+export function backfillResultsPrefix(prefix: string): string {
+  return lakeKey(prefix, '_backfill/results');
+}

@@ -69,6 +69,16 @@ export const API_SETTING_FIELDS = {
       'Name of the Secrets Manager secret that holds the Peer5 API token, either the raw token or JSON {"token": "..."}. Create it before deploying.',
     ),
   apiBaseUrl: apiBaseUrlSchema.default(DEFAULT_BASE_URL).describe('Base URL of the Peer5 API.'),
+  apiRequestsPerMinute: wholeNumber(5, 100_000)
+    .default(30)
+    .describe(
+      "The API's rate limit for your token, in requests per minute. A backfill on AWS keeps a fifth of it free for the scheduled runs and paces its items to the rest.",
+    ),
+  backfillConcurrency: wholeNumber(1, 40)
+    .default(4)
+    .describe(
+      'Backfill items (one dataset, at most a day each) that the Backfill state machine runs at once. Each gets an even part of four fifths of apiRequestsPerMinute, at least one request a minute.',
+    ),
 };
 
 // ---------------------------------------------------------------------------------------------
