@@ -17,32 +17,12 @@ import {
   startBackfill,
   stateMachineArnOf,
 } from '../aws-backfill.ts';
-import { EXIT, type FlagTable, type FlagValues, stateMachineOfConfig, stringFlag } from '../options.ts';
+import { EXIT, type FlagValues, stateMachineOfConfig, stringFlag } from '../options.ts';
 import { type CommandIo, note, print } from './command.ts';
 import { backfillRange } from './work.ts';
 
-export const AWS_BACKFILL_FLAGS = {
-  'on-aws': {
-    type: 'boolean',
-    help: 'start the deployed Backfill state machine instead of fetching from here',
-  },
-  'state-machine': {
-    type: 'string',
-    value: 'ARN',
-    help: 'its ARN (default: "stateMachine" in the config file, else the stack\'s BackfillStateMachine output)',
-  },
-  stack: { type: 'string', value: 'NAME', help: 'the stack whose outputs name it (default Peer5Reporter)' },
-  status: { type: 'string', value: 'ARN', help: 'report on an execution and exit' },
-  redrive: { type: 'string', value: 'ARN', help: 're-run what failed in an execution' },
-  detach: { type: 'boolean', help: 'with --on-aws or --redrive: print the execution and return at once' },
-} as const satisfies FlagTable;
-
 /** Seconds between two looks at a followed execution. */
 const POLL_MS = 5_000;
-
-export function wantsAws(values: FlagValues): boolean {
-  return values['on-aws'] === true || values.status !== undefined || values.redrive !== undefined;
-}
 
 function progressText(progress: ExecutionProgress): string {
   return [

@@ -3,7 +3,7 @@ import { connectLake } from '../connections.ts';
 import { parseFlags } from '../options.ts';
 import { curationJson, curationLines, describePlan, exitCodeOf, runJson, runLines } from '../output.ts';
 import { deadlineFlag, OUTPUT_FLAGS } from '../run-control.ts';
-import { AWS_BACKFILL_FLAGS, runOnAws, wantsAws } from './backfill-aws.ts';
+import { AWS_BACKFILL_FLAGS, wantsAws } from './backfill-aws-flags.ts';
 import { type Command, noPositionals, print } from './command.ts';
 import { curateAfterCommand, executeWithProgress, withRuntime } from './runtime.ts';
 import {
@@ -30,7 +30,10 @@ export const backfill: Command = {
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, this.flags);
     noPositionals(positionals, 'backfill');
-    if (wantsAws(values)) return await runOnAws(values, io);
+    if (wantsAws(values)) {
+      const { runOnAws } = await import('./backfill-aws.ts');
+      return await runOnAws(values, io);
+    }
     const { from, to } = backfillRange(values);
     const pace = positiveInteger(values, 'max-requests-per-minute', DEFAULT_BACKFILL_PACE);
     return await withRuntime(
