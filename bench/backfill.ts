@@ -44,7 +44,7 @@ export async function benchBackfill(): Promise<string> {
     let requests = 0;
     const worker = async () => {
       // One worker is one concurrency slot: an item Lambda's instance, pacer and all.
-      const pacer = new RequestPacer(budget.itemSpacingMs);
+      const pacer = new RequestPacer(budget.itemPace);
       for (let item = queue.shift(); item; item = queue.shift()) {
         const client = new ExportClient({
           baseUrl: sim.url,

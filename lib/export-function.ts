@@ -6,10 +6,15 @@
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { Settings } from '../lambdas/core/config.ts';
+import type { SettingName, Settings } from '../lambdas/core/config.ts';
 import { SettingsError } from '../lambdas/core/settings/errors.ts';
 import { lambdaEnvironment } from '../lambdas/core/settings/lambda-environment.ts';
-import { EXPORT_SETTINGS, RUN_KIND, type RunKind } from '../lambdas/handlers/environment.ts';
+import {
+  EXPORT_SETTINGS,
+  RUN_KIND,
+  type RunKind,
+  SCHEDULED_EXPORT_SETTINGS,
+} from '../lambdas/handlers/environment.ts';
 import { RUN_TIMEOUT } from './defaults.ts';
 import { lakeStatements, readSecretStatement } from './permissions.ts';
 import { ReporterFunction } from './reporter-function.ts';
@@ -17,35 +22,39 @@ import { ReporterFunction } from './reporter-function.ts';
 /** Bytes of settings per function: Lambda's 4 KB, less what Powertools and the runtime options take. */
 export const LAMBDA_ENVIRONMENT_BUDGET = 3600;
 
-/** The handler of each kind of export run, what the console says it is, and how long it may run. */
+/**
+ * The handler of each kind of export run, what the console says it is, how long it may run, and
+ * the settings it reads (the scheduled ones pace their requests, so they read the budget too).
+ */
 const EXPORT_RUNS = {
   [RUN_KIND.hourlyExport]: {
     entry: 'lambdas/handlers/hourly-export.ts',
     description: 'peer5-reporter hourly export',
     timeout: RUN_TIMEOUT.hourlyExport,
+    settings: SCHEDULED_EXPORT_SETTINGS,
   },
   [RUN_KIND.dailyExport]: {
     entry: 'lambdas/handlers/daily-export.ts',
     description: 'peer5-reporter daily export',
     timeout: RUN_TIMEOUT.dailyExport,
+    settings: SCHEDULED_EXPORT_SETTINGS,
   },
   [RUN_KIND.backfill]: {
     entry: 'lambdas/handlers/backfill.ts',
     description: 'peer5-reporter backfill of a past range',
     timeout: RUN_TIMEOUT.backfill,
+    settings: EXPORT_SETTINGS,
   },
 } as const satisfies Record<RunKind, object>;
 
 /** The export settings of `datasets`, failing the synth when they would not fit in Lambda's 4 KB. */
 function exportEnvironment(
+  names: readonly SettingName[],
   settings: Settings,
   datasets: Settings['datasets'],
   bucket: s3.IBucket,
 ): Record<string, string> {
-  const environment = lambdaEnvironment(
-    { ...settings, datasets, bucketName: bucket.bucketName },
-    EXPORT_SETTINGS,
-  );
+  const environment = lambdaEnvironment({ ...settings, datasets, bucketName: bucket.bucketName }, names);
   const size = Object.entries(environment).reduce(
     (sum, [name, value]) => sum + name.length + value.length,
     0,
@@ -65,7 +74,7 @@ function exportEnvironment(
 export interface ExportFunctionProps {
   /** Which run it makes: picks the handler, the timeout (`RUN_TIMEOUT`) and the run lease it may hold. */
   readonly kind: RunKind;
-  /** Validated settings; the function gets those its handler reads (`EXPORT_SETTINGS`). */
+  /** Validated settings; the function gets those its handler reads (`EXPORT_RUNS`). */
   readonly settings: Settings;
   /** The datasets it exports: its environment and its lake statements name these and no other. */
   readonly datasets: Settings['datasets'];
@@ -85,7 +94,7 @@ export class ExportFunction extends ReporterFunction {
       entry: run.entry,
       description: run.description,
       timeout: run.timeout,
-      environment: exportEnvironment(props.settings, props.datasets, props.bucket),
+      environment: exportEnvironment(run.settings, props.settings, props.datasets, props.bucket),
       statements: [
         readSecretStatement(scope, props.settings.secretName),
         ...lakeStatements(props.bucket, props.settings.prefix, props.datasets, props.kind),

@@ -24,7 +24,7 @@ const budgetProblem = backfillBudgetProblem(budgetSettings);
 if (budgetProblem) {
   throw new SettingsError([{ setting: 'backfillConcurrency', message: budgetProblem }]);
 }
-const pacer = new RequestPacer(backfillBudgetOf(budgetSettings).itemSpacingMs);
+const pacer = new RequestPacer(backfillBudgetOf(budgetSettings).itemPace);
 
 export class WindowsDeferredError extends Error {
   override readonly name = 'WindowsDeferredError';

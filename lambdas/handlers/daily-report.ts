@@ -17,10 +17,19 @@ import { readLambdaEnvironment } from '../core/settings/lambda-environment.ts';
 import { reportOptionsOf } from '../core/settings/run-options.ts';
 import { ATHENA_WORK_GROUP_VARIABLE, REPORT_OPTIONAL_SETTINGS, REPORT_SETTINGS } from './environment.ts';
 import { parseReportEvent } from './events.ts';
-import { apiClientFor, deadlineOf, logger, metrics, reporterHandler } from './middleware.ts';
+import {
+  apiClientFor,
+  deadlineOf,
+  logger,
+  metrics,
+  reporterHandler,
+  scheduledPacerOf,
+} from './middleware.ts';
 import { METRIC } from './telemetry.ts';
 
 const config = readLambdaEnvironment(process.env, REPORT_SETTINGS, REPORT_OPTIONAL_SETTINGS);
+// Outlives the invocation, so a resend right after the scheduled report keeps the same pace.
+const pacer = scheduledPacerOf(process.env);
 const mailer = new SesMailer({ ses: new SESClient({}) });
 // Only listed, never read: the footer's lake health needs the keys, not the objects.
 const lake = {
@@ -51,7 +60,7 @@ export const handler = reporterHandler(
   config.secretName,
   async (event: unknown, context): Promise<ReportResult> => {
     const request = parseReportEvent(event, Date.now());
-    const client = apiClientFor(config.apiBaseUrl, context, deadlineOf(context));
+    const client = apiClientFor(config.apiBaseUrl, context, deadlineOf(context), pacer);
     const result = await runReport({
       source: client,
       mailer,

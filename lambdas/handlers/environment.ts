@@ -15,6 +15,18 @@ export const EXPORT_SETTINGS = [
   'settleHours',
 ] as const satisfies readonly SettingName[];
 
+/**
+ * What a scheduled function (hourly and daily export, report) reads to pace its requests to its
+ * part of the budget (core/lake/backfill-budget.ts `scheduledPaceOf`).
+ */
+export const SCHEDULED_PACE_SETTINGS = ['apiRequestsPerMinute'] as const satisfies readonly SettingName[];
+
+/** The scheduled export handlers (hourly, daily): an export run, paced to its part of the budget. */
+export const SCHEDULED_EXPORT_SETTINGS = [
+  ...EXPORT_SETTINGS,
+  ...SCHEDULED_PACE_SETTINGS,
+] as const satisfies readonly SettingName[];
+
 /** The Backfill state machine's item function: an export run, paced to its share of the budget. */
 export const BACKFILL_ITEM_SETTINGS = [
   ...EXPORT_SETTINGS,
@@ -22,10 +34,11 @@ export const BACKFILL_ITEM_SETTINGS = [
   'backfillConcurrency',
 ] as const satisfies readonly SettingName[];
 
-/** The report handler: API, token, mail, the insights' settings, and the lake for its health. */
+/** The report handler: API, token and pace, mail, the insights' settings, the lake for its health. */
 export const REPORT_SETTINGS = [
   'secretName',
   'apiBaseUrl',
+  ...SCHEDULED_PACE_SETTINGS,
   'sender',
   'recipients',
   'timeZone',

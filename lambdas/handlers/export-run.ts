@@ -157,15 +157,15 @@ export function lakeRunOf(context: ApiTokenContext, kind: RunKind, pacer?: Reque
 /**
  * The middy handler of a scheduled export. The run works from the clock, so Scheduler's scheduled
  * time is not needed; the event is still checked, so a hand-made one with parameters this run does
- * not take fails instead of exporting everything.
+ * not take fails instead of exporting everything. Its requests keep to `pacer` (`scheduledPacerOf`).
  */
-export function exportHandler(kind: RunKind) {
+export function exportHandler(kind: RunKind, pacer: RequestPacer) {
   return reporterHandler(
     config.secretName,
     async (event: unknown, context): Promise<RunSummary | SkippedRun> => {
       parseExportEvent(event);
       return await underRunLease(kind, context, async () => {
-        const run = lakeRunOf(context, kind);
+        const run = lakeRunOf(context, kind, pacer);
         return await run.finish(await runExport({ ...run.settings, datasets: config.datasets }));
       });
     },

@@ -15,14 +15,21 @@ import {
   ExportClient,
   type ExportClientEvent,
   type ExportClientStats,
-  type RequestPacer,
+  RequestPacer,
 } from '../adapters/peer5-api/index.ts';
+import { scheduledPaceOf } from '../core/lake/backfill-budget.ts';
 import type { CurationResult } from '../core/lake/curate.ts';
 import type { LakeEvent, RunResult } from '../core/lake/run-types.ts';
 import { SettingsError } from '../core/settings/errors.ts';
+import { readLambdaEnvironment } from '../core/settings/lambda-environment.ts';
 import type { TokenProvider } from '../core/source.ts';
 import { ApiTokenError, tokenOfSecret } from '../core/token.ts';
-import { DEADLINE_MARGIN_VARIABLE, DEFAULT_DEADLINE_MARGIN_MS, type RunKind } from './environment.ts';
+import {
+  DEADLINE_MARGIN_VARIABLE,
+  DEFAULT_DEADLINE_MARGIN_MS,
+  type RunKind,
+  SCHEDULED_PACE_SETTINGS,
+} from './environment.ts';
 import { METRIC, RUN_DIMENSION } from './telemetry.ts';
 
 /** Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE. */
@@ -133,6 +140,16 @@ export function reporterHandler<TEvent, TResult>(
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(apiToken(secretName));
+}
+
+/**
+ * The pacer of a scheduled function (hourly and daily export, report), made once per cold start
+ * so it outlives the invocation: its whole part of the budget in any minute, at once if the run
+ * wants (core/lake/backfill-budget.ts). It does not drain: the next invocation of the function is
+ * the next hour's or day's, or Lambda's retry a minute after a failure at the earliest.
+ */
+export function scheduledPacerOf(environment: Readonly<Record<string, string | undefined>>): RequestPacer {
+  return new RequestPacer(scheduledPaceOf(readLambdaEnvironment(environment, SCHEDULED_PACE_SETTINGS)));
 }
 
 /** The API client of one invocation: the middleware's token, the run's deadline, events as logs. */

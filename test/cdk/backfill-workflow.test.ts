@@ -59,7 +59,7 @@ describe('the Backfill state machine in the stack', () => {
 
   it('refuses at synth a concurrency the budget cannot feed', () => {
     expect(() => synthesized({ ...CONTEXT, apiRequestsPerMinute: 10, backfillConcurrency: 9 })).toThrow(
-      /backfillConcurrency.*must be at most 8/,
+      /backfillConcurrency.*must be at most 7/,
     );
   });
 });

@@ -10,6 +10,7 @@ import {
   EXPORT_SETTINGS,
   REPORT_CHECK_SETTINGS,
   REPORT_SETTINGS,
+  SCHEDULED_EXPORT_SETTINGS,
 } from '../../lambdas/handlers/environment.ts';
 import { byType, defaultStack, flatten, logicalId, type Resource } from './synth.ts';
 
@@ -37,7 +38,9 @@ describe('the functions of the stack with every default dataset', () => {
       ).filter((name) => name.startsWith('PEER5_') && name !== DEADLINE_MARGIN_VARIABLE);
     const names = (settingNames: readonly string[]) =>
       settingNames.map((name) => `PEER5_${name.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`);
-    expect(variables('HourlyExport')).toEqual(names(EXPORT_SETTINGS));
+    // The scheduled exports pace their requests, so they read the budget; the on-demand backfill does not.
+    expect(variables('HourlyExport')).toEqual(names(SCHEDULED_EXPORT_SETTINGS));
+    expect(variables('DailyExport')).toEqual(names(SCHEDULED_EXPORT_SETTINGS));
     expect(variables('Backfill')).toEqual(names(EXPORT_SETTINGS));
     // cdnPricePerGb and runbookUrl are unset here, so only the required ones, and the workgroup.
     expect(variables('DailyReport')).toEqual([...names(REPORT_SETTINGS), ATHENA_WORK_GROUP_VARIABLE]);

@@ -1,17 +1,28 @@
 /**
  * The API's rate budget, split between the scheduled runs and a backfill on AWS, in one place: the
- * settings check it (synth and cold start), the state machine sets its concurrency from it, and
- * each backfill item paces its requests by it.
+ * settings check it (synth and cold start), the state machine sets its concurrency from it, each
+ * backfill item paces its requests by it, and so does each scheduled function.
  *
- * The split: a fifth of `apiRequestsPerMinute` stays free for the scheduled runs (hourly and daily
- * export, report), which send a few requests an hour; the rest is shared evenly by the
- * `backfillConcurrency` items that run at once. Each item paces itself to its share, so however
- * long it runs the items together never pass four fifths of the budget.
+ * The split: a fifth of `apiRequestsPerMinute` (but at least one request a minute for each
+ * scheduled function) stays free for the scheduled runs (hourly and daily export, report), which
+ * send a few requests an hour; the rest is shared evenly by the `backfillConcurrency` items that
+ * run at once. Every share is a whole number of requests in any 60 s window, and the shares add up
+ * to no more than the budget, so with every item and every scheduled function at once no minute
+ * holds more than `apiRequestsPerMinute` requests (test/lake/rate-budget-simulation.test.ts).
  */
 import { TIME } from '../contract.ts';
 
-/** The share of the budget the scheduled runs keep while a backfill runs. */
-export const SCHEDULED_SHARE = 1 / 5;
+/** The scheduled runs keep one part in this many of the budget while a backfill runs. */
+const SCHEDULED_PARTS = 5;
+
+/** The functions that share the scheduled runs' part: the hourly export, the daily export, the report. */
+export const SCHEDULED_FUNCTIONS = 3;
+
+/** At most `requests` start within any `windowMs` (a half-open window: [t, t + windowMs)). */
+export interface RequestPace {
+  readonly requests: number;
+  readonly windowMs: number;
+}
 
 export interface BackfillBudgetSettings {
   /** The API's rate limit, requests per minute. */
@@ -27,18 +38,46 @@ export interface BackfillBudget {
   readonly backfillPerMinute: number;
   /** Requests per minute one item may send. */
   readonly itemPerMinute: number;
-  /** The least time between two requests of one item. */
+  /** The least time between two requests of one item: a whole number of them fits in a minute. */
   readonly itemSpacingMs: number;
+  /** The pace of one item: one request per `itemSpacingMs`. */
+  readonly itemPace: RequestPace;
+  /** The pace of one scheduled function (`scheduledPaceOf`). */
+  readonly scheduledPace: RequestPace;
+}
+
+/** Requests per minute the scheduled functions keep: a fifth, but at least one each. */
+function scheduledPerMinuteOf(apiRequestsPerMinute: number): number {
+  // Divided, not multiplied by the share: 35 / 5 is exactly 7, 35 * 0.2 is not.
+  return Math.max(apiRequestsPerMinute / SCHEDULED_PARTS, SCHEDULED_FUNCTIONS);
+}
+
+/**
+ * The pace of one scheduled function: a whole third of the scheduled share in any minute, all at
+ * once if it wants (a normal run sends a few requests and is not slowed), never more. Only
+ * `apiRequestsPerMinute` decides it, so the scheduled functions need no other setting.
+ */
+export function scheduledPaceOf(settings: Pick<BackfillBudgetSettings, 'apiRequestsPerMinute'>): RequestPace {
+  return {
+    requests: Math.floor(scheduledPerMinuteOf(settings.apiRequestsPerMinute) / SCHEDULED_FUNCTIONS),
+    windowMs: TIME.MINUTE,
+  };
 }
 
 export function backfillBudgetOf(settings: BackfillBudgetSettings): BackfillBudget {
-  const backfillPerMinute = settings.apiRequestsPerMinute * (1 - SCHEDULED_SHARE);
+  const scheduledPerMinute = scheduledPerMinuteOf(settings.apiRequestsPerMinute);
+  const backfillPerMinute = settings.apiRequestsPerMinute - scheduledPerMinute;
   const itemPerMinute = backfillPerMinute / settings.backfillConcurrency;
+  // Spaced for a whole number of requests a minute: with 3.4 a minute, a spacing of 60 s / 3.4
+  // would let 4 requests into some minutes.
+  const itemSpacingMs = Math.ceil(TIME.MINUTE / Math.floor(itemPerMinute));
   return {
-    scheduledPerMinute: settings.apiRequestsPerMinute - backfillPerMinute,
+    scheduledPerMinute,
     backfillPerMinute,
     itemPerMinute,
-    itemSpacingMs: Math.ceil(TIME.MINUTE / itemPerMinute),
+    itemSpacingMs,
+    itemPace: { requests: 1, windowMs: itemSpacingMs },
+    scheduledPace: scheduledPaceOf(settings),
   };
 }
 
@@ -50,5 +89,5 @@ export function backfillBudgetProblem(settings: BackfillBudgetSettings): string 
   const { backfillPerMinute } = backfillBudgetOf(settings);
   const most = Math.floor(backfillPerMinute);
   if (settings.backfillConcurrency <= most) return null;
-  return `must be at most ${most}: the backfill's items share ${Math.round((1 - SCHEDULED_SHARE) * 100)}% of apiRequestsPerMinute (${settings.apiRequestsPerMinute}), at least one request a minute each`;
+  return `must be at most ${most}: the backfill's items share ${most} of apiRequestsPerMinute (${settings.apiRequestsPerMinute}) requests a minute (the scheduled runs keep the rest), at least one request a minute each`;
 }

@@ -72,12 +72,12 @@ export const API_SETTING_FIELDS = {
   apiRequestsPerMinute: wholeNumber(5, 100_000)
     .default(30)
     .describe(
-      "The API's rate limit for your token, in requests per minute. A backfill on AWS keeps a fifth of it free for the scheduled runs and paces its items to the rest.",
+      "The API's rate limit for your token, in requests per minute. The scheduled runs (hourly and daily export, report) keep a fifth of it (at least 3), each paced to a third of that in any minute; a backfill on AWS paces its items to the rest.",
     ),
   backfillConcurrency: wholeNumber(1, 40)
     .default(4)
     .describe(
-      'Backfill items (one dataset, at most a day each) that the Backfill state machine runs at once. Each gets an even part of four fifths of apiRequestsPerMinute, at least one request a minute.',
+      'Backfill items (one dataset, at most a day each) that the Backfill state machine runs at once. Each gets an even part of what the scheduled runs leave of apiRequestsPerMinute (four fifths), a whole number of requests a minute and at least one.',
     ),
 };
 
