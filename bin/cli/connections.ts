@@ -9,13 +9,17 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { LocalLakeSink } from '../../lambdas/adapters/local-lake-sink.ts';
+import { LocalWatchState } from '../../lambdas/adapters/local-watch-state.ts';
 import { OutboxMailer } from '../../lambdas/adapters/outbox-mailer.ts';
 import { ExportClient, type ExportClientEvent } from '../../lambdas/adapters/peer5-api/index.ts';
 import { S3LakeSink } from '../../lambdas/adapters/s3-lake-sink.ts';
+import { S3WatchState } from '../../lambdas/adapters/s3-watch-state.ts';
 import { SesMailer } from '../../lambdas/adapters/ses-mailer.ts';
 import type { Settings } from '../../lambdas/core/config.ts';
 import type { DatasetDefinition } from '../../lambdas/core/datasets.ts';
 import { errorText } from '../../lambdas/core/error-text.ts';
+import type { WatchStateStore } from '../../lambdas/core/insights/watch-run.ts';
+import { watchStateKey } from '../../lambdas/core/lake/keys.ts';
 import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
 import type { Mailer } from '../../lambdas/core/report/mailer.ts';
 import type { TokenProvider } from '../../lambdas/core/source.ts';
@@ -158,6 +162,8 @@ export interface LakeConnection {
   readonly location: string;
   /** The S3 client and bucket of an s3:// lake, for checks of the bucket itself. */
   readonly s3?: { readonly client: S3Client; readonly bucket: string };
+  /** The offload watch's incident state in this lake (`watchStateKey`). */
+  readonly watchState: WatchStateStore;
 }
 
 export function connectLake(target: LakeTarget): LakeConnection {
@@ -171,6 +177,7 @@ export function connectLake(target: LakeTarget): LakeConnection {
       sink: new LocalLakeSink({ root: target.root, location: named }),
       prefix: target.prefix,
       location: target.root,
+      watchState: new LocalWatchState(target.root, watchStateKey(target.prefix)),
     };
   }
   const s3 = new S3Client(usesEndpointOverride() ? { forcePathStyle: true } : {});
@@ -180,6 +187,7 @@ export function connectLake(target: LakeTarget): LakeConnection {
     prefix: target.prefix,
     location,
     s3: { client: s3, bucket: target.bucket },
+    watchState: new S3WatchState({ s3, bucket: target.bucket, key: watchStateKey(target.prefix) }),
   };
 }
 

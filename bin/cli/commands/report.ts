@@ -1,10 +1,15 @@
 /** `peer5-reporter report`: the daily report, sent through SES or written to an outbox folder. */
 import { CALENDAR_DATE, parseCalendarDate } from '../../../lambdas/core/dates.ts';
 import { ReportConfigError } from '../../../lambdas/core/report/config.ts';
-import { type RunReportOptions, type RunReportResult, runReport } from '../../../lambdas/core/report/run.ts';
+import {
+  type ReportWatch,
+  type RunReportOptions,
+  type RunReportResult,
+  runReport,
+} from '../../../lambdas/core/report/run.ts';
 import { ReportWindowError } from '../../../lambdas/core/report/scope.ts';
 import { reportOptionsOf } from '../../../lambdas/core/settings/run-options.ts';
-import { connectLake, connectMailer } from '../connections.ts';
+import { connectLake, connectMailer, type LakeConnection } from '../connections.ts';
 import {
   API_FLAGS,
   COMMON_FLAGS,
@@ -18,7 +23,7 @@ import {
 } from '../options.ts';
 import { reportJson, reportLines } from '../output.ts';
 import { deadlineFlag, OUTPUT_FLAGS } from '../run-control.ts';
-import { type Command, noPositionals, print } from './command.ts';
+import { type Command, type CommandIo, noPositionals, note, print } from './command.ts';
 import { withRuntime } from './runtime.ts';
 
 const REPORT_FLAGS = {
@@ -56,6 +61,11 @@ export async function runReportNamingFlags(options: RunReportOptions): Promise<R
   }
 }
 
+/** The lake's watch state, read for the day's alerts; a state it cannot read is a warning. */
+export function reportWatchOf(lake: LakeConnection, io: CommandIo): ReportWatch {
+  return { store: lake.watchState, warn: (message) => note(io, `Warning: ${message}`) };
+}
+
 export const report: Command = {
   name: 'report',
   summary: 'compute the daily report and send it (SES) or write it to an outbox folder',
@@ -85,6 +95,7 @@ export const report: Command = {
           ...(date === undefined ? {} : { date }),
           ...reportOptionsOf(options.settings),
           lake: { sink: lake.sink, prefix: lake.prefix, datasets: options.settings.datasets },
+          watch: reportWatchOf(lake, io),
           requestCount: () => runtime.api.client.stats.requests,
         });
         print(io, values, { ...reportJson(result), delivery: location }, () =>

@@ -6,7 +6,7 @@ import { COMMON_FLAGS, EXIT, LAKE_FLAGS, MAIL_FLAGS, parseFlags } from '../optio
 import { exitCodeOf, isoTime, reportJson, reportLines, runJson, runLines } from '../output.ts';
 import { deadlineFlag, OUTPUT_FLAGS } from '../run-control.ts';
 import { type Command, noPositionals, print } from './command.ts';
-import { runReportNamingFlags } from './report.ts';
+import { reportWatchOf, runReportNamingFlags } from './report.ts';
 import { executeWithProgress, withRuntime } from './runtime.ts';
 import { planWork } from './work.ts';
 
@@ -66,6 +66,7 @@ export const start: Command = {
           ? { price: [{ upToGb: null, pricePerGb: EXAMPLE_PRICE_PER_GB }], examplePrice: true }
           : {}),
         lake: { sink: lake.sink, prefix: lake.prefix, datasets },
+        watch: reportWatchOf(lake, io),
         requestCount: () => runtime.api.client.stats.requests,
       });
       const preview = report.paths?.find((file) => file.endsWith('.html'));

@@ -6,9 +6,7 @@
  */
 
 import { SESClient } from '@aws-sdk/client-ses';
-import { LocalWatchState } from '../../../lambdas/adapters/local-watch-state.ts';
 import { OutboxWatchChannel } from '../../../lambdas/adapters/outbox-watch-channel.ts';
-import { S3WatchState } from '../../../lambdas/adapters/s3-watch-state.ts';
 import { SesWatchChannel } from '../../../lambdas/adapters/ses-watch-channel.ts';
 import { WATCH_DATASET_RULE, watchDatasetsOf } from '../../../lambdas/core/insights/watch-lake.ts';
 import {
@@ -17,7 +15,6 @@ import {
   type WatchRunResult,
 } from '../../../lambdas/core/insights/watch-run.ts';
 import { type WatchSummary, watchSummaryOf } from '../../../lambdas/core/insights/watch-summary.ts';
-import { watchStateKey } from '../../../lambdas/core/lake/keys.ts';
 import { watchRecipientsOf, watchSettingsOf } from '../../../lambdas/core/settings/run-options.ts';
 import { connectLake } from '../connections.ts';
 import {
@@ -54,15 +51,6 @@ export async function watchOnce(options: ResolvedOptions, now: number): Promise<
   const datasets = watchDatasetsOf(options.settings.datasets).usable;
   if (datasets.length === 0) throw new UsageError(`datasets: ${WATCH_DATASET_RULE}`);
   const lake = connectLake(options.lake);
-  const key = watchStateKey(lake.prefix);
-  const store =
-    options.lake.kind === 'local'
-      ? new LocalWatchState(options.lake.root, key)
-      : new S3WatchState({
-          s3: lake.s3?.client as NonNullable<typeof lake.s3>['client'],
-          bucket: options.lake.bucket,
-          key,
-        });
   const outbox = options.mail.kind === 'outbox' ? new OutboxWatchChannel(options.mail.dir) : null;
   const recipients = watchRecipientsOf(options.settings);
   const channels: WatchChannel[] = outbox
@@ -74,7 +62,7 @@ export async function watchOnce(options: ResolvedOptions, now: number): Promise<
     sink: lake.sink,
     prefix: lake.prefix,
     datasets,
-    store,
+    store: lake.watchState,
     channels,
     now,
     settings: watchSettingsOf(options.settings),
