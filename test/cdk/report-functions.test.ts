@@ -39,7 +39,7 @@ describe('the report functions of the stack with every default dataset', () => {
     const report = propertiesOfType(resources, 'AWS::Lambda::Function').find((fn) =>
       fn.id.startsWith('DailyReport'),
     );
-    const variables = (report?.Environment as { Variables: Record<string, unknown> }).Variables;
+    const { Variables: variables } = report?.Environment as { Variables: Record<string, unknown> };
     expect(variables[WATCH_STATE_KEY_VARIABLE]).toBe(watchStateKey('peer5'));
   });
 });
