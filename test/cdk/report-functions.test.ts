@@ -39,7 +39,8 @@ describe('the report functions of the stack with every default dataset', () => {
     const report = propertiesOfType(resources, 'AWS::Lambda::Function').find((fn) =>
       fn.id.startsWith('DailyReport'),
     );
-    const { Variables: variables } = report?.Environment as { Variables: Record<string, unknown> };
+    if (report === undefined) throw new Error('the stack has no DailyReport function');
+    const { Variables: variables } = report.Environment as { Variables: Record<string, unknown> };
     expect(variables[WATCH_STATE_KEY_VARIABLE]).toBe(watchStateKey('peer5'));
   });
 });
