@@ -195,10 +195,10 @@ export function renderDemoBlock(result: DemoResult): string {
   const alertsAt = report.indexOf('Offload alerts on this day');
   const alertsSection = report.slice(alertsAt, report.indexOf('', alertsAt));
   const { incident } = result;
-  const where = `${incident.value} in ${incident.where?.['country.code']}`;
+  const where = `ISP ${incident.value} in country ${incident.where?.['country.code']}`;
   return [
     README_START,
-    `The demo stages ${where} at ${INCIDENT.p2pFactor * 100}% of its P2P from ${new Date(incident.from).toISOString().slice(11, 16)} to ${new Date(incident.to).toISOString().slice(11, 16)} UTC on ${new Date(DEMO_DAY).toISOString().slice(0, 10)}. The watch runs after each hourly export:`,
+    `The demo stages an incident on ${where}, which keeps ${INCIDENT.p2pFactor * 100}% of its P2P from ${new Date(incident.from).toISOString().slice(11, 16)} to ${new Date(incident.to).toISOString().slice(11, 16)} UTC on ${new Date(DEMO_DAY).toISOString().slice(0, 10)}. The watch runs after each hourly export; between its alert and its recovery it sends nothing, even in hours back under the threshold, since an incident closes only within half of it:`,
     '',
     fenced('text', result.runs.join('\n')),
     '',
