@@ -184,8 +184,10 @@ export async function runIncidentDemo(out: string): Promise<DemoResult> {
   }
 }
 
+const FENCE = '```';
+
 function fenced(language: string, text: string): string {
-  return ['```' + language, text.trimEnd(), '```'].join('\n');
+  return [`${FENCE}${language}`, text.trimEnd(), FENCE].join('\n');
 }
 
 /** The README's block: the staged incident, the messages, and the report's subject and alerts. */
