@@ -1,5 +1,6 @@
 /** `peer5-reporter report`: the daily report, sent through SES or written to an outbox folder. */
 import { CALENDAR_DATE, parseCalendarDate } from '../../../lambdas/core/dates.ts';
+import type { WatchState } from '../../../lambdas/core/insights/incident.ts';
 import { ReportConfigError } from '../../../lambdas/core/report/config.ts';
 import {
   type ReportWatch,
@@ -61,9 +62,24 @@ export async function runReportNamingFlags(options: RunReportOptions): Promise<R
   }
 }
 
-/** The lake's watch state, read for the day's alerts; a state it cannot read is a warning. */
-export function reportWatchOf(lake: LakeConnection, io: CommandIo): ReportWatch {
-  return { store: lake.watchState, warn: (message) => note(io, `Warning: ${message}`) };
+/**
+ * The lake's watch state, read for the day's alerts; a state it cannot read is a warning. With
+ * `instead`, a lake whose watch never ran reads as that state (`npm start`: its replay of the day).
+ */
+export function reportWatchOf(lake: LakeConnection, io: CommandIo, instead?: WatchState): ReportWatch {
+  const warn = (message: string) => note(io, `Warning: ${message}`);
+  if (instead === undefined) return { store: lake.watchState, warn };
+  const store = lake.watchState;
+  return {
+    store: {
+      location: store.location,
+      read: async () => {
+        const stored = await store.read();
+        return stored.version === null ? { state: instead, version: null } : stored;
+      },
+    },
+    warn,
+  };
 }
 
 export const report: Command = {

@@ -119,7 +119,7 @@ export const start: Command = {
           ? { price: [{ upToGb: null, pricePerGb: EXAMPLE_PRICE_PER_GB }], examplePrice: true }
           : {}),
         lake: { sink: lake.sink, prefix: lake.prefix, datasets },
-        watch: reportWatchOf(lake, io),
+        watch: replay === null ? reportWatchOf(lake, io) : reportWatchOf(lake, io, replay.state),
         requestCount: () => runtime.api.client.stats.requests,
       });
       const preview = report.paths?.find((file) => file.endsWith('.html'));
