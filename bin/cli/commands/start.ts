@@ -65,12 +65,23 @@ export const start: Command = {
       // The watch judges each hour against the same hour of the 7 days before: those days of its
       // hourly datasets too, so that the replay below has its baseline. Only those whose interval
       // the API still serves that far back (1-minute totals reach back 7 days, less than the
-      // replay's 8); any one of them gives the hour's totals, so the verdict is the same.
+      // replay's 8), and not one whose dimensions another has too (by_country_1h beside
+      // by_country_isp_1h): a pair is also blamed by each of its dimensions alone, and any
+      // breakdown gives the hour's totals, so the verdict is the same for fewer windows to write.
       const baselineFrom = dayStart - BASELINE_DAYS * TIME.DAY;
-      const watched = watchDatasetsOf(datasets).usable.filter((dataset) => {
+      const reaching = watchDatasetsOf(datasets).usable.filter((dataset) => {
         const { lookBackMs } = INTERVAL_LIMITS[dataset.interval];
         return lookBackMs === null || now - lookBackMs <= baselineFrom;
       });
+      const watched = reaching.filter(
+        (dataset) =>
+          !reaching.some(
+            (other) =>
+              other !== dataset &&
+              other.dimensions.length > dataset.dimensions.length &&
+              dataset.dimensions.every((dimension) => other.dimensions.includes(dimension)),
+          ),
+      );
       const history =
         watched.length === 0
           ? null
