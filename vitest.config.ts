@@ -1,4 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Test files run at once in every project: one per core. The slow and integration files mostly
+ * wait (on a child process, moto, Chromium or a real timeout), so they share the cores well.
+ */
+const WORKERS = Math.max(1, availableParallelism());
 
 /**
  * Three projects, run in this order by `npm test`:
@@ -10,7 +17,7 @@ import { defineConfig } from 'vitest/config';
  * - `integration`: the tests that start moto_server or headless Chromium, listed in
  *   INTEGRATION_TESTS. A test file listed in neither place that starts moto or Chromium fails,
  *   saying so.
- * The last two run one file at a time: their files start programs that want the other core.
+ * Each runs WORKERS files at once.
  */
 export const INTEGRATION_TESTS = [
   'test/cli/aws.test.ts',
@@ -37,6 +44,7 @@ export const SLOW_TESTS = [
   // Start the CLI (or cdk, npm, the simulator's command, a writer to kill) as a child process.
   'test/cdk/cli.test.ts',
   'test/cli/backfill.test.ts',
+  'test/cli/build-cli.test.ts',
   'test/cli/cli.test.ts',
   'test/cli/install.test.ts',
   'test/cli/query.test.ts',
@@ -51,6 +59,7 @@ export const SLOW_TESTS = [
   'test/cdk/monitoring.test.ts',
   'test/cdk/schedules.test.ts',
   'test/cdk/stack.test.ts',
+  'test/cdk/bundles.test.ts',
   // Load DuckDB and run SQL over a lake written for the test.
   'test/cli/athena-functions.test.ts',
   'test/cli/athena-rewrite.test.ts',
@@ -58,6 +67,8 @@ export const SLOW_TESTS = [
   'test/curated/write.test.ts',
   // The API client against the simulator over HTTP, with real timeouts and backoff.
   'test/adapters/peer5-api/client-simulator.test.ts',
+  // The lake's bytes for a simulated range, through the client over HTTP, four times.
+  'test/lake/lake-bytes.test.ts',
   // Days to weeks of simulated traffic, or a response held open in real time.
   'test/simulator/consistency.test.ts',
   'test/simulator/streaming.test.ts',
@@ -71,6 +82,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The CLI tests run the compiled CLI, as users do: built here when dist/ is missing or stale.
+    globalSetup: ['test/support/build-cli.ts'],
     // On Node 20 the SDK warns that future releases need Node 22; that notice is for operators
     // (see "Node.js versions" in the README), not test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
@@ -82,7 +95,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [...INTEGRATION_TESTS, ...SLOW_TESTS],
           pool: 'threads',
-          maxWorkers: 2,
+          maxWorkers: WORKERS,
           // One module graph per worker rather than per file: most of a unit file's time was
           // loading the SDK, zod and the core again. Stubbed variables are put back after each test
           // so that none leaks into the next file.
@@ -98,14 +111,19 @@ export default defineConfig({
         test: {
           name: 'slow',
           include: SLOW_TESTS,
-          maxWorkers: 1,
+          maxWorkers: WORKERS,
           sequence: { groupOrder: 1 },
           env: { PEER5_TEST_PROJECT: 'slow' },
         },
       },
       {
         extends: true,
-        test: { name: 'integration', include: INTEGRATION_TESTS, maxWorkers: 1, sequence: { groupOrder: 2 } },
+        test: {
+          name: 'integration',
+          include: INTEGRATION_TESTS,
+          maxWorkers: WORKERS,
+          sequence: { groupOrder: 2 },
+        },
       },
     ],
   },

@@ -1,15 +1,17 @@
 /**
- * Throughput and memory of the lake pipeline, beside its floor and a naive baseline, measured in
- * the same run: `npm run bench` (a one-day export of over a million rows) or `npm run bench --
- * --quick` (six hours). Each case runs in its own Node process so its peak RSS is its own; the
- * simulator serves all of them from this process.
+ * The figures of the pipeline, each beside what it is measured against in the same run:
+ * `npm run bench` (a 1-hour, a 1-day and a 3.5-day export of the 1-minute city x page dataset, the
+ * last two about 1.2M and 4.1M rows) or `npm run bench -- --quick` (1 and 6 hours). Each case runs in
+ * its own Node process so its peak RSS (the kernel's VmHWM) is its own; the simulator serves all
+ * of them from this process. Then the Lambda bundles as `cdk synth` writes them, the CLI's start-up,
+ * and the daily report's API requests. Every figure is printed as a ratio to its reference.
  *
  * MB/s is uncompressed CSV (the lake's bytes before gzip) per second, for every case alike.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -23,30 +25,38 @@ import { minimumReportRequests } from '../lambdas/core/report/request-floor.ts';
 import { runReport } from '../lambdas/core/report/run.ts';
 import { scopeReport } from '../lambdas/core/report/scope.ts';
 import { startSimulator } from '../simulator/index.ts';
-import { BENCH_TOKEN, type CaseResult, type CaseSettings } from './settings.ts';
+import { type BundleFigure, measureBundles } from './bundles.ts';
+import { measureNode, medianOf } from './process.ts';
+import { BENCH_DATASET_SETTING, BENCH_TOKEN, type CaseResult, type CaseSettings } from './settings.ts';
 
 const CASE_SCRIPT = fileURLToPath(new URL('./case.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/peer5-reporter.js', import.meta.url));
 const quick = process.argv.includes('--quick');
 const segmentsArg = process.argv.find((arg) => arg.startsWith('--segments='));
 const SEGMENTS = segmentsArg ? Number(segmentsArg.slice('--segments='.length)) : 2000;
 
 const DAY_START = Date.UTC(2024, 2, 4);
-// Long after the day, so every bucket is final and every window settled.
-const NOW = DAY_START + 2 * TIME.DAY;
+// Long after the last range, so every bucket is final and every window settled, and within the
+// 1-minute interval's look-back of 7 days.
+const NOW = DAY_START + 4 * TIME.DAY;
 
-/** Old-space cap of the proof run: a day's export that finishes inside it cannot be growing with it. */
-const HEAP_CAP_MB = 64;
+/** The goals the figures are measured against. */
+const GOAL = {
+  floorRatio: 0.8,
+  peakRssMb: 150,
+  naiveTimeRatio: 0.7,
+  naiveMemoryRatio: 0.2,
+  bundleBytes: 1_000_000,
+  importRatio: 2,
+  helpSeconds: 0.3,
+  helpMb: 60,
+};
 
-function runCase(settings: CaseSettings, heapCapMb?: number): Promise<CaseResult> {
-  const nodeArgs = heapCapMb === undefined ? [] : [`--max-old-space-size=${heapCapMb}`];
+function runCase(settings: CaseSettings): Promise<CaseResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [...nodeArgs, '--import', 'tsx', CASE_SCRIPT, JSON.stringify(settings)],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', CASE_SCRIPT, JSON.stringify(settings)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
@@ -61,6 +71,43 @@ function runCase(settings: CaseSettings, heapCapMb?: number): Promise<CaseResult
       resolve(JSON.parse(line) as CaseResult);
     });
   });
+}
+
+/** The CLI's backfill of the range, compiled as users run it, against the bench's simulator. */
+async function cliCase(settings: CaseSettings, work: string): Promise<CaseResult> {
+  const config = join(work, `cli-${settings.to}.json`);
+  await writeFile(config, JSON.stringify({ datasets: [BENCH_DATASET_SETTING] }));
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const measured = await measureNode(
+    [
+      CLI,
+      'backfill',
+      '--config',
+      config,
+      '--api-url',
+      settings.baseUrl,
+      '--lake',
+      settings.root,
+      '--from',
+      iso(settings.from),
+      '--to',
+      iso(settings.to),
+      '--now',
+      iso(settings.now),
+      '--force',
+      '--max-requests-per-minute',
+      '100000',
+      '--json',
+    ],
+    { env: { PEER5_TOKEN: BENCH_TOKEN, PEER5_REPORTER_CLI: 'compiled', NO_COLOR: '1' } },
+  );
+  const result = JSON.parse(measured.stdout) as { rows?: number; bytes?: number };
+  return {
+    rows: result.rows ?? settings.rows,
+    seconds: measured.seconds,
+    outputBytes: result.bytes ?? 0,
+    maxRssMb: measured.peakRssMb,
+  };
 }
 
 /** Concatenates the lake's objects, gunzipped, into one CSV file: the bytes the pipeline wrote. */
@@ -106,17 +153,109 @@ function format(rows: readonly Row[]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
-async function main(): Promise<void> {
-  const sizes = [
-    { size: 'small (1 h)', hours: 1 },
-    { size: quick ? 'large (6 h)' : 'large (24 h)', hours: quick ? 6 : 24 },
+interface SizeFigures {
+  readonly size: string;
+  readonly pipeline: CaseResult;
+  readonly gzip: CaseResult;
+  readonly naive: CaseResult;
+  readonly api: CaseResult;
+  readonly cli: CaseResult;
+}
+
+const ratio = (value: number) => value.toFixed(2);
+const mb = (value: number) => `${value.toFixed(0)} MB`;
+
+/** Every figure of the goals, as a ratio to its reference where it has one. */
+function figures(sizes: readonly SizeFigures[], bundles: readonly BundleFigure[], help: string[]): string {
+  const lines: string[][] = [['figure', 'goal', 'measured', 'met']];
+  const add = (figure: string, goal: string, measured: string, met: boolean) =>
+    lines.push([figure, goal, measured, met ? 'yes' : 'NO']);
+  for (const { size, pipeline, gzip, naive, api, cli } of sizes.slice(1)) {
+    const floor = gzip.seconds / pipeline.seconds;
+    add(
+      `${size}: export->lake throughput / gzip of the same CSV`,
+      `>= ${GOAL.floorRatio}`,
+      ratio(floor),
+      floor >= GOAL.floorRatio,
+    );
+    add(
+      `${size}: CLI peak RSS (local lake)`,
+      `<= ${GOAL.peakRssMb} MB`,
+      mb(cli.maxRssMb),
+      cli.maxRssMb <= GOAL.peakRssMb,
+    );
+    const naiveTime = cli.seconds / naive.seconds;
+    add(
+      `${size}: CLI time / naive peer's`,
+      `<= ${GOAL.naiveTimeRatio}`,
+      ratio(naiveTime),
+      naiveTime <= GOAL.naiveTimeRatio,
+    );
+    const naiveMemory = cli.maxRssMb / naive.maxRssMb;
+    add(
+      `${size}: CLI peak RSS / naive peer's`,
+      `<= ${GOAL.naiveMemoryRatio}`,
+      `${ratio(naiveMemory)} (${mb(naive.maxRssMb)})`,
+      naiveMemory <= GOAL.naiveMemoryRatio,
+    );
+    add(
+      `${size}: API only (fetch and drop) / export->lake time`,
+      'near 1 if API-bound',
+      ratio(api.seconds / pipeline.seconds),
+      true,
+    );
+  }
+  for (const bundle of bundles) {
+    add(
+      `bundle ${bundle.id}`,
+      '<= 1 MB',
+      `${(bundle.bytes / 1e6).toFixed(2)} MB`,
+      bundle.bytes <= GOAL.bundleBytes,
+    );
+    const importRatio = bundle.importSeconds / bundle.baselineSeconds;
+    add(
+      `bundle ${bundle.id}: import time / node -e 0`,
+      `<= ${GOAL.importRatio}`,
+      `${ratio(importRatio)} (${mb(bundle.importPeakRssMb)})`,
+      importRatio <= GOAL.importRatio,
+    );
+  }
+  for (const line of help) lines.push(line.split('\t'));
+  const widths = (lines[0] ?? []).map((_, i) => Math.max(...lines.map((cells) => (cells[i] ?? '').length)));
+  return lines.map((cells) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')).join('\n');
+}
+
+/** `peer5-reporter --help`, compiled, against `node -e 0`: each the median of three. */
+async function helpFigures(): Promise<string[]> {
+  const env = { PEER5_REPORTER_CLI: 'compiled' };
+  const help = await medianOf(3, () => measureNode([CLI, '--help'], { env }));
+  const node = await medianOf(3, () => measureNode(['-e', '0']));
+  const seconds = `${help.seconds.toFixed(2)} s (node -e 0: ${node.seconds.toFixed(2)} s)`;
+  const memory = `${mb(help.peakRssMb)} (node -e 0: ${mb(node.peakRssMb)})`;
+  return [
+    `CLI --help time\t< ${GOAL.helpSeconds} s\t${seconds}\t${help.seconds < GOAL.helpSeconds ? 'yes' : 'NO'}`,
+    `CLI --help peak RSS\t< ${GOAL.helpMb} MB\t${memory}\t${help.peakRssMb < GOAL.helpMb ? 'yes' : 'NO'}`,
   ];
+}
+
+async function main(): Promise<void> {
+  const sizes = quick
+    ? [
+        { size: 'small (1 h)', hours: 1 },
+        { size: '6 h', hours: 6 },
+      ]
+    : [
+        { size: 'small (1 h)', hours: 1 },
+        { size: '1 day', hours: 24 },
+        { size: '3.5 days', hours: 84 },
+      ];
   const work = await mkdtemp(join(tmpdir(), 'peer5-bench-'));
   const sim = await startSimulator({ now: NOW, segments: SEGMENTS, seed: 1 });
   const rows: Row[] = [];
+  const measured: SizeFigures[] = [];
   try {
     console.log(
-      `peer5-reporter lake bench: 1m buckets by city and page, ${SEGMENTS} segments, Node ${process.version}${quick ? ' (quick)' : ''}\n`,
+      `peer5-reporter bench: 1m buckets by city and page, ${SEGMENTS} segments, Node ${process.version}${quick ? ' (quick)' : ''}\n`,
     );
     for (const { size, hours } of sizes) {
       const common = {
@@ -129,51 +268,43 @@ async function main(): Promise<void> {
       const lakeRoot = join(work, `lake-${hours}`);
       const csvFile = join(work, `lake-${hours}.csv`);
       process.stderr.write(`${size}: pipeline... `);
-      const pipelineResult = await runCase({ ...common, kind: 'pipeline', root: lakeRoot, csvFile });
+      const pipeline = await runCase({ ...common, kind: 'pipeline', root: lakeRoot, csvFile });
       const csvBytes = await lakeAsCsv(lakeRoot, csvFile);
       process.stderr.write('gzip floor... ');
-      const gzipResult = await runCase({
-        ...common,
-        kind: 'gzip',
-        root: lakeRoot,
-        csvFile,
-        rows: pipelineResult.rows,
-      });
+      const gzip = await runCase({ ...common, kind: 'gzip', root: lakeRoot, csvFile, rows: pipeline.rows });
+      await rm(lakeRoot, { recursive: true, force: true });
+      process.stderr.write('API only... ');
+      const api = await runCase({ ...common, kind: 'api', root: lakeRoot, csvFile, rows: pipeline.rows });
       process.stderr.write('naive... ');
-      const naiveResult = await runCase({
-        ...common,
-        kind: 'naive',
-        root: join(work, `naive-${hours}`),
-        csvFile,
-      });
-      rows.push(
-        {
-          size,
-          name: 'pipeline: HTTP -> client -> CSV -> gzip -> local lake',
-          result: pipelineResult,
-          csvBytes,
-        },
-        { size, name: 'floor: gzip alone over the same CSV bytes', result: gzipResult, csvBytes },
-        { size, name: 'naive: whole body parsed, one string, gzip at once', result: naiveResult, csvBytes },
+      const naive = await runCase({ ...common, kind: 'naive', root: join(work, `naive-${hours}`), csvFile });
+      await rm(join(work, `naive-${hours}`), { recursive: true, force: true });
+      process.stderr.write('CLI...\n');
+      const cli = await cliCase(
+        { ...common, kind: 'pipeline', root: join(work, `cli-${hours}`), csvFile, rows: pipeline.rows },
+        work,
       );
-      if (hours > 1) {
-        process.stderr.write(`pipeline in a ${HEAP_CAP_MB} MB heap...`);
-        const capped = await runCase(
-          { ...common, kind: 'pipeline', root: join(work, `capped-${hours}`), csvFile },
-          HEAP_CAP_MB,
-        );
-        rows.push({ size, name: `pipeline, V8 heap capped at ${HEAP_CAP_MB} MB`, result: capped, csvBytes });
-      }
-      process.stderr.write('\n');
+      await rm(join(work, `cli-${hours}`), { recursive: true, force: true });
+      await rm(csvFile, { force: true });
+      measured.push({ size, pipeline, gzip, naive, api, cli });
+      rows.push(
+        { size, name: 'pipeline: HTTP -> client -> CSV -> gzip -> local lake', result: pipeline, csvBytes },
+        { size, name: 'CLI backfill (compiled), the same pipeline', result: cli, csvBytes },
+        { size, name: 'floor: gzip alone over the same CSV bytes', result: gzip, csvBytes },
+        { size, name: 'API only: the same requests, bodies dropped (MB: the bodies)', result: api, csvBytes },
+        { size, name: 'naive peer: CSV bodies joined, gzip per window', result: naive, csvBytes },
+      );
     }
     console.log(format(rows));
+    process.stderr.write('bundles (cdk synth)... ');
+    const bundles = await measureBundles();
+    process.stderr.write('CLI --help...\n');
+    const help = await helpFigures();
+    console.log(`\n${figures(measured, bundles, help)}`);
     console.log(
       [
         '',
-        'Peak RSS is per process (process.resourceUsage().maxRSS) and includes ~100 MB of Node, tsx and',
-        'module code. The pipeline stays bounded from the small to the large export and also finishes',
-        `the large one inside a ${HEAP_CAP_MB} MB heap, while the naive baseline grows with the export. The`,
-        'pipeline is bound by the API side (simulator, HTTP, parsing), not by the CSV writer or gzip.',
+        "Peak RSS is the kernel's VmHWM of each process. The pipeline case runs under tsx (its own",
+        'TypeScript loader adds ~50 MB); the CLI case is the compiled CLI, as users run it.',
       ].join('\n'),
     );
     await benchReportRequests(sim.url, join(work, 'outbox'));

@@ -4,18 +4,20 @@ import { type DatasetDefinition, parseDatasets } from '../lambdas/core/datasets.
 export const BENCH_TOKEN = 'demo-token';
 
 /** One minute buckets split by two high-cardinality dimensions: the heaviest export a lake writes. */
+export const BENCH_DATASET_SETTING = {
+  name: 'bench_city_page_1m',
+  interval: '1m',
+  metrics: ['http', 'p2p', 'played', 'rebuffered', 'sessions'],
+  dimensions: ['city.name', 'session.page'],
+  cadence: 'hourly',
+} as const;
+
 export const BENCH_DATASET: DatasetDefinition = parseDatasets([
-  {
-    name: 'bench_city_page_1m',
-    interval: '1m',
-    metrics: ['http', 'p2p', 'played', 'rebuffered', 'sessions'],
-    dimensions: ['city.name', 'session.page'],
-    cadence: 'hourly',
-  },
+  BENCH_DATASET_SETTING,
 ])[0] as DatasetDefinition;
 
 export interface CaseSettings {
-  readonly kind: 'pipeline' | 'gzip' | 'naive';
+  readonly kind: 'pipeline' | 'gzip' | 'naive' | 'api';
   readonly baseUrl: string;
   readonly now: number;
   readonly from: number;
@@ -32,5 +34,6 @@ export interface CaseResult {
   readonly seconds: number;
   /** Compressed bytes written. */
   readonly outputBytes: number;
+  /** Peak RSS by the kernel's VmHWM counter. */
   readonly maxRssMb: number;
 }

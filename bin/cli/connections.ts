@@ -1,20 +1,17 @@
 /**
  * Builds what a command runs against: the API (a real token, or the embedded simulator), the lake
  * (a folder or S3) and the mailer (a folder or SES). The SDK clients are the standard ones, so
- * profiles, regions and `AWS_ENDPOINT_URL` work as everywhere else.
+ * profiles, regions and `AWS_ENDPOINT_URL` work as everywhere else. The SDK, the S3 and SES
+ * adapters and the simulator are imported when a command first needs them: loading them all made
+ * `--help` take a second and over 100 MB.
  */
 import path from 'node:path';
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import { S3Client } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SESClient } from '@aws-sdk/client-ses';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { LocalLakeSink } from '../../lambdas/adapters/local-lake-sink.ts';
 import { LocalWatchState } from '../../lambdas/adapters/local-watch-state.ts';
 import { OutboxMailer } from '../../lambdas/adapters/outbox-mailer.ts';
 import { ExportClient, type ExportClientEvent } from '../../lambdas/adapters/peer5-api/index.ts';
-import { S3LakeSink } from '../../lambdas/adapters/s3-lake-sink.ts';
-import { S3WatchState } from '../../lambdas/adapters/s3-watch-state.ts';
-import { SesMailer } from '../../lambdas/adapters/ses-mailer.ts';
 import type { Settings } from '../../lambdas/core/config.ts';
 import type { DatasetDefinition } from '../../lambdas/core/datasets.ts';
 import { errorText } from '../../lambdas/core/error-text.ts';
@@ -25,7 +22,7 @@ import type { Mailer } from '../../lambdas/core/report/mailer.ts';
 import type { TokenProvider } from '../../lambdas/core/source.ts';
 import { nameLike } from '../../lambdas/core/spelling.ts';
 import { ApiTokenError, tokenOfSecret } from '../../lambdas/core/token.ts';
-import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
+import type { RunningSimulator } from '../../simulator/index.ts';
 import { type LakeTarget, type MailTarget, UsageError } from './options.ts';
 
 export const TOKEN_VARIABLE = 'PEER5_TOKEN';
@@ -44,19 +41,24 @@ function usesEndpointOverride(): boolean {
 }
 
 function secretsManagerToken(secretName: string): TokenProvider {
-  const secrets = new SecretsManagerClient({});
+  const secrets = import('@aws-sdk/client-secrets-manager').then((sdk) => ({
+    client: new sdk.SecretsManagerClient({}),
+    sdk,
+  }));
   let cached: Promise<string> | undefined;
   return async ({ refresh }) => {
     if (refresh || cached === undefined) {
-      cached = secrets.send(new GetSecretValueCommand({ SecretId: secretName })).then(
-        (response) => tokenOfSecret(response.SecretString ?? '', secretName),
-        (error: unknown) => {
-          const reason = errorText(error);
-          throw new ApiTokenError(
-            `could not read the API token from Secrets Manager secret "${secretName}": ${reason}`,
-          );
-        },
-      );
+      cached = secrets
+        .then(({ client, sdk }) => client.send(new sdk.GetSecretValueCommand({ SecretId: secretName })))
+        .then(
+          (response) => tokenOfSecret(response.SecretString ?? '', secretName),
+          (error: unknown) => {
+            const reason = errorText(error);
+            throw new ApiTokenError(
+              `could not read the API token from Secrets Manager secret "${secretName}": ${reason}`,
+            );
+          },
+        );
       // A failed read is not cached: the next request tries again.
       cached.catch(() => {
         cached = undefined;
@@ -139,6 +141,7 @@ export async function connectApi(options: ApiOptions): Promise<ApiConnection> {
   if (options.apiUrlGiven && !options.embedded) {
     throw new UsageError(`--api-url needs a token: set ${TOKEN_VARIABLE} or pass --token-secret NAME`);
   }
+  const { startSimulator } = await import('../../simulator/index.ts');
   const simulator = await startSimulator(now === undefined ? {} : { now });
   const client = new ExportClient({
     baseUrl: simulator.url,
@@ -166,7 +169,7 @@ export interface LakeConnection {
   readonly watchState: WatchStateStore;
 }
 
-export function connectLake(target: LakeTarget): LakeConnection {
+export async function connectLake(target: LakeTarget): Promise<LakeConnection> {
   if (target.kind === 'local') {
     // The sink names the folder as the user would type it from here, so that what it writes (the
     // report's lake line among it) does not depend on where the clone happens to be.
@@ -180,6 +183,11 @@ export function connectLake(target: LakeTarget): LakeConnection {
       watchState: new LocalWatchState(target.root, watchStateKey(target.prefix)),
     };
   }
+  const [{ S3Client }, { S3LakeSink }, { S3WatchState }] = await Promise.all([
+    import('@aws-sdk/client-s3'),
+    import('../../lambdas/adapters/s3-lake-sink.ts'),
+    import('../../lambdas/adapters/s3-watch-state.ts'),
+  ]);
   const s3 = new S3Client(usesEndpointOverride() ? { forcePathStyle: true } : {});
   const location = `s3://${target.bucket}/${target.prefix}`;
   return {
@@ -191,9 +199,13 @@ export function connectLake(target: LakeTarget): LakeConnection {
   };
 }
 
-export function connectMailer(target: MailTarget): { mailer: Mailer; location: string } {
+export async function connectMailer(target: MailTarget): Promise<{ mailer: Mailer; location: string }> {
   if (target.kind === 'outbox')
     return { mailer: new OutboxMailer({ dir: target.dir }), location: target.dir };
+  const [{ SESClient }, { SesMailer }] = await Promise.all([
+    import('@aws-sdk/client-ses'),
+    import('../../lambdas/adapters/ses-mailer.ts'),
+  ]);
   return { mailer: new SesMailer({ ses: new SESClient({}) }), location: 'Amazon SES' };
 }
 

@@ -6,7 +6,7 @@
  * a new group with one line below. Reading settings: settings/parse.ts (JSON, `-c` text),
  * settings/lambda-environment.ts (the Lambda environment), settings/reference.ts (the README).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { INSIGHT_SETTING_FIELDS } from './insights/settings.ts';
 import { REPORT_SETTING_FIELDS } from './report/config.ts';
 import {

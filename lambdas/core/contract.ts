@@ -2,7 +2,7 @@
  * The Peer5 `/export` contract, as data. The simulator, the client's validation and the query splitter
  * all read these tables, so a rule is written once.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isoTime } from './dates.ts';
 
 const MINUTE = 60_000;

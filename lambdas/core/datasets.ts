@@ -3,7 +3,7 @@
  * header, the S3 layout (lake/layout.ts) and the Glue table, so everything about a dataset is
  * derived from here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DIMENSIONS,
   type Dimension,

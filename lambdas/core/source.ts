@@ -21,6 +21,25 @@ export interface ExportSource {
    * planned into as few API-legal requests as possible, each retried as needed.
    */
   rows(query: ExportQuery, options?: ExportStreamOptions): AsyncIterable<ExportRow>;
+  /**
+   * The same rows in the same order, in batches (a source that has them in chunks hands each chunk
+   * on whole), so a consumer of millions of rows pays one async hop per batch rather than per row.
+   * A source without it is read through `rows`, one row a batch.
+   */
+  batches?(query: ExportQuery, options?: ExportStreamOptions): AsyncIterable<readonly ExportRow[]>;
+}
+
+/** The query's rows in batches: the source's own when it has them, else one row a batch. */
+export async function* batchesOf(
+  source: ExportSource,
+  query: ExportQuery,
+  options?: ExportStreamOptions,
+): AsyncGenerator<readonly ExportRow[]> {
+  if (source.batches) {
+    yield* source.batches(query, options);
+    return;
+  }
+  for await (const row of source.rows(query, options)) yield [row];
 }
 
 /** Supplies the API token; `refresh` asks for a fresh copy after the API answered 401. */

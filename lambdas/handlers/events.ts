@@ -9,7 +9,7 @@
  * A key an event does not have fails before anything runs, naming the key (and the field it looks
  * like): `{"Date": ...}` must not send yesterday's report, `{"forse": true}` must not backfill.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DatasetDefinition } from '../core/datasets.ts';
 import { CALENDAR_DATE, parseCalendarDate, parseInstant } from '../core/dates.ts';
 import { backfillRangeProblems } from '../core/lake/backfill-range.ts';

@@ -24,9 +24,18 @@ export interface CliOptions {
   readonly viaNpx?: boolean;
 }
 
-/** Environment for a child: no real token, no AWS endpoint, unless a test sets them. */
+/**
+ * Environment for a child: no real token, no AWS endpoint, unless a test sets them. The compiled
+ * CLI (built by the tests' global setup), never the TypeScript fallback, so the tests run what
+ * users run.
+ */
 function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PEER5_TOKEN: undefined, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PEER5_TOKEN: undefined,
+    NO_COLOR: '1',
+    PEER5_REPORTER_CLI: 'compiled',
+  };
   for (const [key, value] of Object.entries(extra)) env[key] = value;
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   return env;

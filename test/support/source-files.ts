@@ -8,7 +8,7 @@ import path from 'node:path';
 export const REPOSITORY_ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Folders that hold no code of ours: dependencies, build output, what `npm start` writes. */
-const NOT_SOURCE = new Set(['node_modules', 'cdk.out', 'local', 'coverage']);
+const NOT_SOURCE = new Set(['node_modules', 'cdk.out', 'local', 'coverage', 'dist']);
 const CODE_FILE = /\.(?:[cm]?[jt]s|tsx)$/;
 
 /**

@@ -32,7 +32,7 @@ export const backfill: Command = {
       { command: 'backfill', maxRequestsPerMinute: pace, target: 'lake' },
       async (runtime) => {
         const { options, now, status } = runtime;
-        const lake = connectLake(options.lake);
+        const lake = await connectLake(options.lake);
         const work = { kind: 'backfill', from, to, force: values.force === true } as const;
         const { plan, datasets } = await planWork(work, options, values, lake, now);
         status.note(describePlan(plan)[0] ?? '');

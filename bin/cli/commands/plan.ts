@@ -1,5 +1,4 @@
 /** `peer5-reporter plan`: which windows and API requests a run or backfill would make, without fetching. */
-import { incompleteUploadWarning } from '../../../lambdas/adapters/s3-lifecycle.ts';
 import { CADENCES } from '../../../lambdas/core/datasets.ts';
 import type { RunPlan } from '../../../lambdas/core/lake/plan.ts';
 import { connectLake } from '../connections.ts';
@@ -41,7 +40,7 @@ export const plan: Command = {
     const options = resolveOptions(values, this.flags, { cwd: io.cwd });
     const durationMs = deadlineOf(values, 'plan');
     const now = timeFlag(values, 'now') ?? Date.now();
-    const lake = connectLake(options.lake);
+    const lake = await connectLake(options.lake);
     const work: Work =
       what === 'backfill'
         ? { kind: 'backfill', ...backfillRange(values), force: values.force === true }
@@ -53,7 +52,10 @@ export const plan: Command = {
     try {
       runPlan = (await planWork(work, options, values, lake, now)).plan;
       // A bucket given by name is the owner's: say when it would keep the parts of killed uploads.
-      if (lake.s3) uploadWarning = await incompleteUploadWarning(lake.s3.client, lake.s3.bucket, lake.prefix);
+      if (lake.s3) {
+        const { incompleteUploadWarning } = await import('../../../lambdas/adapters/s3-lifecycle.ts');
+        uploadWarning = await incompleteUploadWarning(lake.s3.client, lake.s3.bucket, lake.prefix);
+      }
     } finally {
       control.dispose();
     }

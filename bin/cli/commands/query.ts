@@ -10,7 +10,6 @@ import {
   UsageError,
 } from '../options.ts';
 import { table } from '../output.ts';
-import { queryLocalLake } from '../query.ts';
 import { type Command, note, print } from './command.ts';
 
 export const query: Command = {
@@ -45,6 +44,7 @@ export const query: Command = {
         `Querying the local lake ${options.lake.root}; the deployed lake in s3://${options.settings.bucketName} is queried with Athena.`,
       );
     }
+    const { queryLocalLake } = await import('../query.ts');
     const result = await queryLocalLake({
       sql,
       lakeRoot: options.lake.root,

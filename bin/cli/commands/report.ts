@@ -2,12 +2,7 @@
 import { CALENDAR_DATE, parseCalendarDate } from '../../../lambdas/core/dates.ts';
 import type { WatchState } from '../../../lambdas/core/insights/incident.ts';
 import { ReportConfigError } from '../../../lambdas/core/report/config.ts';
-import {
-  type ReportWatch,
-  type RunReportOptions,
-  type RunReportResult,
-  runReport,
-} from '../../../lambdas/core/report/run.ts';
+import type { ReportWatch, RunReportOptions, RunReportResult } from '../../../lambdas/core/report/run.ts';
 import { ReportWindowError } from '../../../lambdas/core/report/scope.ts';
 import { reportOptionsOf } from '../../../lambdas/core/settings/run-options.ts';
 import { connectLake, connectMailer, type LakeConnection } from '../connections.ts';
@@ -49,6 +44,7 @@ const REPORT_FLAG_OF_SETTING: Readonly<Record<string, string>> = {
 /** Runs the report; a setting it refuses is reported as bad usage of the flag that gave it. */
 export async function runReportNamingFlags(options: RunReportOptions): Promise<RunReportResult> {
   try {
+    const { runReport } = await import('../../../lambdas/core/report/run.ts');
     return await runReport(options);
   } catch (error: unknown) {
     if (error instanceof ReportConfigError) {
@@ -102,8 +98,8 @@ export const report: Command = {
       { command: 'report', target: 'mail' },
       async (runtime) => {
         const { options, now } = runtime;
-        const { mailer, location } = connectMailer(options.mail);
-        const lake = connectLake(options.lake);
+        const { mailer, location } = await connectMailer(options.mail);
+        const lake = await connectLake(options.lake);
         const result = await runReportNamingFlags({
           source: runtime.api.client,
           mailer,

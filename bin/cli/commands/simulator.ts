@@ -1,5 +1,4 @@
 /** `peer5-reporter simulator`: the Peer5 API simulator, served on a port. */
-import { simulatorCommand } from '../../../simulator/command.ts';
 import type { Command } from './command.ts';
 
 export const simulator: Command = {
@@ -9,6 +8,7 @@ export const simulator: Command = {
     'peer5-reporter simulator [--port N] [--seed N] [--now ISO] [--segments N] [--rate-limit N] [--incident JSON]',
   flags: {},
   async run(argv) {
+    const { simulatorCommand } = await import('../../../simulator/command.ts');
     return await simulatorCommand([...argv]);
   },
 };

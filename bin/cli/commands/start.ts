@@ -51,7 +51,7 @@ export const start: Command = {
     const extra = { command: 'start', embedded: true, target: 'lake' } as const;
     return await withRuntime(values, this.flags, io, extra, async (runtime) => {
       const { options, now, status } = runtime;
-      const lake = connectLake(options.lake);
+      const lake = await connectLake(options.lake);
       const dayEnd = Math.floor(now / TIME.DAY) * TIME.DAY;
       const dayStart = dayEnd - TIME.DAY;
       status.note(`Exporting ${isoTime(dayStart).slice(0, 10)} (UTC) into ${lake.location} ...`);
@@ -117,7 +117,7 @@ export const start: Command = {
               options.settings.timeZone,
             );
       status.note('Writing the daily report ...');
-      const { mailer, location } = connectMailer(options.mail);
+      const { mailer, location } = await connectMailer(options.mail);
       const settings = reportOptionsOf(options.settings);
       // Without a price of its own, the demo shows what savings look like at an example price.
       const example = settings.price === undefined;

@@ -5,9 +5,7 @@
  * open: this run raised its alert, or it goes on.
  */
 
-import { SESClient } from '@aws-sdk/client-ses';
 import { OutboxWatchChannel } from '../../../lambdas/adapters/outbox-watch-channel.ts';
-import { SesWatchChannel } from '../../../lambdas/adapters/ses-watch-channel.ts';
 import { WATCH_DATASET_RULE, watchDatasetsOf } from '../../../lambdas/core/insights/watch-lake.ts';
 import {
   runWatch,
@@ -46,17 +44,26 @@ export interface WatchCommandRun {
   readonly files: readonly string[];
 }
 
+/** The watch's SES channel; the SDK is imported only for a run that sends through SES. */
+async function sesWatchChannel(from: string, to: readonly string[]): Promise<WatchChannel> {
+  const [{ SESClient }, { SesWatchChannel }] = await Promise.all([
+    import('@aws-sdk/client-ses'),
+    import('../../../lambdas/adapters/ses-watch-channel.ts'),
+  ]);
+  return new SesWatchChannel({ ses: new SESClient({}), from, to });
+}
+
 /** One watch run over the options' lake at `now`, its messages to the outbox or SES. */
 export async function watchOnce(options: ResolvedOptions, now: number): Promise<WatchCommandRun> {
   const datasets = watchDatasetsOf(options.settings.datasets).usable;
   if (datasets.length === 0) throw new UsageError(`datasets: ${WATCH_DATASET_RULE}`);
-  const lake = connectLake(options.lake);
+  const lake = await connectLake(options.lake);
   const outbox = options.mail.kind === 'outbox' ? new OutboxWatchChannel(options.mail.dir) : null;
   const recipients = watchRecipientsOf(options.settings);
   const channels: WatchChannel[] = outbox
     ? [outbox]
     : recipients.length > 0
-      ? [new SesWatchChannel({ ses: new SESClient({}), from: options.settings.sender, to: recipients })]
+      ? [await sesWatchChannel(options.settings.sender, recipients)]
       : [];
   const result = await runWatch({
     sink: lake.sink,

@@ -18,7 +18,7 @@ import { MAX_TIMER_MS, parseRetryAfter } from './backoff.ts';
 import { BodyParseError } from './body-error.ts';
 import type { EmitEvent } from './client-events.ts';
 import { summarizeRequest } from './client-events.ts';
-import { parseCsvBody } from './csv-body.ts';
+import { type CsvField, parseCsvBody } from './csv-body.ts';
 import { JsonExportParser } from './json-body.ts';
 import type { Redact } from './redaction.ts';
 import { describeRequest, requestBody } from './request-plan.ts';
@@ -125,7 +125,10 @@ class AttemptControl {
 }
 
 /** Sends the request once and streams its checked rows; every failure is an ExportApiError. */
-export async function* attemptRows(settings: AttemptSettings, call: AttemptCall): AsyncGenerator<ExportRow> {
+export async function* attemptRows(
+  settings: AttemptSettings,
+  call: AttemptCall,
+): AsyncGenerator<readonly ExportRow[]> {
   const { request, delivered } = call;
   const control = new AttemptControl(settings.requestTimeoutMs, settings.deadline, call.signal);
   const started = Date.now();
@@ -197,31 +200,38 @@ export async function* attemptRows(settings: AttemptSettings, call: AttemptCall)
   }
 }
 
-/** The rows of a body's text, each checked against the request. */
+/**
+ * The rows of a body's text, each checked against the request, in one batch per piece of text:
+ * parsing, checking and the hops through the retry and hold-back loops happen per batch.
+ */
 async function* decodeRows(
   format: ExportFormat,
   text: AsyncIterable<string>,
   request: ExportRequest,
-): AsyncGenerator<ExportRow> {
+): AsyncGenerator<readonly ExportRow[]> {
   const checker = new RowChecker(request);
   if (format === 'json') {
     const parser = new JsonExportParser();
     for await (const chunk of text) {
-      for (const raw of parser.push(chunk)) yield checker.fromJson(raw);
+      const raws = parser.push(chunk);
+      const batch: ExportRow[] = new Array(raws.length);
+      for (let i = 0; i < raws.length; i++) batch[i] = checker.fromJson(raws[i] as Record<string, unknown>);
+      yield batch;
     }
     parser.end();
     return;
   }
   let header = true;
   for await (const records of parseCsvBody(text)) {
-    for (const record of records) {
-      if (header) {
-        checker.checkHeader(record);
-        header = false;
-      } else {
-        yield checker.fromCsv(record);
-      }
+    let first = 0;
+    if (header && records.length > 0) {
+      checker.checkHeader(records[0] as CsvField[]);
+      header = false;
+      first = 1;
     }
+    const batch: ExportRow[] = new Array(records.length - first);
+    for (let i = first; i < records.length; i++) batch[i - first] = checker.fromCsv(records[i] as CsvField[]);
+    yield batch;
   }
 }
 

@@ -146,6 +146,14 @@ export class ExportClient implements ExportSource {
   }
 
   async *rows(query: ExportQuery, options: ExportStreamOptions = {}): AsyncGenerator<ExportRow> {
+    for await (const batch of this.batches(query, options)) yield* batch;
+  }
+
+  /** The rows of `query` in batches, one per piece of each response body as it was parsed. */
+  async *batches(
+    query: ExportQuery,
+    options: ExportStreamOptions = {},
+  ): AsyncGenerator<readonly ExportRow[]> {
     // Plan and check every request before sending the first, so a bad query costs no API call.
     const signal = this.stopSignal(options.signal);
     for (const request of this.plan(query)) yield* this.send(request, signal);
@@ -154,7 +162,7 @@ export class ExportClient implements ExportSource {
   /** Streams the rows of one API-legal request. */
   async *stream(request: ExportRequest, options: ExportStreamOptions = {}): AsyncGenerator<ExportRow> {
     validateRequest(request, this.now());
-    yield* this.send(request, this.stopSignal(options.signal));
+    for await (const batch of this.send(request, this.stopSignal(options.signal))) yield* batch;
   }
 
   /** The client's own stop signal and the caller's, as one. */
@@ -164,7 +172,10 @@ export class ExportClient implements ExportSource {
     return AbortSignal.any([own, callerSignal]);
   }
 
-  private send(request: ExportRequest, signal: AbortSignal | undefined): AsyncGenerator<ExportRow> {
+  private send(
+    request: ExportRequest,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<readonly ExportRow[]> {
     const job = {
       request,
       signal,

@@ -22,7 +22,7 @@
  * malformed with a WatchStateError naming the field. A state of version 1 (before `closed`) is
  * read as one with no closed incidents.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DIMENSIONS, type Dimension, TIME } from '../contract.ts';
 import { CALENDAR_DATE_FORM } from '../dates.ts';
 import { fieldPathOf } from '../settings/errors.ts';

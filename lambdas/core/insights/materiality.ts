@@ -5,7 +5,7 @@
  * materiality and the metric's good direction, not the sign alone: a 0.1-point offload dip is
  * "steady", a 13% fall of delivered bytes is "down-bad".
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Change, Comparison } from '../report/figures.ts';
 import type { Polarity, Tone } from '../report/labels.ts';
 

@@ -18,7 +18,7 @@
  * Amounts are kept unrounded; `formatMoney` rounds them to the currency's minor units (Intl's
  * fraction digits: 2 for USD, 0 for JPY, 3 for BHD) only when they are shown.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { withMinusSign } from './wording.ts';
 
 /** Decimal gigabyte: see the module comment. */

@@ -22,7 +22,7 @@
  *   steadier "usual" than any one day) to this hour, and blame.ts names the segment or pair. Its
  *   share explained is of that decomposition's change, current minus pooled baseline offload.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Dimension, TIME } from '../contract.ts';
 import { MAX_RECIPIENTS } from '../report/config.ts';
 import { offloadOf } from '../report/figures.ts';

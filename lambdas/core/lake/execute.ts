@@ -7,10 +7,9 @@
  * window, stopping after repeated failures or on request, and the run's tally.
  */
 
-import type { ExportRow } from '../contract.ts';
 import { CADENCE_MS, type DatasetDefinition, exportRequestFor } from '../datasets.ts';
 import { DeadlineExceededError } from '../export-errors.ts';
-import type { ExportSource } from '../source.ts';
+import { batchesOf, type ExportSource } from '../source.ts';
 import { LakeCsvEncoder } from './csv.ts';
 import { beginWindow, commitWindow } from './markers.ts';
 import type { PlannedFetch, PlannedWindow, RunPlan } from './plan.ts';
@@ -284,43 +283,42 @@ class PlanExecution {
     this.queries += 1;
     try {
       active = await this.open(dataset, first);
-      const rows: AsyncIterable<ExportRow> = this.settings.source.rows(
-        exportRequestFor(dataset, first.start, fetch.to),
-        {
-          signal: this.abort.signal,
-        },
-      );
+      const batches = batchesOf(this.settings.source, exportRequestFor(dataset, first.start, fetch.to), {
+        signal: this.abort.signal,
+      });
       let previous = Number.NEGATIVE_INFINITY;
-      for await (const row of rows) {
-        if (row.timestamp < previous) {
-          throw new LakeSourceOrderError(
-            `${dataset.name}: the source sent a row at ${iso(row.timestamp)} after one at ${iso(previous)}; rows must be sorted by timestamp`,
-          );
-        }
-        previous = row.timestamp;
-        if (row.timestamp >= active.window.end) {
-          const target = from + Math.floor((row.timestamp - first.start) / cadenceMs);
-          if (target >= windows.length) {
+      // One async hop per batch; the rows of a batch are checked and encoded in a plain loop.
+      for await (const batch of batches)
+        for (const row of batch) {
+          if (row.timestamp < previous) {
             throw new LakeSourceOrderError(
-              `${dataset.name}: the source sent a row at ${iso(row.timestamp)}, after the end of the query (${iso(fetch.to)})`,
+              `${dataset.name}: the source sent a row at ${iso(row.timestamp)} after one at ${iso(previous)}; rows must be sorted by timestamp`,
             );
           }
-          while (current < target) {
-            await this.close(active);
-            active = null;
-            current += 1;
-            // Leaving the loop ends the source's iterator, which cancels its request.
-            if (this.timeIsShort()) return { next: current };
-            active = await this.open(dataset, windows[current] as PlannedWindow);
+          previous = row.timestamp;
+          if (row.timestamp >= active.window.end) {
+            const target = from + Math.floor((row.timestamp - first.start) / cadenceMs);
+            if (target >= windows.length) {
+              throw new LakeSourceOrderError(
+                `${dataset.name}: the source sent a row at ${iso(row.timestamp)}, after the end of the query (${iso(fetch.to)})`,
+              );
+            }
+            while (current < target) {
+              await this.close(active);
+              active = null;
+              current += 1;
+              // Leaving the loop ends the source's iterator, which cancels its request.
+              if (this.timeIsShort()) return { next: current };
+              active = await this.open(dataset, windows[current] as PlannedWindow);
+            }
+          } else if (row.timestamp < first.start) {
+            throw new LakeSourceOrderError(
+              `${dataset.name}: the source sent a row at ${iso(row.timestamp)}, before the start of the query (${iso(first.start)})`,
+            );
           }
-        } else if (row.timestamp < first.start) {
-          throw new LakeSourceOrderError(
-            `${dataset.name}: the source sent a row at ${iso(row.timestamp)}, before the start of the query (${iso(first.start)})`,
-          );
+          const pause = active.writer.write(row);
+          if (pause) await pause;
         }
-        const pause = active.writer.write(row);
-        if (pause) await pause;
-      }
       // The stream ended cleanly: the windows it sent nothing for had no traffic.
       await this.close(active);
       active = null;

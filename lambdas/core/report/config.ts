@@ -4,7 +4,7 @@
  * options. Both read the same field schemas, so a value is refused on either path with the same
  * message, naming the setting and the rule it breaks.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Filters, filtersSchema } from '../contract.ts';
 import { CALENDAR_DATE, parseCalendarDate } from '../dates.ts';
 import { fieldPathOf } from '../settings/errors.ts';

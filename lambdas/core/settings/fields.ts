@@ -4,7 +4,7 @@
  * report's in `report/config.ts`, the insights' in `insights/settings.ts`). Rules several fields
  * share (whole numbers, email addresses, times of day) are defined here once.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_BASE_URL, INTERVAL_LIMITS, TIME } from '../contract.ts';
 import {
   type DatasetDefinition,

@@ -94,6 +94,18 @@ describe('the export client reading bodies byte by byte', () => {
     }
   });
 
+  it('hands rows on in one batch per piece of the body, not one by one', async () => {
+    for (const format of ['csv', 'json'] as const) {
+      const body = format === 'csv' ? csvBody : jsonBody;
+      const batches: (readonly ExportRow[])[] = [];
+      const whole = client({ format, fetch: answering(body, body.length), holdBackBytes: 0 });
+      for await (const batch of whole.batches(REQUEST)) batches.push(batch);
+      // At most two for one piece: a parser may keep the last line until the body ends whole.
+      expect(batches.length).toBeLessThanOrEqual(2);
+      expect(batches.flat()).toEqual(expectedRows);
+    }
+  });
+
   it('counts bytes and rows in its stats', async () => {
     const exporter = client({ format: 'csv', fetch: answering(csvBody, 7) });
     await collect(exporter.stream(REQUEST));
@@ -169,6 +181,27 @@ describe('the export client checking rows', () => {
       rule: /goes back in time/,
     },
     {
+      name: 'a row with a field too few',
+      body: `${header}${FROM},"x",1,1\n${FROM},"x",1\n`,
+      row: 1,
+      field: 'row',
+      rule: /has 3 fields, expected 4/,
+    },
+    {
+      name: 'a timestamp that is not an integer',
+      body: `${header}${FROM}.5,"x",1,1\n`,
+      row: 0,
+      field: 'timestamp',
+      rule: /must be an integer in milliseconds/,
+    },
+    {
+      name: 'a metric too large to be finite',
+      body: `${header}${FROM},"x",1e999,1\n`,
+      row: 0,
+      field: 'http',
+      rule: /must be a finite number/,
+    },
+    {
       name: 'a header that does not match the request',
       body: '"timestamp","country.code","http","sessions"\n',
       row: -1,
@@ -177,14 +210,20 @@ describe('the export client checking rows', () => {
     },
   ];
 
+  // Rows travel in one batch per piece of the body: each rule fires whether the bad row comes in
+  // a piece of its own or in the middle of one piece holding the whole body.
   for (const { name, body, row, field, rule } of cases) {
-    it(`names the row and field of ${name}`, async () => {
-      const error = await failure(client({ format: 'csv', fetch: answering(body, 16) }).stream(REQUEST));
-      expect(error).toBeInstanceOf(ExportRowError);
-      const rowError = error as ExportRowError;
-      expect([rowError.rowIndex, rowError.field]).toEqual([row, field]);
-      expect(rowError.message).toMatch(rule);
-      expect(rowError.retryable).toBe(false);
+    it(`names the row and field of ${name}, in small pieces of the body or in one`, async () => {
+      for (const chunkSize of [16, body.length]) {
+        const error = await failure(
+          client({ format: 'csv', fetch: answering(body, chunkSize) }).stream(REQUEST),
+        );
+        expect(error).toBeInstanceOf(ExportRowError);
+        const rowError = error as ExportRowError;
+        expect([rowError.rowIndex, rowError.field]).toEqual([row, field]);
+        expect(rowError.message).toMatch(rule);
+        expect(rowError.retryable).toBe(false);
+      }
     });
   }
 
@@ -204,6 +243,14 @@ describe('the export client checking rows', () => {
         JSON.stringify({ error: false, data: [{ timestamp: FROM, 'city.name': 7, http: 1, sessions: 1 }] }),
         'city.name',
         /string or null/,
+      ],
+      [
+        JSON.stringify({
+          error: false,
+          data: [{ timestamp: FROM, 'city.name': 'x', http: '1', sessions: 1 }],
+        }),
+        'http',
+        /must be a number/,
       ],
       [
         JSON.stringify({

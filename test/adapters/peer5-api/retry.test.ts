@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Delivered } from '../../../lambdas/adapters/peer5-api/attempt.ts';
 import type { ExportClientEvent } from '../../../lambdas/adapters/peer5-api/client-events.ts';
 import { Redactor } from '../../../lambdas/adapters/peer5-api/redaction.ts';
-import { RetryDelays, type RetrySettings, withRetries } from '../../../lambdas/adapters/peer5-api/retry.ts';
+import {
+  withRetries as batchedRetries,
+  RetryDelays,
+  type RetrySettings,
+} from '../../../lambdas/adapters/peer5-api/retry.ts';
 import { type ExportRequest, type ExportRow, TIME } from '../../../lambdas/core/contract.ts';
 import {
   DeadlineExceededError,
@@ -49,6 +53,11 @@ describe('RetryDelays', () => {
   });
 });
 
+/** The retry loop's batches, one row each here, as rows. */
+async function* withRetries(...args: Parameters<typeof batchedRetries>): AsyncGenerator<ExportRow> {
+  for await (const batch of batchedRetries(...args)) yield* batch;
+}
+
 /** A job whose attempts play out `outcomes` in turn: rows then the end, or rows then a throw. */
 function job(outcomes: { rows: number; error?: Error }[], tokens: boolean[] = []) {
   let next = 0;
@@ -59,10 +68,10 @@ function job(outcomes: { rows: number; error?: Error }[], tokens: boolean[] = []
       tokens.push(refresh);
       return refresh ? 'fresh' : 'stale';
     },
-    async *attempt(_token: string, _attempt: number, delivered: Delivered): AsyncGenerator<ExportRow> {
+    async *attempt(_token: string, _attempt: number, delivered: Delivered): AsyncGenerator<ExportRow[]> {
       const outcome = outcomes[next++] ?? { rows: 0 };
       delivered.bytes += 10;
-      for (let i = 0; i < outcome.rows; i++) yield ROW;
+      for (let i = 0; i < outcome.rows; i++) yield [ROW];
       if (outcome.error) throw outcome.error;
     },
   };

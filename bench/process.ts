@@ -1,0 +1,69 @@
+/** Child processes the bench measures: wall time, and peak RSS by the kernel's VmHWM counter. */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PEAK_RSS_PRELOAD = fileURLToPath(new URL('./peak-rss.mjs', import.meta.url));
+
+/** This process's peak RSS so far, in MB, as the kernel counts it (VmHWM in /proc/self/status). */
+export function ownPeakRssMb(): number {
+  const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  if (!match) throw new Error('no VmHWM in /proc/self/status: the bench measures memory on Linux');
+  return Number(match[1]) / 1024;
+}
+
+export interface Measured {
+  readonly seconds: number;
+  readonly peakRssMb: number;
+  readonly stdout: string;
+}
+
+/** Runs `node ...args` to its end; fails with its stderr when it exits non-zero. */
+export async function measureNode(
+  args: readonly string[],
+  options: { readonly env?: NodeJS.ProcessEnv; readonly cwd?: string } = {},
+): Promise<Measured> {
+  const dir = await mkdtemp(join(tmpdir(), 'peer5-peak-'));
+  const peakFile = join(dir, 'peak');
+  try {
+    // Without the parent's NODE_OPTIONS: under `tsx` they load tsx into every child, and the
+    // child must pay only for what it runs itself.
+    const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, PEER5_BENCH_PEAK_FILE: peakFile };
+    delete env.NODE_OPTIONS;
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', PEAK_RSS_PRELOAD, ...args], {
+      env,
+      cwd: options.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', resolve);
+    });
+    const seconds = (performance.now() - started) / 1000;
+    if (code !== 0) throw new Error(`node ${args.join(' ')} exited with ${code}: ${stderr.slice(-2000)}`);
+    const peakKb = Number(await readFile(peakFile, 'utf8'));
+    return { seconds, peakRssMb: peakKb / 1024, stdout };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The median of `runs` measurements of the same command. */
+export async function medianOf(runs: number, measure: () => Promise<Measured>): Promise<Measured> {
+  const all: Measured[] = [];
+  for (let i = 0; i < runs; i++) all.push(await measure());
+  all.sort((a, b) => a.seconds - b.seconds);
+  return all[Math.floor(all.length / 2)] as Measured;
+}
