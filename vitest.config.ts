@@ -23,6 +23,7 @@ export const INTEGRATION_TESTS = [
   'test/cli/aws.test.ts',
   'test/cli/fault-matrix.test.ts',
   'test/handlers/overlapping-runs.test.ts',
+  'test/handlers/backfill-workflow.test.ts',
   'test/handlers/offload-watch.test.ts',
   'test/adapters/s3-run-lease.test.ts',
   'test/adapters/s3-lifecycle.test.ts',
@@ -34,6 +35,7 @@ export const INTEGRATION_TESTS = [
   'test/report/preview.test.ts',
   'test/adapters/ses-mailer.test.ts',
   'test/support/moto.test.ts',
+  'test/lake/curate-s3.test.ts',
 ];
 
 /**
@@ -59,12 +61,15 @@ export const SLOW_TESTS = [
   'test/cdk/monitoring.test.ts',
   'test/cdk/schedules.test.ts',
   'test/cdk/stack.test.ts',
+  'test/cdk/backfill-workflow.test.ts',
   'test/cdk/bundles.test.ts',
   // Load DuckDB and run SQL over a lake written for the test.
   'test/cli/athena-functions.test.ts',
   'test/cli/athena-rewrite.test.ts',
   'test/cli/athena-sql.test.ts',
   'test/curated/write.test.ts',
+  'test/lake/curate.test.ts',
+  'test/cdk/curated-catalog.test.ts',
   // The API client against the simulator over HTTP, with real timeouts and backoff.
   'test/adapters/peer5-api/client-simulator.test.ts',
   // The lake's bytes for a simulated range, through the client over HTTP, four times.

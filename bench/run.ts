@@ -4,7 +4,9 @@
  * last two about 1.2M and 4.1M rows) or `npm run bench -- --quick` (1 and 6 hours). Each case runs in
  * its own Node process so its peak RSS (the kernel's VmHWM) is its own; the simulator serves all
  * of them from this process. Then the Lambda bundles as `cdk synth` writes them, the CLI's start-up,
- * and the daily report's API requests. Every figure is printed as a ratio to its reference.
+ * and the daily report's API requests. Every figure is printed as a ratio to its reference. Then
+ * the curated tables' two scripts: curated-month.ts (objects and bytes a month's query reads,
+ * curated ÷ raw) and curated.ts (the writer's throughput and memory).
  *
  * MB/s is uncompressed CSV (the lake's bytes before gzip) per second, for every case alike.
  */
@@ -25,6 +27,7 @@ import { minimumReportRequests } from '../lambdas/core/report/request-floor.ts';
 import { runReport } from '../lambdas/core/report/run.ts';
 import { scopeReport } from '../lambdas/core/report/scope.ts';
 import { startSimulator } from '../simulator/index.ts';
+import { benchBackfill } from './backfill.ts';
 import { type BundleFigure, measureBundles } from './bundles.ts';
 import { measureNode, medianOf } from './process.ts';
 import { BENCH_DATASET_SETTING, BENCH_TOKEN, type CaseResult, type CaseSettings } from './settings.ts';
@@ -308,10 +311,26 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     await benchReportRequests(sim.url, join(work, 'outbox'));
+    console.log(await benchBackfill());
   } finally {
     await sim.close();
     await rm(work, { recursive: true, force: true });
   }
+  // The curated tables: what they save a month's query, and the writer's speed and memory.
+  for (const script of ['./curated-month.ts', './curated.ts']) {
+    await runScript(fileURLToPath(new URL(script, import.meta.url)), quick ? ['--quick'] : []);
+  }
+}
+
+/** Runs another bench script in its own process, its output shown as it comes. */
+function runScript(script: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${script} exited with code ${code}`)),
+    );
+  });
 }
 
 /** The daily report's API requests, beside the fewest the contract allows for the same figures. */

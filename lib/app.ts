@@ -8,10 +8,11 @@ import { withDatasetsFile } from '../lambdas/adapters/datasets-file.ts';
 import { SETTING_NAMES, type Settings } from '../lambdas/core/config.ts';
 import { type SettingProblem, SettingsError } from '../lambdas/core/settings/errors.ts';
 import { parseSettings, settingLike, settingsInputFromContext } from '../lambdas/core/settings/parse.ts';
+import { BACKFILL_WORKFLOW } from '../lambdas/handlers/environment.ts';
 import { PROJECT_ROOT } from './defaults.ts';
 import { Peer5ReporterStack } from './stack.ts';
 
-export const STACK_ID = 'Peer5Reporter';
+export const STACK_ID = BACKFILL_WORKFLOW.stackName;
 
 /**
  * Feature flags the stack relies on, set here rather than only in `cdk.json` so every way of
@@ -20,6 +21,8 @@ export const STACK_ID = 'Peer5Reporter';
 export const FEATURE_FLAGS = {
   // Access logs are delivered through a bucket policy, not the legacy LogDeliveryWrite ACL.
   '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+  // The Backfill state machine's Distributed Map writes its results with ResultWriterV2.
+  '@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2': true,
 } as const;
 
 /**

@@ -1,10 +1,12 @@
 /**
  * Saved Athena queries, written against whichever configured datasets can answer them. Column
- * names come from the writer's `columnName`, table names from the dataset definitions.
+ * names come from the writer's `columnName`, table names from the layout descriptors. A query over
+ * whole days reads the curated table (one Parquet file a day: a 30-day query opens 30 objects and
+ * reads only its columns); one that needs the hours still being written reads the raw table.
  */
 import type { Dimension } from '../lambdas/core/contract.ts';
 import { columnName, type DatasetDefinition } from '../lambdas/core/datasets.ts';
-import { partitionKeysOf } from '../lambdas/core/lake/layout.ts';
+import { CURATED_TABLES, partitionKeysOf, RAW_TABLES } from '../lambdas/core/lake/layout.ts';
 import { OFFLOAD_METRICS } from '../lambdas/core/report/scope.ts';
 
 export interface SavedQuery {
@@ -58,11 +60,11 @@ export function dailyOffloadByCountry(
   return {
     id: 'DailyOffloadByCountry',
     name: 'Daily offload by country',
-    description: `P2P offload per UTC day and viewer country over the last 30 days, from ${source.name}.`,
+    description: `P2P offload per UTC day and viewer country over the last 30 final days, from ${CURATED_TABLES.tableNameOf(source)}.`,
     sql: [
       `SELECT dt, ${country},`,
       offloadColumns(),
-      `FROM ${quoted(database)}.${quoted(source.name)}`,
+      `FROM ${quoted(database)}.${quoted(CURATED_TABLES.tableNameOf(source))}`,
       `WHERE ${recentDays(30)}`,
       `GROUP BY dt, ${country}`,
       `ORDER BY dt DESC, SUM(${columnName('p2p')}) + SUM(${columnName('http')}) DESC`,
@@ -89,7 +91,7 @@ export function hourlyOffloadTrend(
     sql: [
       `SELECT ${partitions},`,
       offloadColumns(),
-      `FROM ${quoted(database)}.${quoted(source.name)}`,
+      `FROM ${quoted(database)}.${quoted(RAW_TABLES.tableNameOf(source))}`,
       `WHERE ${recentDays(7)}`,
       `GROUP BY ${partitions}`,
       `ORDER BY ${partitions}`,

@@ -1,20 +1,28 @@
 /**
- * The Glue database with one table per dataset and the Athena workgroup to query them. Every
- * table is derived from the dataset definition and the writer's own layout functions, so the
- * catalogue cannot drift from what the Lambdas write.
+ * The Glue database with two tables per dataset, the raw one (`<dataset>`, a gzip CSV per window)
+ * and the curated one (`<dataset>_curated`, a Parquet file per UTC day), and the Athena workgroup to
+ * query them. Every table is derived from the dataset definition and the writer's own layout
+ * descriptors (RAW_TABLES, CURATED_TABLES), so the catalogue cannot drift from what the Lambdas write.
  */
 import { Stack } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import {
+  CURATED_INPUT_FORMAT,
+  CURATED_OUTPUT_FORMAT,
+  CURATED_SERDE_LIBRARY,
+  glueColumnsOf,
+} from '../lambdas/core/curated/schema.ts';
 import { columnsOf, type DatasetDefinition } from '../lambdas/core/datasets.ts';
 import {
   LAKE_SERDE_LIBRARY,
   LAKE_SERDE_PARAMETERS,
   LAKE_TABLE_PARAMETERS,
 } from '../lambdas/core/lake/csv.ts';
-import { RAW_TABLES } from '../lambdas/core/lake/layout.ts';
+import { CURATED_TABLES, RAW_TABLES } from '../lambdas/core/lake/layout.ts';
+import { DEFAULT_ATHENA_SCAN_CUTOFF_GB } from '../lambdas/core/settings/fields.ts';
 import { savedQueries } from './athena-queries.ts';
 import { INCOMPLETE_UPLOAD_EXPIRATION, QUERY_RESULTS_EXPIRATION, SECURE_BUCKET_PROPS } from './defaults.ts';
 
@@ -25,7 +33,7 @@ export function tableInputOf(
 ): glue.CfnTable.TableInputProperty {
   const bucketUrl = `s3://${location.bucketName}`;
   return {
-    name: dataset.name,
+    name: RAW_TABLES.tableNameOf(dataset),
     description: dataset.description || `Peer5 export ${dataset.name}`,
     tableType: 'EXTERNAL_TABLE',
     parameters: {
@@ -47,6 +55,34 @@ export function tableInputOf(
   };
 }
 
+/**
+ * The Glue `TableInput` of a dataset's curated table over `s3://<bucket>/<prefix>/<dataset>_curated/`:
+ * Parquet, partition projection on `dt`, and the raw table's column names and types.
+ */
+export function curatedTableInputOf(
+  dataset: DatasetDefinition,
+  location: { readonly bucketName: string; readonly prefix: string },
+): glue.CfnTable.TableInputProperty {
+  const bucketUrl = `s3://${location.bucketName}`;
+  return {
+    name: CURATED_TABLES.tableNameOf(dataset),
+    description: `${dataset.description || `Peer5 export ${dataset.name}`} One Parquet file per final UTC day.`,
+    tableType: 'EXTERNAL_TABLE',
+    parameters: {
+      classification: 'parquet',
+      ...CURATED_TABLES.projectionParameters(bucketUrl, location.prefix, dataset),
+    },
+    partitionKeys: CURATED_TABLES.partitionKeysOf(dataset).map((key) => ({ name: key.name, type: key.type })),
+    storageDescriptor: {
+      location: `${bucketUrl}/${CURATED_TABLES.tablePrefix(location.prefix, dataset)}`,
+      inputFormat: CURATED_INPUT_FORMAT,
+      outputFormat: CURATED_OUTPUT_FORMAT,
+      columns: glueColumnsOf(dataset),
+      serdeInfo: { serializationLibrary: CURATED_SERDE_LIBRARY },
+    },
+  };
+}
+
 export interface LakeCatalogProps {
   /** The bucket the lake is written to. */
   readonly bucket: s3.IBucket;
@@ -63,12 +99,22 @@ export interface LakeCatalogProps {
    * @default - the stack name
    */
   readonly workGroupName?: string;
+  /**
+   * Gigabytes a query may scan before the workgroup cancels it.
+   * @default DEFAULT_ATHENA_SCAN_CUTOFF_GB
+   */
+  readonly scanCutoffGb?: number;
 }
+
+/** Bytes in the gigabyte of `scanCutoffGb`: Athena's cutoff is in bytes, its price per 10^12. */
+const GB = 1_000_000_000;
 
 export class LakeCatalog extends Construct {
   public readonly database: glue.CfnDatabase;
-  /** One table per dataset, by dataset name. */
+  /** One raw table per dataset, by dataset name. */
   public readonly tables: ReadonlyMap<string, glue.CfnTable>;
+  /** One curated table per dataset, by dataset name. */
+  public readonly curatedTables: ReadonlyMap<string, glue.CfnTable>;
   public readonly resultsBucket: s3.Bucket;
   public readonly workGroup: athena.CfnWorkGroup;
   public readonly namedQueries: readonly athena.CfnNamedQuery[];
@@ -86,17 +132,21 @@ export class LakeCatalog extends Construct {
       },
     });
 
-    const tables = new Map<string, glue.CfnTable>();
-    for (const dataset of props.datasets) {
-      const table = new glue.CfnTable(this, `Table-${dataset.name}`, {
-        catalogId: stack.account,
-        databaseName: props.databaseName,
-        tableInput: tableInputOf(dataset, { bucketName: props.bucket.bucketName, prefix: props.prefix }),
-      });
-      table.node.addDependency(this.database);
-      tables.set(dataset.name, table);
-    }
-    this.tables = tables;
+    const location = { bucketName: props.bucket.bucketName, prefix: props.prefix };
+    const tablesOf = (id: string, inputOf: typeof tableInputOf) =>
+      new Map(
+        props.datasets.map((dataset) => {
+          const table = new glue.CfnTable(this, `${id}-${dataset.name}`, {
+            catalogId: stack.account,
+            databaseName: props.databaseName,
+            tableInput: inputOf(dataset, location),
+          });
+          table.node.addDependency(this.database);
+          return [dataset.name, table] as const;
+        }),
+      );
+    this.tables = tablesOf('Table', tableInputOf);
+    this.curatedTables = tablesOf('CuratedTable', curatedTableInputOf);
 
     this.resultsBucket = new s3.Bucket(this, 'QueryResults', {
       ...SECURE_BUCKET_PROPS,
@@ -114,6 +164,7 @@ export class LakeCatalog extends Construct {
       recursiveDeleteOption: true,
       workGroupConfiguration: {
         enforceWorkGroupConfiguration: true,
+        bytesScannedCutoffPerQuery: (props.scanCutoffGb ?? DEFAULT_ATHENA_SCAN_CUTOFF_GB) * GB,
         publishCloudWatchMetricsEnabled: true,
         engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
         resultConfiguration: {

@@ -10,6 +10,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { LakeEvent } from '../lambdas/core/lake/run-types.ts';
 import type { RunKind } from '../lambdas/handlers/environment.ts';
@@ -94,6 +95,27 @@ export class ReporterMonitoring extends Construct {
       new cloudwatch.Alarm(this, `${id}Errors`, {
         alarmDescription: `The ${label} failed. Its logs say which windows or which step; failed events are kept in the failure queue.`,
         metric: fn.metricErrors({ period: EVENT_ALARM_PERIOD, statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+
+  /** Executions of a state machine that failed or timed out (an aborted one was stopped by someone). */
+  watchExecutions(id: string, stateMachine: sfn.IStateMachine, label: string): cloudwatch.Alarm {
+    const metric = (name: string) =>
+      stateMachine.metric(name, { period: EVENT_ALARM_PERIOD, statistic: cloudwatch.Stats.SUM });
+    return this.register(
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription: `A ${label} execution failed or timed out. Its Summary step lists the windows that failed; peer5-reporter backfill --status ARN shows them, --redrive ARN fetches only those.`,
+        metric: new cloudwatch.MathExpression({
+          expression: 'failed + timedOut',
+          usingMetrics: { failed: metric('ExecutionsFailed'), timedOut: metric('ExecutionsTimedOut') },
+          period: EVENT_ALARM_PERIOD,
+          label: `${label} executions failed or timed out`,
+        }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -7,24 +7,36 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { TIME } from '../lambdas/core/contract.ts';
 import { type DatasetDefinition, windowAt } from '../lambdas/core/datasets.ts';
-import { provisionalMarkerKey, runLeaseKey } from '../lambdas/core/lake/keys.ts';
-import { objectKey } from '../lambdas/core/lake/layout.ts';
+import { curateMarkKey, provisionalMarkerKey, runLeaseKey } from '../lambdas/core/lake/keys.ts';
+import { CURATED_TABLES, objectKey } from '../lambdas/core/lake/layout.ts';
 import type { RunKind } from '../lambdas/handlers/environment.ts';
 import { keyPattern } from './key-patterns.ts';
 
-/** Key patterns of the objects the lake writer may create: windows and provisional markers. */
+/** Midnight UTC of the day a start falls in: curated files and curation marks are per day. */
+const dayOf = (start: number) => start - (start % TIME.DAY);
+
+/**
+ * Key patterns of the objects the lake writer may create: windows, provisional markers, curated
+ * days and curation marks.
+ */
 export function lakeKeyPatterns(
   prefix: string,
   datasets: readonly DatasetDefinition[],
-): { readonly windows: string[]; readonly markers: string[] } {
+): {
+  readonly windows: string[];
+  readonly markers: string[];
+  readonly curated: string[];
+  readonly curateMarks: string[];
+} {
+  const patterns = (keyOf: (dataset: DatasetDefinition, start: number) => string) =>
+    datasets.map((dataset) => keyPattern(dataset, (start) => keyOf(dataset, start)));
   return {
-    windows: datasets.map((dataset) =>
-      keyPattern(dataset, (start) => objectKey(prefix, windowAt(dataset, start))),
-    ),
-    markers: datasets.map((dataset) =>
-      keyPattern(dataset, (start) => provisionalMarkerKey(prefix, dataset, start)),
-    ),
+    windows: patterns((dataset, start) => objectKey(prefix, windowAt(dataset, start))),
+    markers: patterns((dataset, start) => provisionalMarkerKey(prefix, dataset, start)),
+    curated: patterns((dataset, start) => CURATED_TABLES.objectKeyAt(prefix, dataset, dayOf(start))),
+    curateMarks: patterns((dataset, start) => curateMarkKey(prefix, dataset, dayOf(start))),
   };
 }
 
@@ -44,6 +56,8 @@ export function listLakeStatement(bucket: s3.IBucket, prefix: string): iam.Polic
  * - write and check window objects (GetObject covers HEAD; AbortMultipartUpload because large
  *   windows are streamed as multipart uploads), only at keys the writer produces;
  * - write and delete provisional markers, only at the marker keys;
+ * - write, check and delete curated days (one Parquet file per day, written in a single PUT),
+ *   only at the curated keys, and the curation marks that say which days are due;
  * - take, read and give up the run lease of the function's own kind of run, that one key only.
  */
 export function lakeStatements(
@@ -65,6 +79,16 @@ export function lakeStatements(
       sid: 'TrackProvisionalWindows',
       actions: ['s3:PutObject', 's3:DeleteObject'],
       resources: objectArns(patterns.markers),
+    }),
+    new iam.PolicyStatement({
+      sid: 'WriteCuratedDays',
+      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      resources: objectArns(patterns.curated),
+    }),
+    new iam.PolicyStatement({
+      sid: 'TrackDaysToCurate',
+      actions: ['s3:PutObject', 's3:DeleteObject'],
+      resources: objectArns(patterns.curateMarks),
     }),
     new iam.PolicyStatement({
       sid: 'HoldRunLease',

@@ -15,8 +15,14 @@ import type { Settings } from '../lambdas/core/config.ts';
 import { CADENCE_MS, type Cadence } from '../lambdas/core/datasets.ts';
 import { watchDatasetsOf } from '../lambdas/core/insights/watch-lake.ts';
 import { DAILY_FRESHNESS_ALARM_DAYS } from '../lambdas/core/settings/fields.ts';
-import { RUN_KIND, type RunKind, WATCH_DELAY_MINUTES } from '../lambdas/handlers/environment.ts';
+import {
+  BACKFILL_WORKFLOW,
+  RUN_KIND,
+  type RunKind,
+  WATCH_DELAY_MINUTES,
+} from '../lambdas/handlers/environment.ts';
 import { REPORT_CHECK_DELAY_MINUTES } from '../lambdas/handlers/telemetry.ts';
+import { BackfillWorkflow } from './backfill-workflow.ts';
 import { DEFERRING_RUNS_ALARM, SCHEDULE_MAX_EVENT_AGE } from './defaults.ts';
 import { ExportFunction } from './export-function.ts';
 import { RunFailureQueue } from './failure-queue.ts';
@@ -71,6 +77,8 @@ export class Peer5ReporterStack extends Stack {
   public readonly dailyExport: ExportFunction | undefined;
   /** Fills a past range of every dataset, when invoked. */
   public readonly backfill: ExportFunction;
+  /** The Backfill state machine: a backfill on AWS that runs itself to the end. */
+  public readonly backfillWorkflow: BackfillWorkflow;
   public readonly dailyReport: DailyReportFunction;
   /** Checks, an hour after the report was due, that it was sent (the ReportLate alarm). */
   public readonly reportCheck: ReportCheckFunction;
@@ -103,6 +111,7 @@ export class Peer5ReporterStack extends Stack {
       prefix: settings.prefix,
       datasets: settings.datasets,
       databaseName: settings.databaseName,
+      scanCutoffGb: settings.athenaScanCutoffGb,
       accessLogsBucket: this.storage.accessLogsBucket,
     });
     const failureQueue = new RunFailureQueue(this, 'FailedRuns');
@@ -122,6 +131,11 @@ export class Peer5ReporterStack extends Stack {
       hourly.length > 0 ? exportOf('HourlyExport', RUN_KIND.hourlyExport, hourly) : undefined;
     this.dailyExport = daily.length > 0 ? exportOf('DailyExport', RUN_KIND.dailyExport, daily) : undefined;
     this.backfill = exportOf('Backfill', RUN_KIND.backfill, settings.datasets);
+    this.backfillWorkflow = new BackfillWorkflow(this, 'StateMachineBackfill', {
+      settings,
+      bucket,
+      failureQueue,
+    });
 
     // The watch runs after the hourly export, over the hourly datasets it can read.
     const watched = watchDatasetsOf(settings.datasets).usable;
@@ -224,6 +238,7 @@ export class Peer5ReporterStack extends Stack {
       if (reporter) monitoring.watchErrors(alarmId, reporter.function, label);
     }
     monitoring.watchQueue('FailedRunsWaiting', this.failureQueue);
+    monitoring.watchExecutions('BackfillExecutionsFailed', this.backfillWorkflow.stateMachine, 'backfill');
     monitoring.watchGaps();
     // The backfill is left out: it defers routinely and is invoked again.
     const scheduledExports: [string, ExportFunction | undefined, string, Cadence][] = [
@@ -261,6 +276,11 @@ export class Peer5ReporterStack extends Stack {
     new CfnOutput(this, 'BackfillFunction', {
       description: 'Invoke with {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} to fill a past range',
       value: this.backfill.function.functionName,
+    });
+    new CfnOutput(this, BACKFILL_WORKFLOW.stateMachineOutput, {
+      description:
+        'Start with npx peer5-reporter backfill --from YYYY-MM-DD --to YYYY-MM-DD --on-aws (or aws stepfunctions start-execution --input \'{"from": ..., "to": ...}\')',
+      value: this.backfillWorkflow.stateMachine.stateMachineArn,
     });
     new CfnOutput(this, 'InsightsTopic', {
       description:

@@ -211,17 +211,18 @@ export interface ResolvedOptions {
 }
 
 /**
- * Keys a config file may hold besides the settings: where the CLI's lake and outbox are. They
- * stand for the --lake and --outbox flags, which have no setting of their own.
+ * Keys a config file may hold besides the settings: where the CLI's lake and outbox are, and the
+ * deployed Backfill state machine. They stand for the --lake, --outbox and --state-machine flags,
+ * which have no setting of their own.
  */
-const CLI_ONLY_KEYS = ['lake', 'outbox'] as const;
+const CLI_ONLY_KEYS = ['lake', 'outbox', 'stateMachine'] as const;
 
 function splitConfigFile(file: ConfigFile): {
   settings: Record<string, unknown>;
   lake: string | undefined;
   outbox: string | undefined;
 } {
-  const { lake, outbox, ...settings } = file.values;
+  const { lake, outbox, stateMachine: _stateMachine, ...settings } = file.values;
   for (const key of CLI_ONLY_KEYS) {
     const value = file.values[key];
     if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
@@ -345,4 +346,11 @@ export function resolveOptions(
         ? undefined
         : { name: settings.secretName, flag: false };
   return { settings, mail, lake, tokenSecret };
+}
+
+/** The config file's `stateMachine` (the Backfill state machine's ARN), checked, or undefined. */
+export function stateMachineOfConfig(values: FlagValues, cwd: string): string | undefined {
+  const file = readConfigFile(values, cwd);
+  splitConfigFile(file);
+  return file.values.stateMachine as string | undefined;
 }

@@ -2,6 +2,8 @@
  * What the commands print: tables, the summary of a run, the report's headline and the plan, as
  * text for people and as JSON for scripts (--json), and the exit code a run's result means.
  */
+import type { CurationResult } from '../../lambdas/core/lake/curate.ts';
+import type { ForecastDay } from '../../lambdas/core/lake/curate-forecast.ts';
 import type { GapReason, RunPlan, WindowReason } from '../../lambdas/core/lake/plan.ts';
 import type { RunResult } from '../../lambdas/core/lake/run-types.ts';
 import { formatBytes, formatPercent } from '../../lambdas/core/report/format.ts';
@@ -24,8 +26,9 @@ function plural(count: number, word: string, many = `${word}s`): string {
 }
 
 /** Failed or unfinished (interrupted, deadline) work is 1, so a script never mistakes it for done. */
-export function exitCodeOf(result: RunResult): number {
+export function exitCodeOf(result: RunResult, curation?: CurationResult): number {
   if (result.failed.length > 0 || result.deferred > 0) return EXIT.failed;
+  if (curation && (curation.failed.length > 0 || curation.deferred > 0)) return EXIT.failed;
   if (result.gaps.length > 0) return EXIT.gaps;
   return EXIT.ok;
 }
@@ -182,4 +185,45 @@ export function planJson(plan: RunPlan, warnings: readonly string[]) {
     gaps: plan.gaps.map((gap) => ({ ...gap, start: isoTime(gap.start), end: isoTime(gap.end) })),
     warnings,
   };
+}
+
+/** What curation did after a run: the days written, removed and failed, by dataset and day. */
+export function curationLines(curation: CurationResult): string[] {
+  const days = (list: readonly { dataset: string; day: string }[]) =>
+    list.map((entry) => `${entry.dataset} ${entry.day}`).join(', ');
+  const lines: string[] = [];
+  if (curation.written.length > 0) {
+    const rows = curation.written.reduce((sum, day) => sum + day.rows, 0);
+    lines.push(
+      `Curated ${plural(curation.written.length, 'day')} (${rows.toLocaleString('en-US')} rows) into Parquet: ${days(curation.written)}.`,
+    );
+  }
+  if (curation.removed.length > 0) {
+    lines.push(
+      `Removed ${plural(curation.removed.length, 'curated day')} that turned provisional: ${days(curation.removed)}.`,
+    );
+  }
+  for (const failed of curation.failed)
+    lines.push(`FAILED curating ${failed.dataset} ${failed.day}: ${failed.error}`);
+  if (curation.deferred > 0)
+    lines.push(`Deferred curating ${plural(curation.deferred, 'day')} to the next run.`);
+  return lines;
+}
+
+export function curationJson(curation: CurationResult) {
+  return {
+    written: curation.written,
+    removed: curation.removed,
+    waiting: curation.waiting.length,
+    failed: curation.failed,
+    deferred: curation.deferred,
+  };
+}
+
+/** The curated days a plan would write, as lines under the plan. */
+export function describeCuratedDays(days: readonly ForecastDay[]): string[] {
+  if (days.length === 0) return ['  No curated day would be written: no day would have every window final.'];
+  return [
+    `  Curated days it would write (${days.length}): ${days.map((d) => `${d.dataset} ${d.day}`).join(', ')}`,
+  ];
 }

@@ -1,6 +1,7 @@
 /**
  * `peer5-reporter query "SQL"`: runs SQL over a local lake with the same schema, table and column
- * names as the Glue tables, so an analyst can try an Athena query before running it for real.
+ * names as the Glue tables (the raw `<dataset>` and the curated `<dataset>_curated`), so an analyst
+ * can try an Athena query before running it for real.
  * DuckDB is an optional dependency: the rest of the CLI works without it.
  *
  * DuckDB's SQL is close to Athena's (Trino) but not the same, so the session is set up to answer
@@ -11,10 +12,10 @@
  * It reads a folder only. DuckDB reads S3 through its httpfs extension, which @duckdb/node-api does
  * not ship and DuckDB downloads at run time from its own site, so an S3 lake is queried with Athena.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { type ColumnType, columnsOf, type DatasetDefinition } from '../../lambdas/core/datasets.ts';
-import { partitionKeysOf, RAW_TABLES, tablePrefix } from '../../lambdas/core/lake/layout.ts';
+import { CURATED_TABLES, partitionKeysOf, RAW_TABLES, tablePrefix } from '../../lambdas/core/lake/layout.ts';
 import { sqlString } from './athena-formats.ts';
 import { athenaSessionSql } from './athena-functions.ts';
 import { rewriteAthenaTree } from './athena-rewrite.ts';
@@ -34,7 +35,39 @@ function sqlIdentifier(value: string): string {
   return `"${value.replaceAll('"', '""')}"`;
 }
 
-/** The DuckDB view that stands in for one Glue table. */
+/** A view with the table's columns and no row: a table with no object yet still parses and answers. */
+function emptyViewSql(table: string, columns: readonly { name: string; type: ColumnType }[]): string {
+  const nulls = columns.map((c) => `CAST(NULL AS ${DUCKDB_TYPES[c.type]}) AS ${sqlIdentifier(c.name)}`);
+  return `CREATE OR REPLACE VIEW ${table} AS SELECT ${nulls.join(', ')} WHERE false`;
+}
+
+/**
+ * The DuckDB view that stands in for a dataset's curated Glue table (`<dataset>_curated`): its
+ * Parquet files, typed as written, and the `dt` partition column from their folders.
+ */
+export function curatedViewSql(
+  database: string,
+  lakeRoot: string,
+  prefix: string,
+  dataset: DatasetDefinition,
+): string {
+  const columns = [...columnsOf(dataset), ...CURATED_TABLES.partitionKeysOf(dataset)];
+  const table = `${sqlIdentifier(database)}.${sqlIdentifier(CURATED_TABLES.tableNameOf(dataset))}`;
+  const folder = path.join(lakeRoot, CURATED_TABLES.tablePrefix(prefix, dataset));
+  const suffix = CURATED_TABLES.suffix;
+  // read_parquet fails on a glob that matches nothing, and a removed day can leave an empty folder.
+  const hasFile =
+    existsSync(folder) &&
+    readdirSync(folder, { recursive: true }).some((name) => String(name).endsWith(suffix));
+  if (!hasFile) return emptyViewSql(table, columns);
+  const glob = path.join(folder, CURATED_TABLES.objectGlob(dataset));
+  const hiveTypes = CURATED_TABLES.partitionKeysOf(dataset)
+    .map((p) => `${sqlString(p.name)}: 'VARCHAR'`)
+    .join(', ');
+  return `CREATE OR REPLACE VIEW ${table} AS SELECT ${columns.map((c) => sqlIdentifier(c.name)).join(', ')} FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, hive_types = {${hiveTypes}})`;
+}
+
+/** The DuckDB view that stands in for one raw Glue table. */
 export function viewSql(
   database: string,
   lakeRoot: string,
@@ -43,15 +76,10 @@ export function viewSql(
 ): string {
   const columns = columnsOf(dataset);
   const partitions = partitionKeysOf(dataset);
-  const table = `${sqlIdentifier(database)}.${sqlIdentifier(dataset.name)}`;
+  const table = `${sqlIdentifier(database)}.${sqlIdentifier(RAW_TABLES.tableNameOf(dataset))}`;
   const folder = path.join(lakeRoot, tablePrefix(prefix, dataset));
-  if (!existsSync(folder)) {
-    // No data yet: an empty view with the right columns, so queries still parse and return nothing.
-    const nulls = [...columns, ...partitions].map(
-      (c) => `CAST(NULL AS ${DUCKDB_TYPES[c.type]}) AS ${sqlIdentifier(c.name)}`,
-    );
-    return `CREATE OR REPLACE VIEW ${table} AS SELECT ${nulls.join(', ')} WHERE false`;
-  }
+  // No data yet: an empty view with the right columns, so queries still parse and return nothing.
+  if (!existsSync(folder)) return emptyViewSql(table, [...columns, ...partitions]);
   const glob = path.join(folder, RAW_TABLES.objectGlob(dataset));
   const columnSpec = columns
     .map((c) => `${sqlString(c.name)}: ${sqlString(DUCKDB_TYPES[c.type])}`)
@@ -144,6 +172,7 @@ export async function queryLocalLake(options: {
     await connection.run(`SET schema = ${sqlString(options.database)}`);
     for (const dataset of options.datasets) {
       await connection.run(viewSql(options.database, options.lakeRoot, options.prefix, dataset));
+      await connection.run(curatedViewSql(options.database, options.lakeRoot, options.prefix, dataset));
     }
     const reader = await connection.runAndReadAll(await athenaSql(connection, options.sql));
     const columns = reader.columnNames();

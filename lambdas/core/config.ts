@@ -8,6 +8,7 @@
  */
 import * as z from 'zod';
 import { INSIGHT_SETTING_FIELDS } from './insights/settings.ts';
+import { backfillBudgetProblem } from './lake/backfill-budget.ts';
 import { REPORT_SETTING_FIELDS } from './report/config.ts';
 import {
   ALARM_SETTING_FIELDS,
@@ -16,14 +17,20 @@ import {
   SCHEDULE_SETTING_FIELDS,
 } from './settings/fields.ts';
 
-export const settingsSchema = z.object({
-  ...API_SETTING_FIELDS,
-  ...REPORT_SETTING_FIELDS,
-  ...SCHEDULE_SETTING_FIELDS,
-  ...LAKE_SETTING_FIELDS,
-  ...ALARM_SETTING_FIELDS,
-  ...INSIGHT_SETTING_FIELDS,
-});
+export const settingsSchema = z
+  .object({
+    ...API_SETTING_FIELDS,
+    ...REPORT_SETTING_FIELDS,
+    ...SCHEDULE_SETTING_FIELDS,
+    ...LAKE_SETTING_FIELDS,
+    ...ALARM_SETTING_FIELDS,
+    ...INSIGHT_SETTING_FIELDS,
+  })
+  // The rule between two settings: checked wherever the settings are parsed whole (synth, CLI).
+  .superRefine((settings, ctx) => {
+    const problem = backfillBudgetProblem(settings);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['backfillConcurrency'], message: problem });
+  });
 
 export type SettingsInput = z.input<typeof settingsSchema>;
 export type Settings = z.output<typeof settingsSchema>;

@@ -38,6 +38,13 @@ export interface DatasetDefinition {
 
 const DATASET_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
+/**
+ * What a dataset's curated table (one Parquet file per day, lake/layout.ts CURATED_TABLES) adds to
+ * the dataset's name, as its folder and Glue table. A dataset's own name may not end in it, so a
+ * raw table and a curated table never share a name.
+ */
+export const CURATED_TABLE_SUFFIX = '_curated';
+
 function distinct(values: readonly string[]): boolean {
   return new Set(values).size === values.length;
 }
@@ -46,7 +53,11 @@ export const datasetSchema = z
   .object({
     name: z
       .string()
-      .regex(DATASET_NAME, 'must be lower snake case: a letter, then letters, digits or _ (at most 63)'),
+      .regex(DATASET_NAME, 'must be lower snake case: a letter, then letters, digits or _ (at most 63)')
+      .refine(
+        (name) => !name.endsWith(CURATED_TABLE_SUFFIX),
+        `must not end in "${CURATED_TABLE_SUFFIX}": that names the dataset's curated table`,
+      ),
     description: z.string().default(''),
     interval: z.enum(Object.keys(INTERVAL_MS) as [Interval, ...Interval[]]),
     metrics: z

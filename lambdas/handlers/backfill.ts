@@ -13,7 +13,7 @@ import { config, isSkippedRun, lakeRunOf, type SkippedRun, underRunLease } from 
 import { logger, type RunSummary, reporterHandler } from './middleware.ts';
 
 export type BackfillResult = (RunSummary | SkippedRun) & {
-  /** True when windows were left for another invocation with the same event. */
+  /** True when windows (or days to curate) were left for another invocation with the same event. */
   readonly invokeAgain: boolean;
 };
 
@@ -40,6 +40,6 @@ export const handler = reporterHandler(
       );
     });
     if (isSkippedRun(result)) return { ...result, invokeAgain: true };
-    return { ...result, invokeAgain: result.windowsDeferred > 0 };
+    return { ...result, invokeAgain: result.windowsDeferred > 0 || result.curatedDaysDeferred > 0 };
   },
 );

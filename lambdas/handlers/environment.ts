@@ -15,6 +15,13 @@ export const EXPORT_SETTINGS = [
   'settleHours',
 ] as const satisfies readonly SettingName[];
 
+/** The Backfill state machine's item function: an export run, paced to its share of the budget. */
+export const BACKFILL_ITEM_SETTINGS = [
+  ...EXPORT_SETTINGS,
+  'apiRequestsPerMinute',
+  'backfillConcurrency',
+] as const satisfies readonly SettingName[];
+
 /** The report handler: API, token, mail, the insights' settings, and the lake for its health. */
 export const REPORT_SETTINGS = [
   'secretName',
@@ -91,3 +98,19 @@ export const RUN_KIND = {
   backfill: 'backfill',
 } as const;
 export type RunKind = (typeof RUN_KIND)[keyof typeof RUN_KIND];
+
+/**
+ * The Backfill state machine's names, shared by the stack and the command line: the stack output
+ * that carries its ARN, the states the CLI follows, and the error its Fail state ends with.
+ */
+export const BACKFILL_WORKFLOW = {
+  /** The stack's id (its name unless deployed under another). */
+  stackName: 'Peer5Reporter',
+  stateMachineOutput: 'BackfillStateMachine',
+  planState: 'Plan',
+  inlineMapState: 'Backfill items',
+  distributedMapState: 'Backfill items (distributed)',
+  summaryState: 'Summary',
+  failState: 'Windows failed',
+  failError: 'WindowsFailed',
+} as const;

@@ -21,8 +21,10 @@
  */
 
 import { S3Client } from '@aws-sdk/client-s3';
+import type { RequestPacer } from '../adapters/peer5-api/index.ts';
 import { S3LakeSink } from '../adapters/s3-lake-sink.ts';
 import { RunLeaseError, S3RunLease } from '../adapters/s3-run-lease.ts';
+import { curateAfterRun } from '../core/lake/curate.ts';
 import { runLeaseKey } from '../core/lake/keys.ts';
 import { runExport } from '../core/lake/run.ts';
 import type { RunResult } from '../core/lake/run-types.ts';
@@ -126,24 +128,27 @@ async function releaseQuietly(release: () => Promise<void>, kind: RunKind): Prom
 
 /**
  * One invocation's lake run: the API client and the settings every run of this function shares.
- * `finish` records the result's metrics and fails the invocation when a window failed.
+ * `finish` curates the days the run (or an earlier one) marked, within the run's deadline, records
+ * the metrics, and fails the invocation when a window or a curated day failed.
  */
-export function lakeRunOf(context: ApiTokenContext, kind: RunKind) {
+export function lakeRunOf(context: ApiTokenContext, kind: RunKind, pacer?: RequestPacer) {
   const deadline = deadlineOf(context);
-  const client = apiClientFor(config.apiBaseUrl, context, deadline);
+  const client = apiClientFor(config.apiBaseUrl, context, deadline, pacer);
+  const settings = {
+    source: client,
+    sink,
+    prefix: config.prefix,
+    now: Date.now(),
+    ...lakeRunOptionsOf(config),
+    deadline,
+    log: logLakeEvent,
+  };
   return {
-    settings: {
-      source: client,
-      sink,
-      prefix: config.prefix,
-      now: Date.now(),
-      ...lakeRunOptionsOf(config),
-      deadline,
-      log: logLakeEvent,
-    },
-    finish(result: RunResult): RunSummary {
-      const summary = recordRun(result, client.stats, kind);
-      if (summary.windowsFailed > 0) throw new RunFailedError(summary);
+    settings,
+    async finish(result: RunResult): Promise<RunSummary> {
+      const curation = await curateAfterRun({ ...settings, datasets: config.datasets });
+      const summary = recordRun(result, curation, client.stats, kind);
+      if (summary.windowsFailed > 0 || summary.curatedDaysFailed > 0) throw new RunFailedError(summary);
       return summary;
     },
   };
@@ -161,7 +166,7 @@ export function exportHandler(kind: RunKind) {
       parseExportEvent(event);
       return await underRunLease(kind, context, async () => {
         const run = lakeRunOf(context, kind);
-        return run.finish(await runExport({ ...run.settings, datasets: config.datasets }));
+        return await run.finish(await runExport({ ...run.settings, datasets: config.datasets }));
       });
     },
   );

@@ -11,7 +11,13 @@ import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import secretsManager from '@middy/secrets-manager';
 import { clearCache, getInternal } from '@middy/util';
 import type { Context } from 'aws-lambda';
-import { ExportClient, type ExportClientEvent, type ExportClientStats } from '../adapters/peer5-api/index.ts';
+import {
+  ExportClient,
+  type ExportClientEvent,
+  type ExportClientStats,
+  type RequestPacer,
+} from '../adapters/peer5-api/index.ts';
+import type { CurationResult } from '../core/lake/curate.ts';
 import type { LakeEvent, RunResult } from '../core/lake/run-types.ts';
 import { SettingsError } from '../core/settings/errors.ts';
 import type { TokenProvider } from '../core/source.ts';
@@ -130,12 +136,18 @@ export function reporterHandler<TEvent, TResult>(
 }
 
 /** The API client of one invocation: the middleware's token, the run's deadline, events as logs. */
-export function apiClientFor(apiBaseUrl: string, context: ApiTokenContext, deadline: number): ExportClient {
+export function apiClientFor(
+  apiBaseUrl: string,
+  context: ApiTokenContext,
+  deadline: number,
+  pacer?: RequestPacer,
+): ExportClient {
   return new ExportClient({
     baseUrl: apiBaseUrl,
     token: context.apiToken,
     deadline,
     onEvent: logClientEvent,
+    ...(pacer ? { pacer } : {}),
   });
 }
 
@@ -178,10 +190,23 @@ export interface RunSummary {
   readonly apiRequests: number;
   readonly apiRetries: number;
   readonly stopReason: string | null;
+  /** Curated days written after the run (lake/curate.ts). */
+  readonly curatedDaysWritten: number;
+  /** Curated days removed because a window of theirs is provisional again. */
+  readonly curatedDaysRemoved: number;
+  /** Curated days that failed; their mark stays for the next run. */
+  readonly curatedDaysFailed: number;
+  /** Marked days left for the next run by the deadline. */
+  readonly curatedDaysDeferred: number;
 }
 
 /** Emits the run's metrics; the lake core has already logged its gaps, failures and summary. */
-export function recordRun(result: RunResult, stats: ExportClientStats, kind: RunKind): RunSummary {
+export function recordRun(
+  result: RunResult,
+  curation: CurationResult,
+  stats: ExportClientStats,
+  kind: RunKind,
+): RunSummary {
   const gapWindows = result.gaps.reduce((sum, gap) => sum + gap.windows, 0);
   metrics.addMetric(METRIC.windowsWritten, MetricUnit.Count, result.windows.length);
   metrics.addMetric(METRIC.windowsFailed, MetricUnit.Count, result.failed.length);
@@ -197,6 +222,8 @@ export function recordRun(result: RunResult, stats: ExportClientStats, kind: Run
   metrics.addMetric(METRIC.bytes, MetricUnit.Bytes, result.bytes);
   metrics.addMetric(METRIC.apiRequests, MetricUnit.Count, stats.requests);
   metrics.addMetric(METRIC.apiRetries, MetricUnit.Count, stats.retries);
+  metrics.addMetric(METRIC.curatedDaysWritten, MetricUnit.Count, curation.written.length);
+  metrics.addMetric(METRIC.curatedDaysFailed, MetricUnit.Count, curation.failed.length);
 
   return {
     windowsWritten: result.windows.length,
@@ -209,18 +236,29 @@ export function recordRun(result: RunResult, stats: ExportClientStats, kind: Run
     apiRequests: stats.requests,
     apiRetries: stats.retries,
     stopReason: result.stopReason,
+    curatedDaysWritten: curation.written.length,
+    curatedDaysRemoved: curation.removed.length,
+    curatedDaysFailed: curation.failed.length,
+    curatedDaysDeferred: curation.deferred,
   };
 }
 
 /** The `event` field of the log lines that name a failed window. */
 const WINDOW_FAILED_EVENT: LakeEvent['event'] = 'window-failed';
+/** The `event` field of the log lines that name a curated day that failed. */
+const CURATED_DAY_FAILED_EVENT: LakeEvent['event'] = 'curated-day-failed';
 
-/** Windows failed in this run: the invocation fails so the error alarm and the failure queue see it. */
+/**
+ * Windows or curated days failed in this run: the invocation fails so the error alarm and the
+ * failure queue see it.
+ */
 export class RunFailedError extends Error {
   override readonly name = 'RunFailedError';
   constructor(readonly summary: RunSummary) {
     super(
-      `${summary.windowsFailed} window(s) failed (${summary.windowsWritten} written, ${summary.windowsDeferred} deferred); they are fetched again by the next run. See the log lines with event "${WINDOW_FAILED_EVENT}".`,
+      summary.windowsFailed > 0
+        ? `${summary.windowsFailed} window(s) failed (${summary.windowsWritten} written, ${summary.windowsDeferred} deferred); they are fetched again by the next run. See the log lines with event "${WINDOW_FAILED_EVENT}".`
+        : `${summary.curatedDaysFailed} curated day(s) failed (${summary.curatedDaysWritten} written); the next run curates them again. See the log lines with event "${CURATED_DAY_FAILED_EVENT}".`,
     );
   }
 }

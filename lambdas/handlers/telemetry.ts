@@ -18,6 +18,10 @@ export const METRIC = {
   gapsFound: 'GapsFound',
   windowsFailed: 'WindowsFailed',
   windowsDeferred: 'WindowsDeferred',
+  /** Curated days (one Parquet file each) written after a run. */
+  curatedDaysWritten: 'CuratedDaysWritten',
+  /** Curated days that could not be written; their mark stays, so the next run tries again. */
+  curatedDaysFailed: 'CuratedDaysFailed',
   reportsSent: 'ReportsSent',
   reportsLate: 'ReportsLate',
   /** Alerts the offload watch raised (a new incident each). */

@@ -29,6 +29,9 @@ describe('the bundles of the synthesized stack', () => {
       'HourlyExport',
       'OffloadWatch',
       'ReportCheck',
+      'StateMachineBackfillItem',
+      'StateMachineBackfillPlan',
+      'StateMachineBackfillSummary',
     ]);
   });
 

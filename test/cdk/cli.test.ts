@@ -93,7 +93,12 @@ describe('cdk synth on the command line', { timeout: CDK_SYNTH_TIMEOUT_MS }, () 
           .filter((resource) => resource.Type === 'AWS::Glue::Table')
           .map((resource) => resource.Properties?.TableInput?.Name)
           .sort();
-        expect(tables).toEqual(['by_country_1h', 'by_page_1d']);
+        expect(tables).toEqual([
+          'by_country_1h',
+          'by_country_1h_curated',
+          'by_page_1d',
+          'by_page_1d_curated',
+        ]);
       } finally {
         rmSync(assembly, { recursive: true, force: true });
       }

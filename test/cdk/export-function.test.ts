@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { type DatasetDefinition, windowAt } from '../../lambdas/core/datasets.ts';
-import { provisionalMarkerKey, runLeaseKey } from '../../lambdas/core/lake/keys.ts';
-import { objectKey } from '../../lambdas/core/lake/layout.ts';
+import { curateMarkKey, provisionalMarkerKey, runLeaseKey } from '../../lambdas/core/lake/keys.ts';
+import { CURATED_TABLES, objectKey } from '../../lambdas/core/lake/layout.ts';
 import { RUN_KIND } from '../../lambdas/handlers/environment.ts';
 import { createApp } from '../../lib/app.ts';
 import { iamPattern } from './iam-pattern.ts';
@@ -27,6 +27,8 @@ describe('the export functions of the stack with every default dataset', () => {
       'ListLake',
       'WriteLakeWindows',
       'TrackProvisionalWindows',
+      'WriteCuratedDays',
+      'TrackDaysToCurate',
       'HoldRunLease',
       undefined,
     ]);
@@ -48,13 +50,17 @@ describe('the export functions of the stack with every default dataset', () => {
     expect(statements[3]?.resources).toHaveLength(hourly.length);
     expect(statements[4]?.actions).toEqual(['s3:PutObject', 's3:DeleteObject']);
     expect(statements[4]?.resources).toHaveLength(hourly.length);
-    expect(statements[5]).toEqual({
+    expect(statements[5]?.actions).toEqual(['s3:GetObject', 's3:PutObject', 's3:DeleteObject']);
+    expect(statements[5]?.resources).toHaveLength(hourly.length);
+    expect(statements[6]?.actions).toEqual(['s3:PutObject', 's3:DeleteObject']);
+    expect(statements[6]?.resources).toHaveLength(hourly.length);
+    expect(statements[7]).toEqual({
       sid: 'HoldRunLease',
       actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
       resources: [`${lakeArn()}/${runLeaseKey('peer5', RUN_KIND.hourlyExport)}`],
       condition: undefined,
     });
-    expect(statements[6]).toMatchObject({
+    expect(statements[8]).toMatchObject({
       actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
       resources: [`<${logicalId(resources, 'AWS::SQS::Queue', 'FailedRuns')}.Arn>`],
     });
@@ -75,6 +81,12 @@ describe('the export functions of the stack with every default dataset', () => {
       const markers = (
         statements.find((statement) => statement.sid === 'TrackProvisionalWindows')?.resources ?? []
       ).map(iamPattern);
+      const curated = (
+        statements.find((statement) => statement.sid === 'WriteCuratedDays')?.resources ?? []
+      ).map(iamPattern);
+      const curateMarks = (
+        statements.find((statement) => statement.sid === 'TrackDaysToCurate')?.resources ?? []
+      ).map(iamPattern);
       const allowed = (patterns: RegExp[], key: string) =>
         patterns.some((pattern) => pattern.test(`${lakeArn()}/${key}`));
       for (const dataset of settings.datasets) {
@@ -88,6 +100,12 @@ describe('the export functions of the stack with every default dataset', () => {
           expect(allowed(markers, provisionalMarkerKey('peer5', dataset, window.start))).toBe(own);
           expect(allowed(windows, `${objectKey('peer5', window)}.tmp`)).toBe(false);
           expect(allowed(windows, objectKey('other', window))).toBe(false);
+          const day = sample - (sample % TIME.DAY);
+          const curatedKey = CURATED_TABLES.objectKeyAt('peer5', dataset, day);
+          expect(allowed(curated, curatedKey), `${role} ${dataset.name} curated`).toBe(own);
+          expect(allowed(curated, `${curatedKey}.tmp`)).toBe(false);
+          expect(allowed(windows, curatedKey)).toBe(false);
+          expect(allowed(curateMarks, curateMarkKey('peer5', dataset, day))).toBe(own);
         }
       }
     }

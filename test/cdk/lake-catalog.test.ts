@@ -24,10 +24,13 @@ describe('the Glue tables of the stack with every default dataset', () => {
     return table[1].Properties.TableInput;
   }
 
-  it('exist for every dataset and no other', () => {
+  it('exist for every dataset, raw and curated, and no other', () => {
     expect(
       byType(resources, 'AWS::Glue::Table').map(([, table]) => table.Properties.TableInput.Name),
-    ).toEqual(settings.datasets.map((dataset) => dataset.name));
+    ).toEqual([
+      ...settings.datasets.map((dataset) => dataset.name),
+      ...settings.datasets.map((dataset) => `${dataset.name}_curated`),
+    ]);
   });
 
   it("have the writer's columns and partition keys", () => {
@@ -156,6 +159,8 @@ describe('the Athena workgroup of the stack with every default dataset', () => {
     const [, workGroup] = byType(resources, 'AWS::Athena::WorkGroup')[0] as [string, Resource];
     const configuration = workGroup.Properties.WorkGroupConfiguration;
     expect(configuration.EnforceWorkGroupConfiguration).toBe(true);
+    // The athenaScanCutoffGb default: 10 GB a query.
+    expect(configuration.BytesScannedCutoffPerQuery).toBe(10_000_000_000);
     expect(configuration.ResultConfiguration.EncryptionConfiguration).toEqual({
       EncryptionOption: 'SSE_S3',
     });
@@ -165,7 +170,7 @@ describe('the Athena workgroup of the stack with every default dataset', () => {
   it('saves the offload queries against tables of the database', () => {
     const queries = byType(resources, 'AWS::Athena::NamedQuery').map(([, query]) => query.Properties);
     expect(queries.map((query) => query.Name)).toEqual(['Daily offload by country', 'Hourly offload trend']);
-    expect(queries[0]?.QueryString).toContain('FROM "peer5_reporter"."by_country_1h"');
+    expect(queries[0]?.QueryString).toContain('FROM "peer5_reporter"."by_country_1h_curated"');
     expect(queries[0]?.QueryString).toContain('GROUP BY dt, country_code');
     expect(queries[1]?.QueryString).toContain('FROM "peer5_reporter"."totals_1m"');
     expect(queries[1]?.QueryString).toContain('GROUP BY dt, hour');

@@ -19,7 +19,8 @@ describe('the functions of the stack with every default dataset', () => {
 
   it('run on the newest Node.js runtime on arm64 with their own log group and a retention', () => {
     const functions = byType(resources, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(6);
+    // Six functions, and the Backfill state machine's Plan, Item and Summary.
+    expect(functions).toHaveLength(9);
     for (const [, fn] of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -65,7 +66,7 @@ describe('the functions of the stack with every default dataset', () => {
   it('send failed async runs of every function to the same queue after one retry', () => {
     const queueId = logicalId(resources, 'AWS::SQS::Queue', 'FailedRuns');
     const configs = byType(resources, 'AWS::Lambda::EventInvokeConfig');
-    expect(configs).toHaveLength(6);
+    expect(configs).toHaveLength(9);
     for (const [, config] of configs) {
       expect(config.Properties.MaximumRetryAttempts).toBe(1);
       expect(flatten(config.Properties.DestinationConfig.OnFailure.Destination)).toBe(`<${queueId}.Arn>`);

@@ -21,8 +21,10 @@ import {
 describe('the stack with every default dataset and a new bucket', () => {
   const { app, resources, stack, template } = defaultStack();
 
-  it('contains no wildcard action or resource and no managed policy anywhere, but reading metrics back', () => {
-    for (const [, policy] of byType(resources, 'AWS::IAM::Policy')) {
+  it('contains no wildcard action or resource and no managed policy anywhere, but reading metrics back and what the CDK adds for the state machine', () => {
+    for (const [id, policy] of byType(resources, 'AWS::IAM::Policy')) {
+      // The Backfill state machine's role: the CDK's own wildcards, each acknowledged (next test).
+      const addedByCdk = id.startsWith('StateMachineBackfillStateMachine');
       for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
         // GetMetricData has no resource-level permissions: `*` is the only resource it takes.
         if (statement.Sid === 'ReadReportMetrics') {
@@ -30,6 +32,7 @@ describe('the stack with every default dataset and a new bucket', () => {
           continue;
         }
         for (const action of asList(statement.Action)) expect(action).not.toContain('*');
+        if (addedByCdk) continue;
         for (const resource of asList(statement.Resource)) expect(flatten(resource)).not.toContain('*');
       }
     }

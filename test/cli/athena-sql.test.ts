@@ -1,8 +1,8 @@
 /**
  * The Athena SQL we publish (the README's examples and the stack's saved queries) runs on the local
  * query engine over a lake written by the real lake writer. The README's queries filter on dates
- * relative to `current_date`, so the lake holds yesterday and today's finished hours (UTC), and each
- * fixed date in a query is also tried as yesterday, which must return rows.
+ * relative to `current_date`, so the lake holds yesterday and today's finished hours (UTC), with
+ * yesterday curated, and each fixed date in a query is also tried as yesterday, which must return rows.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,6 +16,7 @@ import { ExportClient } from '../../lambdas/adapters/peer5-api/client.ts';
 import { settingsSchema } from '../../lambdas/core/config.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
+import { curateLake } from '../../lambdas/core/lake/curate.ts';
 import { runBackfill } from '../../lambdas/core/lake/run.ts';
 import { savedQueries } from '../../lib/athena-queries.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
@@ -102,17 +103,22 @@ describe('the Athena SQL we publish, on the local query engine', () => {
   beforeAll(async () => {
     simulator = await startSimulator({ now: NOW, segments: 30, seed: 11 });
     lakeRoot = await mkdtemp(path.join(tmpdir(), 'peer5-athena-sql-'));
+    const sink = new LocalLakeSink({ root: lakeRoot });
     const result = await runBackfill({
       source: new ExportClient({ baseUrl: simulator.url, token: async () => 'demo-token', now: () => NOW }),
-      sink: new LocalLakeSink({ root: lakeRoot }),
+      sink,
       prefix: '',
       datasets: DEFAULT_DATASETS,
       now: NOW,
       from: YESTERDAY,
       to: NOW,
+      // Settled at once, so that yesterday is final whatever the time of day, and curated.
+      settleMs: 1,
     });
     expect(result.failed).toEqual([]);
     expect(result.gaps).toEqual([]);
+    const curation = await curateLake({ sink, prefix: '', datasets: DEFAULT_DATASETS });
+    expect(curation.written.map((day) => day.day)).toEqual(DEFAULT_DATASETS.map(() => LAKE_DAY));
   }, 120_000);
 
   afterAll(async () => {

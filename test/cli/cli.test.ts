@@ -360,6 +360,11 @@ describe('the peer5-reporter command line', () => {
       const files = await filesUnder(lake);
       expect(files).toContain('totals_1m/dt=2026-11-19/hour=00/totals_1m_2026-11-19T00.csv.gz');
       expect(files).toContain('by_page_1d/dt=2026-11-19/by_page_1d_2026-11-19.csv.gz');
+      // The day is final, so it is curated too: one Parquet file per dataset.
+      for (const dataset of DEFAULT_DATASETS) {
+        expect(files).toContain(`${dataset.name}_curated/dt=2026-11-19/${dataset.name}_2026-11-19.parquet`);
+      }
+      expect(files.filter((file) => file.startsWith('_curate/'))).toEqual([]);
     });
 
     it('start run a second time skips the windows that are already final', async () => {
@@ -384,6 +389,31 @@ describe('the peer5-reporter command line', () => {
       expect(table.code).toBe(0);
       expect(table.stdout.split('\n')[0]).toMatch(/^country_code\s+delivered$/);
       expect(table.stdout.trim().split('\n')).toHaveLength(4);
+    });
+
+    it('query reads the curated tables by their Glue names, and they agree with the raw ones', async () => {
+      const sql = (table: string) =>
+        `SELECT count(*) AS rows, sum(p2p) AS p2p FROM peer5_reporter.${table} WHERE dt = '2026-11-19'`;
+      const raw = await runCli(['query', sql('by_country_isp_1h'), '--lake', lake, '--json']);
+      const curated = await runCli(['query', sql('by_country_isp_1h_curated'), '--lake', lake, '--json']);
+      expect(curated.code, curated.stderr).toBe(0);
+      expect(JSON.parse(curated.stdout)).toEqual(JSON.parse(raw.stdout));
+      expect((JSON.parse(curated.stdout) as { rows: number }[])[0]?.rows).toBeGreaterThan(24);
+    });
+
+    it('plan lists the curated days a backfill would write', async () => {
+      const args = ['plan', 'backfill', '--from', '2026-11-18', '--to', '2026-11-19', '--now', NOW];
+      const result = await runCli([...args, '--lake', lake, '--datasets', 'by_page_1d', '--json']);
+      expect(result.code).toBe(0);
+      expect((JSON.parse(result.stdout) as { curatedDays: unknown[] }).curatedDays).toEqual([
+        {
+          dataset: 'by_page_1d',
+          day: '2026-11-18',
+          key: 'by_page_1d_curated/dt=2026-11-18/by_page_1d_2026-11-18.parquet',
+        },
+      ]);
+      const text = await runCli([...args, '--lake', lake, '--datasets', 'by_page_1d']);
+      expect(text.stdout).toContain('Curated days it would write (1): by_page_1d 2026-11-18');
     });
 
     it('plan shows what an hourly run would fetch without fetching it', async () => {

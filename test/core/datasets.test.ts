@@ -29,6 +29,10 @@ describe('dataset definitions', () => {
     [{ ...VALID, filter: { 'country.code': ['US'] } }, 'datasets[0] (by_os_1h): Unrecognized key: "filter"'],
     [{ ...VALID, name: 'By-OS' }, 'datasets[0] (By-OS).name: must be lower snake case'],
     [
+      { ...VALID, name: 'by_os_curated' },
+      'datasets[0] (by_os_curated).name: must not end in "_curated": that names the dataset\'s curated table',
+    ],
+    [
       { ...VALID, interval: '1d' },
       'datasets[0] (by_os_1h).interval: an hourly dataset needs an interval that divides an hour; 1d does not',
     ],

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalLakeSink } from '../../lambdas/adapters/local-lake-sink.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { parseDatasets } from '../../lambdas/core/datasets.ts';
+import { type CurationResult, curateLake } from '../../lambdas/core/lake/curate.ts';
 import { runExport } from '../../lambdas/core/lake/run.ts';
 import { SettingsError } from '../../lambdas/core/settings/errors.ts';
 import type { ExportSource } from '../../lambdas/core/source.ts';
@@ -119,10 +120,12 @@ describe('the log lines of a lake run', () => {
         },
       };
       const since = Date.UTC(2024, 4, 1);
+      const sink = new LocalLakeSink({ root });
+      let curation: CurationResult | undefined;
       const { result, lines } = await logLinesOf(async () => {
         const run = await runExport({
           source: down,
-          sink: new LocalLakeSink({ root }),
+          sink,
           prefix: 'lake',
           datasets: hours ? [hours] : [],
           // Three weeks later: the oldest hours have left the API's 14-day look-back.
@@ -130,7 +133,13 @@ describe('the log lines of a lake run', () => {
           since,
           log: logLakeEvent,
         });
-        recordRun(run, { requests: 0, retries: 0, rows: 0, bytes: 0 }, RUN_KIND.hourlyExport);
+        curation = await curateLake({
+          sink,
+          prefix: 'lake',
+          datasets: hours ? [hours] : [],
+          log: logLakeEvent,
+        });
+        recordRun(run, curation, { requests: 0, retries: 0, rows: 0, bytes: 0 }, RUN_KIND.hourlyExport);
         return run;
       });
       expect(result.gaps.length).toBeGreaterThan(0);
@@ -144,13 +153,19 @@ describe('the log lines of a lake run', () => {
         expect(line.dataset).toBe('hours');
       }
       expect(withEvent('run-finished')).toHaveLength(1);
+      expect(withEvent('curation-finished')).toHaveLength(1);
       // Recording the run adds metrics only (EMF blobs): every log line is one of the core's events.
       expect(lines.filter((line) => line.event === undefined && !('_aws' in line))).toEqual([]);
       const perKind = lines.filter((line) => '_aws' in line && line.run === RUN_KIND.hourlyExport);
       expect(perKind.map((line) => line.WindowsDeferred)).toEqual([result.deferred]);
 
       const error = new RunFailedError(
-        recordRun(result, { requests: 0, retries: 0, rows: 0, bytes: 0 }, RUN_KIND.hourlyExport),
+        recordRun(
+          result,
+          curation as CurationResult,
+          { requests: 0, retries: 0, rows: 0, bytes: 0 },
+          RUN_KIND.hourlyExport,
+        ),
       );
       expect(error.message).toContain('See the log lines with event "window-failed".');
     } finally {

@@ -23,6 +23,7 @@ import {
   parseDatasets,
   windowAt,
 } from '../../lambdas/core/datasets.ts';
+import { utcDateOf } from '../../lambdas/core/dates.ts';
 import { objectKey } from '../../lambdas/core/lake/layout.ts';
 import { readLakeObject } from '../../lambdas/core/lake/read.ts';
 import { TOKEN_CACHE_MS } from '../../lambdas/handlers/middleware.ts';
@@ -215,6 +216,15 @@ describe('a simulated day of the deployed functions', () => {
     expect(hourlyRuns[0]?.windowsWritten).toBeGreaterThan(7 * 24 + 14 * 24 - 10);
     // Later runs write the hour that just ended and the one that has now settled.
     expect(hourlyRuns.slice(1).every((run) => run.windowsWritten === 4)).toBe(true);
+    // The first run also curates every whole day it caught up, once final: all but the first
+    // (partial) day of each hourly table, 6 of the totals and 13 of the countries. Later runs add none
+    // until today is over.
+    expect(hourlyRuns.every((run) => run.curatedDaysFailed === 0)).toBe(true);
+    expect(hourlyRuns[0]?.curatedDaysWritten).toBe(6 + 13);
+    const curated = await listKeys('peer5/totals_1m_curated/');
+    expect(curated.at(-1)).toBe(
+      `peer5/totals_1m_curated/dt=${utcDateOf(DAY - TIME.DAY)}/totals_1m_${utcDateOf(DAY - TIME.DAY)}.parquet`,
+    );
   });
 
   it('has written every hour of the day for every hourly dataset, final except the last hour', async () => {

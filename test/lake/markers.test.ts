@@ -6,14 +6,14 @@ import { LocalLakeSink } from '../../lambdas/adapters/local-lake-sink.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { type DatasetDefinition, parseDatasets, windowAt } from '../../lambdas/core/datasets.ts';
 import { executePlan } from '../../lambdas/core/lake/execute.ts';
-import { provisionalMarkerKey } from '../../lambdas/core/lake/keys.ts';
+import { curateMarkKey, provisionalMarkerKey } from '../../lambdas/core/lake/keys.ts';
 import { objectKey } from '../../lambdas/core/lake/layout.ts';
 import { beginWindow, commitWindow, type MarkedWindow } from '../../lambdas/core/lake/markers.ts';
 import { EMPTY_DATASET_STATE, planRun } from '../../lambdas/core/lake/plan.ts';
 import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
 import type { ExportSource } from '../../lambdas/core/source.ts';
 
-const { HOUR } = TIME;
+const { HOUR, DAY } = TIME;
 const [hours] = parseDatasets([{ name: 'hours', interval: '1h', metrics: ['http'], cadence: 'hourly' }]) as [
   DatasetDefinition,
 ];
@@ -132,7 +132,7 @@ describe('a run', () => {
     },
   };
 
-  it('writes a young window as marker, object, marker', async () => {
+  it('writes a young window as marker, object, marker, with its day marked to curate before and after', async () => {
     const now = START + HOUR + 5 * 60_000;
     const lake = { prefix: 'lake', datasets: new Map([['hours', EMPTY_DATASET_STATE]]) };
     const plan = planRun({ datasets: [hours], now, lake, since: START, settleMs: 3 * HOUR });
@@ -140,7 +140,24 @@ describe('a run', () => {
     const { sink, calls } = recording(folder);
     const result = await executePlan(plan, { source: nothing, sink, prefix: 'lake', datasets: [hours], now });
     expect(result.windows).toMatchObject([{ start: START, final: false }]);
-    expect(calls).toEqual([`put ${MARKER}`, `put ${KEY}`, `put ${MARKER}`]);
+    const day = curateMarkKey('lake', hours, START - (START % DAY));
+    // The object's put starts at the window's first row and completes after the first day mark.
+    expect(calls).toEqual([`put ${MARKER}`, `put ${KEY}`, `put ${day}`, `put ${MARKER}`, `put ${day}`]);
+  });
+
+  it('marks a day to curate twice per run however many of its windows the run writes', async () => {
+    // Three settled hours, the last of them the day's last hour.
+    const since = START - (START % DAY) + 21 * HOUR;
+    const now = since + 3 * HOUR + 4 * HOUR;
+    const lake = { prefix: 'lake', datasets: new Map([['hours', EMPTY_DATASET_STATE]]) };
+    const plan = planRun({ datasets: [hours], now, lake, since, settleMs: 3 * HOUR });
+    const { sink, calls } = recording(folder);
+    await executePlan(plan, { source: nothing, sink, prefix: 'lake', datasets: [hours], now });
+    const day = curateMarkKey('lake', hours, since - (since % DAY));
+    const keys = [21, 22, 23].map((hour) => objectKey('lake', windowAt(hours, since + (hour - 21) * HOUR)));
+    const ofDay = calls.filter((call) => call.endsWith(day) || keys.some((key) => call.endsWith(key)));
+    // Each object's put starts at its window's first row; the day mark goes before the first completes.
+    expect(ofDay).toEqual([`put ${keys[0]}`, `put ${day}`, `put ${keys[1]}`, `put ${keys[2]}`, `put ${day}`]);
   });
 
   it('rewrites a marked window once it has settled and removes the marker after the object', async () => {

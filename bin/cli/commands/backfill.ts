@@ -1,10 +1,11 @@
 /** `peer5-reporter backfill`: fetch a date range into the lake, with progress; resumes where it stopped. */
 import { connectLake } from '../connections.ts';
 import { parseFlags } from '../options.ts';
-import { describePlan, exitCodeOf, runJson, runLines } from '../output.ts';
+import { curationJson, curationLines, describePlan, exitCodeOf, runJson, runLines } from '../output.ts';
 import { deadlineFlag, OUTPUT_FLAGS } from '../run-control.ts';
+import { AWS_BACKFILL_FLAGS, runOnAws, wantsAws } from './backfill-aws.ts';
 import { type Command, noPositionals, print } from './command.ts';
-import { executeWithProgress, withRuntime } from './runtime.ts';
+import { curateAfterCommand, executeWithProgress, withRuntime } from './runtime.ts';
 import {
   BACKFILL_FLAGS,
   backfillRange,
@@ -18,11 +19,18 @@ export const backfill: Command = {
   name: 'backfill',
   summary: 'fetch a date range into the lake, with progress; resumes where it stopped',
   usage:
-    'peer5-reporter backfill --from DATE --to DATE [--datasets A,B] [--force] [--lake URL] [--deadline 12h] [--json]',
-  flags: { ...RUN_FLAGS, ...BACKFILL_FLAGS, deadline: deadlineFlag('backfill'), ...OUTPUT_FLAGS },
+    'peer5-reporter backfill --from DATE --to DATE [--datasets A,B] [--force] [--lake URL] [--deadline 12h] [--json]\n       peer5-reporter backfill --from DATE --to DATE [--datasets A,B] --on-aws [--state-machine ARN] [--detach] [--json]\n       peer5-reporter backfill --status ARN | --redrive ARN [--detach] [--json]',
+  flags: {
+    ...RUN_FLAGS,
+    ...BACKFILL_FLAGS,
+    deadline: deadlineFlag('backfill'),
+    ...OUTPUT_FLAGS,
+    ...AWS_BACKFILL_FLAGS,
+  },
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, this.flags);
     noPositionals(positionals, 'backfill');
+    if (wantsAws(values)) return await runOnAws(values, io);
     const { from, to } = backfillRange(values);
     const pace = positiveInteger(values, 'max-requests-per-minute', DEFAULT_BACKFILL_PACE);
     return await withRuntime(
@@ -37,10 +45,13 @@ export const backfill: Command = {
         const { plan, datasets } = await planWork(work, options, values, lake, now);
         status.note(describePlan(plan)[0] ?? '');
         const result = await executeWithProgress(plan, runtime, lake, datasets);
-        print(io, values, runJson(result, lake), () => runLines(result, lake).join('\n'));
+        const curation = await curateAfterCommand(runtime, lake, datasets);
+        print(io, values, { ...runJson(result, lake), curated: curationJson(curation) }, () =>
+          [...runLines(result, lake), ...curationLines(curation)].join('\n'),
+        );
         if (result.deferred > 0)
           status.note('Run the same command again to resume: finished windows are skipped.');
-        return exitCodeOf(result);
+        return exitCodeOf(result, curation);
       },
     );
   },

@@ -1,5 +1,9 @@
-/** `peer5-reporter plan`: which windows and API requests a run or backfill would make, without fetching. */
+/**
+ * `peer5-reporter plan`: which windows and API requests a run or backfill would make, and which
+ * curated days it would write, without fetching.
+ */
 import { CADENCES } from '../../../lambdas/core/datasets.ts';
+import { curatedDaysOfPlan, type ForecastDay } from '../../../lambdas/core/lake/curate-forecast.ts';
 import type { RunPlan } from '../../../lambdas/core/lake/plan.ts';
 import { connectLake } from '../connections.ts';
 import {
@@ -11,7 +15,7 @@ import {
   timeFlag,
   UsageError,
 } from '../options.ts';
-import { describePlan, planJson } from '../output.ts';
+import { describeCuratedDays, describePlan, planJson } from '../output.ts';
 import { deadlineFlag, deadlineOf, startRunControl } from '../run-control.ts';
 import { type Command, meantOf, note, print } from './command.ts';
 import { BACKFILL_FLAGS, backfillRange, planWork, type Work } from './work.ts';
@@ -48,9 +52,12 @@ export const plan: Command = {
     // Reading an S3 lake is the only slow part: the deadline bounds it.
     const control = startRunControl({ durationMs, alert: (line) => note(io, line) });
     let runPlan: RunPlan;
+    let curatedDays: ForecastDay[];
     let uploadWarning: string | null = null;
     try {
-      runPlan = (await planWork(work, options, values, lake, now)).plan;
+      const planned = await planWork(work, options, values, lake, now);
+      runPlan = planned.plan;
+      curatedDays = await curatedDaysOfPlan(lake.sink, runPlan, planned.datasets);
       // A bucket given by name is the owner's: say when it would keep the parts of killed uploads.
       if (lake.s3) {
         const { incompleteUploadWarning } = await import('../../../lambdas/adapters/s3-lifecycle.ts');
@@ -60,8 +67,8 @@ export const plan: Command = {
       control.dispose();
     }
     if (uploadWarning) note(io, `Warning: ${uploadWarning}`);
-    const json = planJson(runPlan, uploadWarning ? [uploadWarning] : []);
-    print(io, values, json, () => describePlan(runPlan).join('\n'));
+    const json = { ...planJson(runPlan, uploadWarning ? [uploadWarning] : []), curatedDays };
+    print(io, values, json, () => [...describePlan(runPlan), ...describeCuratedDays(curatedDays)].join('\n'));
     return runPlan.gaps.length > 0 ? EXIT.gaps : EXIT.ok;
   },
 };

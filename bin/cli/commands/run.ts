@@ -1,10 +1,10 @@
 /** `peer5-reporter run hourly|daily`: the scheduled export, as the Lambda runs it. */
 import { connectLake } from '../connections.ts';
 import { parseFlags } from '../options.ts';
-import { exitCodeOf, runJson, runLines } from '../output.ts';
+import { curationJson, curationLines, exitCodeOf, runJson, runLines } from '../output.ts';
 import { deadlineFlag, OUTPUT_FLAGS } from '../run-control.ts';
 import { type Command, print } from './command.ts';
-import { executeWithProgress, withRuntime } from './runtime.ts';
+import { curateAfterCommand, executeWithProgress, withRuntime } from './runtime.ts';
 import { cadenceOf, planWork, RUN_FLAGS } from './work.ts';
 
 export const run: Command = {
@@ -21,8 +21,11 @@ export const run: Command = {
       const lake = await connectLake(options.lake);
       const { plan, datasets } = await planWork({ kind: 'scheduled', cadence }, options, values, lake, now);
       const result = await executeWithProgress(plan, runtime, lake, datasets);
-      print(io, values, runJson(result, lake), () => runLines(result, lake).join('\n'));
-      return exitCodeOf(result);
+      const curation = await curateAfterCommand(runtime, lake, datasets);
+      print(io, values, { ...runJson(result, lake), curated: curationJson(curation) }, () =>
+        [...runLines(result, lake), ...curationLines(curation)].join('\n'),
+      );
+      return exitCodeOf(result, curation);
     });
   },
 };

@@ -1,9 +1,11 @@
 /**
  * What a command that talks to the API runs with: its options, the API connection, its clock, its
  * deadline and stop signal (Ctrl-C), and its status line on stderr. And running a plan with all
- * that, as a Lambda would.
+ * that, then curating the days it completed, as a Lambda would.
  */
+
 import type { DatasetDefinition } from '../../../lambdas/core/datasets.ts';
+import { type CurationResult, curateLake } from '../../../lambdas/core/lake/curate.ts';
 import { executePlan } from '../../../lambdas/core/lake/execute.ts';
 import type { RunPlan } from '../../../lambdas/core/lake/plan.ts';
 import type { RunProgress, RunResult } from '../../../lambdas/core/lake/run-types.ts';
@@ -117,4 +119,30 @@ export async function executeWithProgress(
   } finally {
     status.finish();
   }
+}
+
+/** Nothing curated: what a run that was stopped on request reports. */
+const NOTHING_CURATED: CurationResult = { written: [], removed: [], waiting: [], failed: [], deferred: 0 };
+
+/**
+ * Curates the marked days of the run's datasets (their curated Parquet files), within the run's
+ * deadline, as a Lambda does after its run. A run stopped on request (Ctrl-C) leaves the marks for
+ * the next run.
+ */
+export async function curateAfterCommand(
+  runtime: Runtime,
+  lake: LakeConnection,
+  datasets: readonly DatasetDefinition[],
+): Promise<CurationResult> {
+  const { control, status } = runtime;
+  if (control.signal.aborted) return NOTHING_CURATED;
+  const curation = await curateLake({
+    sink: lake.sink,
+    prefix: lake.prefix,
+    datasets,
+    deadline: control.deadline,
+    reserveMs: control.reserveMs,
+  });
+  if (curation.written.length > 0) status.note(`Curated ${curation.written.length} days into Parquet.`);
+  return curation;
 }

@@ -11,11 +11,20 @@ import type { RunPlan } from '../../../lambdas/core/lake/plan.ts';
 import { reportOptionsOf, watchSettingsOf } from '../../../lambdas/core/settings/run-options.ts';
 import { connectLake, connectMailer } from '../connections.ts';
 import { COMMON_FLAGS, EXIT, LAKE_FLAGS, MAIL_FLAGS, parseFlags } from '../options.ts';
-import { exitCodeOf, isoTime, reportJson, reportLines, runJson, runLines } from '../output.ts';
+import {
+  curationJson,
+  curationLines,
+  exitCodeOf,
+  isoTime,
+  reportJson,
+  reportLines,
+  runJson,
+  runLines,
+} from '../output.ts';
 import { deadlineFlag, OUTPUT_FLAGS } from '../run-control.ts';
 import { type Command, noPositionals, print } from './command.ts';
 import { reportWatchOf, runReportNamingFlags } from './report.ts';
-import { executeWithProgress, withRuntime } from './runtime.ts';
+import { curateAfterCommand, executeWithProgress, withRuntime } from './runtime.ts';
 import { planWork } from './work.ts';
 
 /** The price per GB `npm start` shows savings at when no cdnPricePerGb is set: an example. */
@@ -116,6 +125,7 @@ export const start: Command = {
               watchSettingsOf(options.settings),
               options.settings.timeZone,
             );
+      const curation = await curateAfterCommand(runtime, lake, datasets);
       status.note('Writing the daily report ...');
       const { mailer, location } = await connectMailer(options.mail);
       const settings = reportOptionsOf(options.settings);
@@ -136,28 +146,26 @@ export const start: Command = {
       const preview = report.paths?.find((file) => file.endsWith('.html'));
       const eml = report.paths?.find((file) => file.endsWith('.eml'));
       const watchJson = replay === null ? null : replaySummaryOf(replay);
-      print(
-        io,
-        values,
-        { ...runJson(result, lake), report: reportJson(report), watch: watchJson, outbox: location },
-        () =>
-          [
-            ...runLines(result, lake),
-            '',
-            ...reportLines(report),
-            '',
-            watchJson?.message ?? `Offload watch: not run (${WATCH_DATASET_RULE})`,
-            '',
-            'Open:',
-            `  report preview  ${preview ?? '(none)'}`,
-            `  email (.eml)    ${eml ?? '(none)'}`,
-            `  lake            ${lake.location}`,
-            '',
-            'Next: npx peer5-reporter query "SELECT country_code, sum(p2p) * 1.0 / sum(http + p2p) AS offload',
-            '      FROM by_country_1h GROUP BY 1 ORDER BY sum(http + p2p) DESC LIMIT 5"',
-          ].join('\n'),
+      const json = { ...runJson(result, lake), curated: curationJson(curation) };
+      print(io, values, { ...json, report: reportJson(report), watch: watchJson, outbox: location }, () =>
+        [
+          ...runLines(result, lake),
+          ...curationLines(curation),
+          '',
+          ...reportLines(report),
+          '',
+          watchJson?.message ?? `Offload watch: not run (${WATCH_DATASET_RULE})`,
+          '',
+          'Open:',
+          `  report preview  ${preview ?? '(none)'}`,
+          `  email (.eml)    ${eml ?? '(none)'}`,
+          `  lake            ${lake.location}`,
+          '',
+          'Next: npx peer5-reporter query "SELECT country_code, sum(p2p) * 1.0 / sum(http + p2p) AS offload',
+          '      FROM by_country_1h GROUP BY 1 ORDER BY sum(http + p2p) DESC LIMIT 5"',
+        ].join('\n'),
       );
-      return exitCodeOf(result);
+      return exitCodeOf(result, curation);
     });
   },
 };

@@ -24,6 +24,7 @@ import { type AttemptSettings, attemptRows, type Delivered } from './attempt.ts'
 import { MAX_TIMER_MS } from './backoff.ts';
 import { type ExportClientEvent, eventEmitter } from './client-events.ts';
 import { holdBack } from './hold-back.ts';
+import type { RequestPacer } from './pacer.ts';
 import { Redactor } from './redaction.ts';
 import { checkedFormat, planRequests, validateRequest } from './request-plan.ts';
 import { readToken } from './request-token.ts';
@@ -75,6 +76,8 @@ export interface ExportClientOptions {
    * that fails within them is retried here; see the module comment.
    */
   readonly holdBackBytes?: number;
+  /** Spaces every attempt (retries too) to a share of the API's rate budget. Unpaced when absent. */
+  readonly pacer?: RequestPacer;
   readonly random?: () => number;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly fetch?: typeof fetch;
@@ -183,11 +186,22 @@ export class ExportClient implements ExportSource {
       // Rows are held back until the body passes `holdBackBytes`: a small response that fails
       // anywhere is then retried here, and only a large one can fail after delivering rows.
       attempt: (token: string, attempt: number, delivered: Delivered) =>
-        holdBack(
-          attemptRows(this.attempts, { request, token, attempt, signal, delivered }),
-          () => this.holdBackBytes > 0 && delivered.bytes <= this.holdBackBytes,
+        this.paced(signal, () =>
+          holdBack(
+            attemptRows(this.attempts, { request, token, attempt, signal, delivered }),
+            () => this.holdBackBytes > 0 && delivered.bytes <= this.holdBackBytes,
+          ),
         ),
     };
     return withRetries(job, this.retries);
+  }
+
+  /** The attempt's rows, started once the pacer gives it a slot. */
+  private async *paced<T>(
+    signal: AbortSignal | undefined,
+    attempt: () => AsyncIterable<T>,
+  ): AsyncGenerator<T> {
+    await this.options.pacer?.take(signal);
+    yield* attempt();
   }
 }

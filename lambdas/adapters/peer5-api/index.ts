@@ -8,4 +8,5 @@ export {
   type ExportClientStats,
   type ExportErrorSummary,
 } from './client.ts';
+export { RequestPacer } from './pacer.ts';
 export { RowChecker, responseColumns } from './rows.ts';

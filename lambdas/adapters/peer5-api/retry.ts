@@ -22,8 +22,10 @@ import { describeRequest } from './request-plan.ts';
 
 /**
  * The wait before each retry: full-jitter backoff, never earlier than the server's Retry-After.
- * A rate limit outlives one request, so the level it required carries over to the next throttled
- * request, and decays by one with every answered request.
+ * A 429 that says when to come back is retried then, neither earlier nor later: the server knows
+ * when its window frees a slot, and a longer wait only leaves the budget unused. A 429 without
+ * Retry-After backs off, and since a rate limit outlives one request, the level it required
+ * carries over to the next throttled request, and decays by one with every answered request.
  */
 export class RetryDelays {
   private rateLimitLevel = 0;
@@ -37,6 +39,7 @@ export class RetryDelays {
 
   /** The wait asked for before retrying after `error`, the request's `failures`-th failure (from 0). */
   delayFor(error: ExportApiError, failures: number): number {
+    if (error instanceof ExportRateLimitError && error.retryAfterMs !== undefined) return error.retryAfterMs;
     let level = failures;
     if (error instanceof ExportRateLimitError) {
       // The limit outlives one request: start where the last throttled request had to get to.

@@ -11,7 +11,7 @@ import { CADENCE_MS, type DatasetDefinition, exportRequestFor } from '../dataset
 import { DeadlineExceededError } from '../export-errors.ts';
 import { batchesOf, type ExportSource } from '../source.ts';
 import { LakeCsvEncoder } from './csv.ts';
-import { beginWindow, commitWindow } from './markers.ts';
+import { beginWindow, commitWindow, DayMarks } from './markers.ts';
 import type { PlannedFetch, PlannedWindow, RunPlan } from './plan.ts';
 import {
   type DeferredWindow,
@@ -67,6 +67,7 @@ class PlanExecution {
   private readonly maxConsecutiveFailures: number;
   private readonly encoders = new Map<string, LakeCsvEncoder>();
   private readonly abort = new AbortController();
+  private readonly dayMarks: DayMarks;
   private readonly written: WrittenWindow[] = [];
   private readonly failed: FailedWindow[] = [];
   private readonly deferredWindows: DeferredWindow[] = [];
@@ -86,6 +87,7 @@ class PlanExecution {
     this.reserveMs = settings.reserveMs ?? 10_000;
     this.windowAttempts = Math.max(1, settings.windowAttempts ?? 2);
     this.maxConsecutiveFailures = Math.max(1, settings.maxConsecutiveFailures ?? 3);
+    this.dayMarks = new DayMarks(settings.sink, plan.prefix);
   }
 
   async execute(): Promise<RunResult> {
@@ -114,6 +116,7 @@ class PlanExecution {
     if (stopSignal?.aborted) onStop();
     try {
       for (const fetch of plan.fetches) await this.runFetch(fetch);
+      await this.dayMarks.flush();
     } finally {
       if (timer) clearTimeout(timer);
       stopSignal?.removeEventListener('abort', onStop);
@@ -349,8 +352,11 @@ class PlanExecution {
 
   private async close(active: ActiveWindow): Promise<void> {
     const { dataset, window, writer } = active;
+    // Before the object appears (an upload completes in finish), and only once it has rows to show.
+    await this.dayMarks.beforeWindow(dataset, window);
     const stored = await writer.finish();
     await commitWindow(this.settings.sink, this.plan.prefix, dataset, window, stored);
+    await this.dayMarks.afterWindow(dataset, window);
     this.slowestWindowMs = Math.max(this.slowestWindowMs, this.clock() - active.startedAt);
     this.consecutiveFailures = 0;
     this.rows += stored.rows;

@@ -4,6 +4,8 @@
  */
 export * from './backfill-range.ts';
 export * from './csv.ts';
+export * from './curate.ts';
+export * from './curate-forecast.ts';
 export * from './execute.ts';
 export * from './keys.ts';
 export * from './layout.ts';

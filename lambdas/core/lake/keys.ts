@@ -1,8 +1,10 @@
 /**
  * Keys the lake writes beside its tables (whose keys are lake/layout.ts's): the provisional
- * markers and the run leases, and the way back from a listed marker to the window it names.
+ * markers, the curation marks and the run leases, and the way back from a listed marker (or mark)
+ * to the window (or day) it names.
  */
 import { CADENCE_MS, type DatasetDefinition } from '../datasets.ts';
+import { parseInstant, utcDateOf } from '../dates.ts';
 import { lakeKey } from './layout.ts';
 
 /**
@@ -42,4 +44,42 @@ export function runLeaseKey(prefix: string, kind: string): string {
  */
 export function watchStateKey(prefix: string): string {
   return lakeKey(prefix, '_watch/offload-watch.json');
+}
+
+/**
+ * Folder of a dataset's curation marks: one zero-byte object per UTC day that a run wrote a window
+ * of, which tells later runs the day's curated file (lambdas/core/curated/) may be due or stale.
+ * Beside the tables, like the markers, so Athena never reads one.
+ */
+export function curateMarkPrefix(prefix: string, dataset: DatasetDefinition): string {
+  return `${lakeKey(prefix, `_curate/${dataset.name}`)}/`;
+}
+
+/** The mark that says "a window of this UTC day was written: curate the day again". */
+export function curateMarkKey(prefix: string, dataset: DatasetDefinition, dayStart: number): string {
+  return `${curateMarkPrefix(prefix, dataset)}${utcDateOf(dayStart)}`;
+}
+
+/** The midnight a curation mark names, or null when the key is not a mark of this dataset. */
+export function dayOfCurateMark(prefix: string, dataset: DatasetDefinition, key: string): number | null {
+  const folder = curateMarkPrefix(prefix, dataset);
+  if (!key.startsWith(folder)) return null;
+  const day = parseInstant(key.slice(folder.length));
+  return day !== null && curateMarkKey(prefix, dataset, day) === key ? day : null;
+}
+
+/** Hex digits of the id that names one execution's item list (a `?` each in the IAM pattern). */
+export const BACKFILL_ITEM_LIST_ID_LENGTH = 32;
+
+/**
+ * The item list of one backfill execution, read by its Distributed Map: beside the tables, like
+ * the leases. `id` is BACKFILL_ITEM_LIST_ID_LENGTH hex digits (a hash of the execution's id).
+ */
+export function backfillItemListKey(prefix: string, id: string): string {
+  return lakeKey(prefix, `_backfill/items/${id}.json`);
+}
+
+/** Where the Distributed Map writes its results (Step Functions names the objects below it). */
+export function backfillResultsPrefix(prefix: string): string {
+  return lakeKey(prefix, '_backfill/results');
 }

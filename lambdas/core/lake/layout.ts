@@ -7,6 +7,7 @@
  *
  *   <prefix>/<table folder>/dt=YYYY-MM-DD/hour=HH/<dataset>_YYYY-MM-DDTHH.csv.gz   (hourly)
  *   <prefix>/<table folder>/dt=YYYY-MM-DD/<dataset>_YYYY-MM-DD.csv.gz              (daily)
+ *   <prefix>/<dataset>_curated/dt=YYYY-MM-DD/<dataset>_YYYY-MM-DD.parquet          (curated)
  *
  * A partition key says how its value comes from a window start, which values it takes, and how
  * Athena projects it. A table layout says which keys a dataset's table has, where the table's
@@ -14,7 +15,7 @@
  * new `TableLayout` of a few lines.
  */
 import { TIME } from '../contract.ts';
-import { type DatasetDefinition, LAKE_EPOCH, type Window } from '../datasets.ts';
+import { CURATED_TABLE_SUFFIX, type DatasetDefinition, LAKE_EPOCH, type Window } from '../datasets.ts';
 import { CALENDAR_DATE_FORM, parseInstant, utcDateOf } from '../dates.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -123,6 +124,14 @@ export class TableLayout {
     return this.spec.partitionKeysOf(dataset);
   }
 
+  /**
+   * The name of a dataset's table in Glue and in the local query engine: its folder's name, so a
+   * table is found by the name of the folder that holds it (`by_country_1h`, `by_country_1h_curated`).
+   */
+  tableNameOf(dataset: DatasetDefinition): string {
+    return this.spec.folderOf(dataset);
+  }
+
   /** Folder of a dataset's table: `<prefix>/<folder>/`. */
   tablePrefix(prefix: string, dataset: DatasetDefinition): string {
     return `${lakeKey(prefix, this.spec.folderOf(dataset))}/`;
@@ -196,6 +205,14 @@ export class TableLayout {
     };
   }
 
+  /**
+   * Folder of one UTC day of a dataset's table, `<prefix>/<folder>/dt=YYYY-MM-DD/`: every object
+   * of the day is below it, since every layout's outermost key is the day (DT_PARTITION).
+   */
+  dayFolder(prefix: string, dataset: DatasetDefinition, dayStart: number): string {
+    return `${this.tablePrefix(prefix, dataset)}${DT_PARTITION.name}=${DT_PARTITION.valueOf(dayStart)}/`;
+  }
+
   /** A glob, relative to the table's folder, that matches every object of the table. */
   objectGlob(dataset: DatasetDefinition): string {
     const folders = this.partitionKeysOf(dataset).map((key) => `${key.name}=*/`);
@@ -209,6 +226,16 @@ export const RAW_TABLES = new TableLayout({
   partitionKeysOf: (dataset) =>
     dataset.cadence === 'hourly' ? [DT_PARTITION, HOUR_PARTITION] : [DT_PARTITION],
   suffix: '.csv.gz',
+});
+
+/**
+ * The curated tables (lambdas/core/curated/): one Parquet file per UTC day, in a folder beside the
+ * raw table's, `<prefix>/<dataset>_curated/dt=YYYY-MM-DD/<dataset>_YYYY-MM-DD.parquet`.
+ */
+export const CURATED_TABLES = new TableLayout({
+  folderOf: (dataset) => `${dataset.name}${CURATED_TABLE_SUFFIX}`,
+  partitionKeysOf: () => [DT_PARTITION],
+  suffix: '.parquet',
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -11,8 +11,10 @@
  * A run calls `beginWindow` before it writes a window's object and `commitWindow` once the object
  * is stored; the object itself is written by the caller (writer.ts) in between.
  */
+
+import { TIME } from '../contract.ts';
 import type { DatasetDefinition } from '../datasets.ts';
-import { provisionalMarkerKey } from './keys.ts';
+import { curateMarkKey, provisionalMarkerKey } from './keys.ts';
 import type { PlannedWindow } from './plan.ts';
 import type { LakeObjectInfo, LakeSink } from './sink.ts';
 
@@ -54,5 +56,55 @@ export async function commitWindow(
     await sink.delete(marker);
     const now = await sink.head(window.key);
     if (now?.version !== stored.version) await sink.put(marker, EMPTY);
+  }
+}
+
+/**
+ * The curation marks of one run (curate.ts): a window's UTC day is marked to be curated again once
+ * before the run completes its first object of that day (an upload becomes visible only when it
+ * completes), so a run killed after that still leaves the day marked; and once after the run has
+ * stored the day's last window it writes, so a window that lands while its day is being curated
+ * marks the day again. Twice per day and run, rather than per window: an hourly day's 24 windows
+ * cost two puts. A window that fails before its end marks nothing.
+ */
+export class DayMarks {
+  private readonly before = new Set<string>();
+  private readonly owed = new Map<string, () => Promise<void>>();
+
+  constructor(
+    private readonly sink: LakeSink,
+    private readonly prefix: string,
+  ) {}
+
+  private keyOf(dataset: DatasetDefinition, start: number): string {
+    return curateMarkKey(this.prefix, dataset, start - (start % TIME.DAY));
+  }
+
+  /** Before the window's object completes. */
+  async beforeWindow(dataset: DatasetDefinition, window: Pick<MarkedWindow, 'start'>): Promise<void> {
+    const key = this.keyOf(dataset, window.start);
+    if (this.before.has(key)) return;
+    await this.sink.put(key, EMPTY);
+    this.before.add(key);
+  }
+
+  /** After the window is committed: the day is marked now if this is its last window, else at `flush`. */
+  async afterWindow(dataset: DatasetDefinition, window: Pick<PlannedWindow, 'start' | 'end'>): Promise<void> {
+    const key = this.keyOf(dataset, window.start);
+    const mark = () => this.sink.put(key, EMPTY).then(() => undefined);
+    if (window.end % TIME.DAY !== 0) {
+      this.owed.set(key, mark);
+      return;
+    }
+    this.owed.delete(key);
+    await mark();
+  }
+
+  /** At the end of the run: the days whose last written window was not the end of the day. */
+  async flush(): Promise<void> {
+    for (const [key, mark] of this.owed) {
+      await mark();
+      this.owed.delete(key);
+    }
   }
 }

@@ -18,7 +18,11 @@ export interface LakeEvent {
     | 'window-retry'
     | 'window-failed'
     | 'run-stopped'
-    | 'run-finished';
+    | 'run-finished'
+    | 'curated-day-written'
+    | 'curated-day-removed'
+    | 'curated-day-failed'
+    | 'curation-finished';
   readonly message: string;
   readonly [field: string]: unknown;
 }

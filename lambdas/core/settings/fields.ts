@@ -69,6 +69,16 @@ export const API_SETTING_FIELDS = {
       'Name of the Secrets Manager secret that holds the Peer5 API token, either the raw token or JSON {"token": "..."}. Create it before deploying.',
     ),
   apiBaseUrl: apiBaseUrlSchema.default(DEFAULT_BASE_URL).describe('Base URL of the Peer5 API.'),
+  apiRequestsPerMinute: wholeNumber(5, 100_000)
+    .default(30)
+    .describe(
+      "The API's rate limit for your token, in requests per minute. A backfill on AWS keeps a fifth of it free for the scheduled runs and paces its items to the rest.",
+    ),
+  backfillConcurrency: wholeNumber(1, 40)
+    .default(4)
+    .describe(
+      'Backfill items (one dataset, at most a day each) that the Backfill state machine runs at once. Each gets an even part of four fifths of apiRequestsPerMinute, at least one request a minute.',
+    ),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -107,6 +117,9 @@ const LONGEST_CATCH_UP_DAYS = Math.ceil(LONGEST_CATCH_UP_MS / TIME.DAY);
 export const MIN_RETENTION_DAYS = LONGEST_CATCH_UP_DAYS + 1;
 /** Two years of lake objects unless `retentionDays` says otherwise. */
 export const DEFAULT_RETENTION_DAYS = 730;
+
+/** A query may scan 10 GB (about $0.05 at Athena's price) unless `athenaScanCutoffGb` says otherwise. */
+export const DEFAULT_ATHENA_SCAN_CUTOFF_GB = 10;
 
 const datasetsSchema = z.unknown().transform((value, ctx): DatasetDefinition[] => {
   try {
@@ -170,6 +183,11 @@ export const LAKE_SETTING_FIELDS = {
     .regex(GLUE_DATABASE, 'must be lower snake case: a letter, then letters, digits or _')
     .default('peer5_reporter')
     .describe('Name of the Glue database that holds one table per dataset.'),
+  athenaScanCutoffGb: wholeNumber(1, 1_000_000)
+    .default(DEFAULT_ATHENA_SCAN_CUTOFF_GB)
+    .describe(
+      'Gigabytes one query may scan in the Athena workgroup before Athena cancels it (BytesScannedCutoffPerQuery): a guard against a runaway query over the raw tables. The curated tables scan a fraction of the bytes.',
+    ),
 };
 
 // ---------------------------------------------------------------------------------------------

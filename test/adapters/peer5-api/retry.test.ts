@@ -30,10 +30,19 @@ describe('RetryDelays', () => {
     expect([0, 1, 2].map((failures) => delays.delayFor(error, failures))).toEqual([99, 199, 399]);
   });
 
-  it("never waits less than the server's Retry-After, and jitters above it", () => {
+  it("never waits less than a 5xx's Retry-After, and jitters above it", () => {
     const delays = new RetryDelays(POLICY);
     expect(delays.delayFor(new ExportServerError('down', 5_000), 0)).toBe(5_000);
-    expect(delays.delayFor(new ExportRateLimitError('slow', 50), 3)).toBe(799);
+    expect(delays.delayFor(new ExportServerError('down', 50), 3)).toBe(799);
+  });
+
+  it("waits exactly what a 429's Retry-After asks, however often the request was refused", () => {
+    const delays = new RetryDelays(POLICY);
+    expect(
+      [0, 3, 6].map((failures) => delays.delayFor(new ExportRateLimitError('slow', 50), failures)),
+    ).toEqual([50, 50, 50]);
+    // Nor does it raise the level a later 429 without Retry-After starts from.
+    expect(delays.delayFor(new ExportRateLimitError('slow', undefined), 0)).toBe(99);
   });
 
   it('carries the rate-limit level over to the next throttled request, decaying per answer', () => {
