@@ -78,6 +78,8 @@ export const SLOW_TESTS = [
   'test/simulator/consistency.test.ts',
   'test/simulator/streaming.test.ts',
   'test/report/simulator.test.ts',
+  // Stages an incident and runs the watch over 8 days of simulated hourly windows.
+  'test/docs/demo-incident.test.ts',
 ];
 
 export default defineConfig({

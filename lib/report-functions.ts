@@ -3,10 +3,12 @@
  * was sent (which feeds the ReportLate alarm).
  */
 import { Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Settings } from '../lambdas/core/config.ts';
+import { watchStateKey } from '../lambdas/core/lake/keys.ts';
 import { emailAddressOf } from '../lambdas/core/report/config.ts';
 import { lambdaEnvironment } from '../lambdas/core/settings/lambda-environment.ts';
 import {
@@ -14,6 +16,7 @@ import {
   REPORT_CHECK_SETTINGS,
   REPORT_OPTIONAL_SETTINGS,
   REPORT_SETTINGS,
+  WATCH_STATE_KEY_VARIABLE,
 } from '../lambdas/handlers/environment.ts';
 import { REPORT_CHECK_MEMORY_MB, RUN_TIMEOUT } from './defaults.ts';
 import {
@@ -48,11 +51,17 @@ export interface DailyReportFunctionProps extends ReportFunctionProps {
   readonly bucket: s3.IBucket;
   /** Name of the Athena workgroup the footer's query link opens. */
   readonly workGroupName: string;
+  /**
+   * The offload watch is deployed: the report reads its one state object for the day's alerts.
+   * @default false (no watch: the report has no alerts section and no access to the state)
+   */
+  readonly readsWatchState?: boolean;
 }
 
 /**
- * Sends the daily report: reads the API token, lists the lake for its health, and may send only as
- * the sender to the recipients.
+ * Sends the daily report: reads the API token, lists the lake for its health, reads the offload
+ * watch's state object (when the watch is deployed) for the day's alerts, and may send only as the
+ * sender to the recipients.
  */
 export class DailyReportFunction extends ReporterFunction {
   public readonly sender: ReportSender;
@@ -60,6 +69,7 @@ export class DailyReportFunction extends ReporterFunction {
   constructor(scope: Construct, id: string, props: DailyReportFunctionProps) {
     const sender = reportSenderOf(props.settings);
     const settings = { ...props.settings, bucketName: props.bucket.bucketName };
+    const stateKey = props.readsWatchState === true ? watchStateKey(props.settings.prefix) : null;
     super(scope, id, {
       entry: 'lambdas/handlers/daily-report.ts',
       description: 'peer5-reporter daily report email',
@@ -67,10 +77,20 @@ export class DailyReportFunction extends ReporterFunction {
       environment: {
         ...lambdaEnvironment(settings, [...REPORT_SETTINGS, ...REPORT_OPTIONAL_SETTINGS]),
         [ATHENA_WORK_GROUP_VARIABLE]: props.workGroupName,
+        ...(stateKey === null ? {} : { [WATCH_STATE_KEY_VARIABLE]: stateKey }),
       },
       statements: [
         readSecretStatement(scope, props.settings.secretName),
         listLakeStatement(props.bucket, props.settings.prefix),
+        ...(stateKey === null
+          ? []
+          : [
+              new iam.PolicyStatement({
+                sid: 'ReadWatchState',
+                actions: ['s3:GetObject'],
+                resources: [props.bucket.arnForObjects(stateKey)],
+              }),
+            ]),
         sendReportStatement(scope, {
           identity: sender.identity,
           sender: sender.address,

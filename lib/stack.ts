@@ -137,27 +137,29 @@ export class Peer5ReporterStack extends Stack {
       failureQueue,
     });
 
+    // The watch runs after the hourly export, over the hourly datasets it can read.
+    const watched = watchDatasetsOf(settings.datasets).usable;
+    const watchDeployed = this.hourlyExport !== undefined && watched.length > 0;
     this.dailyReport = new DailyReportFunction(this, 'DailyReport', {
       settings,
       failureQueue,
       bucket,
       workGroupName: this.catalog.workGroup.ref,
+      readsWatchState: watchDeployed,
     });
     if (this.senderIdentity) this.dailyReport.function.node.addDependency(this.senderIdentity);
     this.reportCheck = new ReportCheckFunction(this, 'ReportCheck', { settings, failureQueue });
 
     this.insightsTopic = new InsightsTopic(this, 'Insights');
-    const watched = watchDatasetsOf(settings.datasets).usable;
-    this.offloadWatch =
-      this.hourlyExport && watched.length > 0
-        ? new OffloadWatchFunction(this, 'OffloadWatch', {
-            settings,
-            datasets: watched,
-            bucket,
-            topic: this.insightsTopic.topic,
-            failureQueue,
-          })
-        : undefined;
+    this.offloadWatch = watchDeployed
+      ? new OffloadWatchFunction(this, 'OffloadWatch', {
+          settings,
+          datasets: watched,
+          bucket,
+          topic: this.insightsTopic.topic,
+          failureQueue,
+        })
+      : undefined;
     if (this.offloadWatch && this.senderIdentity && this.offloadWatch.recipients.length > 0) {
       this.offloadWatch.function.node.addDependency(this.senderIdentity);
     }

@@ -9,11 +9,14 @@ import path from 'node:path';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { LocalLakeSink } from '../../lambdas/adapters/local-lake-sink.ts';
+import { LocalWatchState } from '../../lambdas/adapters/local-watch-state.ts';
 import { OutboxMailer } from '../../lambdas/adapters/outbox-mailer.ts';
 import { ExportClient, type ExportClientEvent } from '../../lambdas/adapters/peer5-api/index.ts';
 import type { Settings } from '../../lambdas/core/config.ts';
 import type { DatasetDefinition } from '../../lambdas/core/datasets.ts';
 import { errorText } from '../../lambdas/core/error-text.ts';
+import type { WatchStateStore } from '../../lambdas/core/insights/watch-run.ts';
+import { watchStateKey } from '../../lambdas/core/lake/keys.ts';
 import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
 import type { Mailer } from '../../lambdas/core/report/mailer.ts';
 import type { TokenProvider } from '../../lambdas/core/source.ts';
@@ -162,6 +165,8 @@ export interface LakeConnection {
   readonly location: string;
   /** The S3 client and bucket of an s3:// lake, for checks of the bucket itself. */
   readonly s3?: { readonly client: S3Client; readonly bucket: string };
+  /** The offload watch's incident state in this lake (`watchStateKey`). */
+  readonly watchState: WatchStateStore;
 }
 
 export async function connectLake(target: LakeTarget): Promise<LakeConnection> {
@@ -175,11 +180,13 @@ export async function connectLake(target: LakeTarget): Promise<LakeConnection> {
       sink: new LocalLakeSink({ root: target.root, location: named }),
       prefix: target.prefix,
       location: target.root,
+      watchState: new LocalWatchState(target.root, watchStateKey(target.prefix)),
     };
   }
-  const [{ S3Client }, { S3LakeSink }] = await Promise.all([
+  const [{ S3Client }, { S3LakeSink }, { S3WatchState }] = await Promise.all([
     import('@aws-sdk/client-s3'),
     import('../../lambdas/adapters/s3-lake-sink.ts'),
+    import('../../lambdas/adapters/s3-watch-state.ts'),
   ]);
   const s3 = new S3Client(usesEndpointOverride() ? { forcePathStyle: true } : {});
   const location = `s3://${target.bucket}/${target.prefix}`;
@@ -188,6 +195,7 @@ export async function connectLake(target: LakeTarget): Promise<LakeConnection> {
     prefix: target.prefix,
     location,
     s3: { client: s3, bucket: target.bucket },
+    watchState: new S3WatchState({ s3, bucket: target.bucket, key: watchStateKey(target.prefix) }),
   };
 }
 

@@ -11,11 +11,17 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESClient } from '@aws-sdk/client-ses';
 import { S3LakeSink } from '../adapters/s3-lake-sink.ts';
+import { S3WatchState } from '../adapters/s3-watch-state.ts';
 import { SesMailer } from '../adapters/ses-mailer.ts';
 import { runReport } from '../core/report/run.ts';
 import { readLambdaEnvironment } from '../core/settings/lambda-environment.ts';
 import { reportOptionsOf } from '../core/settings/run-options.ts';
-import { ATHENA_WORK_GROUP_VARIABLE, REPORT_OPTIONAL_SETTINGS, REPORT_SETTINGS } from './environment.ts';
+import {
+  ATHENA_WORK_GROUP_VARIABLE,
+  REPORT_OPTIONAL_SETTINGS,
+  REPORT_SETTINGS,
+  WATCH_STATE_KEY_VARIABLE,
+} from './environment.ts';
 import { parseReportEvent } from './events.ts';
 import {
   apiClientFor,
@@ -31,12 +37,22 @@ const config = readLambdaEnvironment(process.env, REPORT_SETTINGS, REPORT_OPTION
 // Outlives the invocation, so a resend right after the scheduled report keeps the same pace.
 const pacer = scheduledPacerOf(process.env);
 const mailer = new SesMailer({ ses: new SESClient({}) });
+const s3 = new S3Client({});
 // Only listed, never read: the footer's lake health needs the keys, not the objects.
 const lake = {
-  sink: new S3LakeSink({ s3: new S3Client({}), bucket: config.bucketName }),
+  sink: new S3LakeSink({ s3, bucket: config.bucketName }),
   prefix: config.prefix,
   datasets: config.datasets,
 };
+// The one object the report reads: the offload watch's state, for the day's alerts.
+const stateKey = process.env[WATCH_STATE_KEY_VARIABLE];
+const watch =
+  stateKey === undefined || stateKey === ''
+    ? undefined
+    : {
+        store: new S3WatchState({ s3, bucket: config.bucketName, key: stateKey }),
+        warn: (message: string) => logger.warn(message, { event: 'watch-state-unreadable' }),
+      };
 const workGroup = process.env[ATHENA_WORK_GROUP_VARIABLE];
 const athena =
   workGroup === undefined || workGroup === ''
@@ -69,6 +85,7 @@ export const handler = reporterHandler(
       ...reportOptionsOf(config),
       lake,
       ...(athena ? { athena } : {}),
+      ...(watch ? { watch } : {}),
       requestCount: () => client.stats.requests,
     });
     const stats = client.stats;

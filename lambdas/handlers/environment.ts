@@ -65,6 +65,12 @@ export const REPORT_OPTIONAL_SETTINGS = [
  */
 export const ATHENA_WORK_GROUP_VARIABLE = 'PEER5_ATHENA_WORK_GROUP';
 
+/**
+ * The key of the offload watch's state object, set only when the watch is deployed: the report
+ * reads the day's incidents from it. Unset, the report has no alerts section.
+ */
+export const WATCH_STATE_KEY_VARIABLE = 'PEER5_WATCH_STATE_KEY';
+
 /** The report check: only the zone, to say when the report was due in the report's own time. */
 export const REPORT_CHECK_SETTINGS = ['timeZone'] as const satisfies readonly SettingName[];
 

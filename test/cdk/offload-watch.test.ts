@@ -5,7 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { watchStateKey } from '../../lambdas/core/lake/keys.ts';
 import { environmentVariableOf } from '../../lambdas/core/settings/lambda-environment.ts';
-import { WATCH_DELAY_MINUTES, WATCH_TOPIC_VARIABLE } from '../../lambdas/handlers/environment.ts';
+import {
+  WATCH_DELAY_MINUTES,
+  WATCH_STATE_KEY_VARIABLE,
+  WATCH_TOPIC_VARIABLE,
+} from '../../lambdas/handlers/environment.ts';
 import {
   CONTEXT,
   defaultStack,
@@ -140,6 +144,11 @@ describe('the offload watch with other settings', () => {
     expect(stack.offloadWatch).toBeUndefined();
     const functions = propertiesOfType(resources, 'AWS::Lambda::Function');
     expect(functions.some((fn) => fn.id.startsWith('OffloadWatch'))).toBe(false);
+    // No watch, no state: the report is not told of one and may read no object.
+    const report = functions.find((fn) => fn.id.startsWith('DailyReport'));
+    expect(JSON.stringify(report?.Environment)).not.toContain(WATCH_STATE_KEY_VARIABLE);
+    const sids = summarize(statementsOfRole(resources, 'DailyReportRole')).map((statement) => statement.sid);
+    expect(sids).not.toContain('ReadWatchState');
     expect(stack.insightsTopic.topic).toBeDefined();
   });
 

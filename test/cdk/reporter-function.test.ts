@@ -11,6 +11,7 @@ import {
   REPORT_CHECK_SETTINGS,
   REPORT_SETTINGS,
   SCHEDULED_EXPORT_SETTINGS,
+  WATCH_STATE_KEY_VARIABLE,
 } from '../../lambdas/handlers/environment.ts';
 import { byType, defaultStack, flatten, logicalId, type Resource } from './synth.ts';
 
@@ -42,8 +43,13 @@ describe('the functions of the stack with every default dataset', () => {
     expect(variables('HourlyExport')).toEqual(names(SCHEDULED_EXPORT_SETTINGS));
     expect(variables('DailyExport')).toEqual(names(SCHEDULED_EXPORT_SETTINGS));
     expect(variables('Backfill')).toEqual(names(EXPORT_SETTINGS));
-    // cdnPricePerGb and runbookUrl are unset here, so only the required ones, and the workgroup.
-    expect(variables('DailyReport')).toEqual([...names(REPORT_SETTINGS), ATHENA_WORK_GROUP_VARIABLE]);
+    // cdnPricePerGb and runbookUrl are unset here, so only the required ones, the workgroup and,
+    // as the watch is deployed, where it keeps its state.
+    expect(variables('DailyReport')).toEqual([
+      ...names(REPORT_SETTINGS),
+      ATHENA_WORK_GROUP_VARIABLE,
+      WATCH_STATE_KEY_VARIABLE,
+    ]);
     expect(variables('ReportCheck')).toEqual(names(REPORT_CHECK_SETTINGS));
     const hourlyDatasets = JSON.parse(
       (resources[logicalId(resources, 'AWS::Lambda::Function', 'HourlyExport')] as Resource).Properties

@@ -330,11 +330,22 @@ describe('the peer5-reporter command line', () => {
         windows: { dataset: string; start: string; final: boolean; rows: number }[];
         gaps: unknown[];
         report: { subject: string; date: string; paths: string[]; apiRequests: number };
+        watch: { message: string; date: string; hours: number; hoursJudged: number; alerted: boolean };
       };
       const hourly = DEFAULT_DATASETS.filter((dataset) => dataset.cadence === 'hourly').length;
       const daily = DEFAULT_DATASETS.length - hourly;
-      expect(output.windows).toHaveLength(hourly * 24 + daily);
-      expect(output.windows.every((window) => window.start.startsWith('2026-11-19'))).toBe(true);
+      const yesterday = output.windows.filter((window) => window.start.startsWith('2026-11-19'));
+      expect(yesterday).toHaveLength(hourly * 24 + daily);
+      // The watch's baseline: the 7 days before, of its hourly breakdowns the API serves that far
+      // back, less by_country_1h, whose country by_country_isp_1h gives too.
+      const before = output.windows.filter((window) => !window.start.startsWith('2026-11-19'));
+      expect(new Set(before.map((window) => window.dataset))).toEqual(
+        new Set(['by_browser_os_1h', 'by_country_isp_1h']),
+      );
+      expect(before).toHaveLength(2 * 7 * 24);
+      expect(before.every((window) => window.start >= '2026-11-12')).toBe(true);
+      expect(output.watch).toMatchObject({ date: '2026-11-19', hours: 24, hoursJudged: 24, alerted: false });
+      expect(output.watch.message).toBe('Offload watch: no alert for 2026-11-19 (24 of 24 hours judged)');
       expect(output.gaps).toEqual([]);
       expect(output.report.date).toBe('2026-11-19');
       expect(output.report.subject).toMatch(/^Peer5 2026-11-19: offload \d+\.\d%/);

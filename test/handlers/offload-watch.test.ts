@@ -2,11 +2,14 @@
  * The offload watch Lambda as deployed: the bundled handler (esbuild, as `cdk synth` builds it),
  * imported twice as two execution environments, against moto's S3, SNS and SES, over a lake the
  * hourly export filled from the simulator with an incident staged. Two overlapping invocations of
- * the incident's hour raise one alert: one SNS message, one email, one state in S3.
+ * the incident's hour raise one alert: one SNS message, one email, one state in S3. The bundled
+ * daily report the next morning lists the incident, read from that state.
  */
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { S3LakeSink } from '../../lambdas/adapters/s3-lake-sink.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
@@ -14,8 +17,9 @@ import { DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
 import { parseWatchState } from '../../lambdas/core/insights/incident.ts';
 import { watchStateKey } from '../../lambdas/core/lake/keys.ts';
 import { runBackfill } from '../../lambdas/core/lake/run.ts';
-import { WATCH_DELAY_MINUTES } from '../../lambdas/handlers/environment.ts';
-import { type RunningMoto, startMoto } from '../support/moto.ts';
+import { WATCH_DELAY_MINUTES, WATCH_STATE_KEY_VARIABLE } from '../../lambdas/handlers/environment.ts';
+import { DEFAULT_TOKENS } from '../../simulator/index.ts';
+import { type RunningMoto, sentRawMessages, startMoto } from '../support/moto.ts';
 import { type SimulatorClient, stageTopPairIncident, startSimulatorClient } from '../support/simulator.ts';
 import {
   importHandler,
@@ -66,6 +70,12 @@ beforeAll(async () => {
   s3 = new S3Client(moto.clientConfig);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await new SESClient(moto.clientConfig).send(new VerifyEmailIdentityCommand({ EmailAddress: SENDER }));
+  await new SecretsManagerClient(moto.clientConfig).send(
+    new CreateSecretCommand({
+      Name: 'peer5-reporter/api-token',
+      SecretString: JSON.stringify({ token: DEFAULT_TOKENS[0] }),
+    }),
+  );
   topicArn =
     (await new SNSClient(moto.clientConfig).send(new CreateTopicCommand({ Name: 'insights' }))).TopicArn ??
     '';
@@ -178,5 +188,49 @@ describe('the bundled offload watch on moto', () => {
     expect(messages.map((entry) => entry.subject.replace(/ .*/, ''))).toEqual(['Peer5', 'Peer5']);
     expect(messages[1]?.subject).toMatch(/^Peer5 offload recovered /);
     expect(await emailsTo(WATCHER)).toHaveLength(2);
+  });
+
+  it('lists the incident in the next morning’s report, read from the state the watch left in S3', async () => {
+    const fn = synthesized.functions.get('DailyReport');
+    if (!fn) throw new Error('the stack has no DailyReport function');
+    // The report reads the one state object, and knows its key only because the watch is deployed.
+    expect(fn.environment[WATCH_STATE_KEY_VARIABLE]).toBe(watchStateKey(PREFIX));
+    const environment = {
+      ...resolveEnvironment(fn.environment, {
+        [synthesized.lakeBucketLogicalId]: BUCKET,
+        [synthesized.workGroupLogicalId]: 'peer5-reporter',
+      }),
+      AWS_REGION: moto.clientConfig.region,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_ENDPOINT_URL: moto.endpoint,
+    };
+    const report = await importHandler(fn, environment, 'report');
+    const date = new Date(INCIDENT_FROM).toISOString().slice(0, 10);
+    // The report's clock: the simulator's, two mornings after the incident's day.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(simulator.sim.now());
+    try {
+      await report({ date }, lambdaContext(fn));
+    } finally {
+      vi.useRealTimers();
+    }
+    const raw = sentRawMessages(await moto.data()).find((message) => message.includes(`Peer5 ${date}`));
+    const mail = await simpleParser(raw ?? '');
+    const stored = parseWatchState(
+      (await (
+        await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: watchStateKey(PREFIX) }))
+      ).Body?.transformToString('utf8')) ?? '',
+    );
+    const [closed] = stored.closed;
+    expect(closed?.startHour).toBe(INCIDENT_FROM);
+    expect(mail.text).toContain('Offload alerts on this day');
+    const lines = (mail.text ?? '').split('\n');
+    const line = lines[lines.indexOf('Offload alerts on this day') + 1] ?? '';
+    expect(line).toMatch(/^ {2}18:00 .*: offload down \d+\.\d pts at worst, /);
+    expect(line).toContain(`${closed?.blame?.name} explains`);
+    // Recovered when the run that judged 21:00–22:00 went: its export's time, 22:15.
+    expect(line).toMatch(/; recovered 22:15$/);
+    expect(mail.html).toContain('Offload alerts');
   });
 });

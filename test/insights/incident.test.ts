@@ -2,8 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TIME } from '../../lambdas/core/contract.ts';
 import {
+  CLOSED_INCIDENT_DAYS,
+  type ClosedIncident,
   INITIAL_WATCH_STATE,
   incidentIdOf,
+  MAX_CLOSED_INCIDENTS,
   nextWatchState,
   parseWatchState,
   serializeWatchState,
@@ -43,7 +46,11 @@ describe('the incident state', () => {
     expect(recovered?.incident.blame?.name).toBe('ISP Acme DE');
     expect(recovered?.incident.worstDropPts).toBe(12);
     expect(recovered?.incident.id).toBe(alert?.incident.id);
-    expect(state).toEqual({ version: 1, lastCheckedHour: hourAt(4), incident: null });
+    expect(state).toMatchObject({ version: 2, lastCheckedHour: hourAt(4), incident: null });
+    expect(state.closed.map((closed) => [closed.id, closed.worstDropPts])).toEqual([
+      ['offload-drop-2026-11-30T14:00Z', 12],
+    ]);
+    expect(state.closed[0]?.recoveredAt).toBe(recovered?.kind === 'recovered' ? recovered.recoveredAt : -1);
   });
 
   it('keeps the incident open until the drop is within half the threshold, so it does not flap', () => {
@@ -126,7 +133,7 @@ describe('the incident state as JSON', () => {
     const { state } = run([dropCheck(0, 9)]);
     expect(parseWatchState(serializeWatchState(state))).toEqual(state);
     expect(JSON.parse(serializeWatchState(state))).toMatchObject({
-      version: 1,
+      version: 2,
       incident: { id: 'offload-drop-2026-11-30T13:00Z' },
     });
   });
@@ -135,7 +142,9 @@ describe('the incident state as JSON', () => {
     const good = JSON.parse(serializeWatchState(run([dropCheck(0, 9)]).state));
     const cases: [unknown, RegExp][] = [
       ['{', /not JSON/],
-      [{ ...good, version: 2 }, /version: must be 1; got 2/],
+      [{ ...good, version: 3 }, /version: must be 1 or 2; got 3/],
+      [{ ...good, closed: undefined }, /closed: is required from version 2 on/],
+      [{ ...good, closed: [{ ...good.incident }] }, /closed\[0\]\.recoveredAt/],
       [{ ...good, extra: true }, /extra/],
       [{ ...good, lastCheckedHour: 'yesterday' }, /lastCheckedHour: must be a time in ms/],
       [{ ...good, incident: { ...good.incident, id: 'x' } }, /incident\.id: must be an incident id/],
@@ -151,5 +160,45 @@ describe('the incident state as JSON', () => {
       expect(() => parseWatchState(text)).toThrow(WatchStateError);
       expect(() => parseWatchState(text)).toThrow(message);
     }
+  });
+});
+
+describe('the closed incidents the state keeps for the morning report', () => {
+  /** An incident that opens at `hour` and recovers the hour after. */
+  const flap = (hour: number) => [dropCheck(hour, 9), steadyCheck(hour + 1, 0.5)];
+
+  it('keeps each recovered incident, with when it recovered, for 8 days', () => {
+    const early = run(flap(0));
+    expect(early.state.closed).toHaveLength(1);
+    // Nine days on, a second incident's recovery drops the first: it recovered too long ago.
+    const later = run(flap(9 * 24), early.state);
+    expect(later.state.closed.map((closed) => closed.id)).toEqual([incidentIdOf(hourAt(9 * 24))]);
+    expect(CLOSED_INCIDENT_DAYS).toBe(8);
+  });
+
+  it('keeps at most the 100 latest, so the state cannot grow without bound', () => {
+    // Hourly checks fit at most 96 incidents in 8 days; the cap still holds a state that was
+    // given more (by hand, or by a later rule), and the parse refuses one past it.
+    const recent = run(flap(0)).state.closed[0] as ClosedIncident;
+    const full: WatchState = {
+      ...INITIAL_WATCH_STATE,
+      closed: Array.from({ length: MAX_CLOSED_INCIDENTS }, () => recent),
+    };
+    const { state } = run(flap(2), full);
+    expect(state.closed).toHaveLength(MAX_CLOSED_INCIDENTS);
+    expect(state.closed.at(-1)?.id).toBe(incidentIdOf(hourAt(2)));
+    const over = { ...JSON.parse(serializeWatchState(state)), closed: [...state.closed, recent] };
+    expect(() => parseWatchState(JSON.stringify(over))).toThrow(/closed: /);
+  });
+
+  it('reads a state of version 1, written before closed incidents were kept, as one with none', () => {
+    const open = run([dropCheck(0, 9)]).state;
+    const { closed: _closed, ...older } = { ...open, version: 1 };
+    const read = parseWatchState(JSON.stringify(older));
+    expect(read).toEqual({ ...open, closed: [] });
+    // It moves on as any state does and is written back in the current version.
+    const recovered = run([steadyCheck(1, 0.5)], read).state;
+    expect(recovered.version).toBe(2);
+    expect(recovered.closed.map((closed) => closed.id)).toEqual([open.incident?.id]);
   });
 });

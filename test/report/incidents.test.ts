@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ReportIncident } from '../../lambdas/core/insights/incident-days.ts';
 import { renderReportHtml } from '../../lambdas/core/report/html.ts';
-import type { ReportIncident } from '../../lambdas/core/report/ops.ts';
 import { summarizeReport } from '../../lambdas/core/report/summary.ts';
 import { renderReportText } from '../../lambdas/core/report/text.ts';
 import { fixtureData } from './support/fixtures.ts';

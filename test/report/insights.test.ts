@@ -72,59 +72,107 @@ describe('the report on a normal day', () => {
   });
 });
 
-describe('the money figures', () => {
+/**
+ * The report's money figures against bytes × price worked out here from the simulator's own rows
+ * (which include any incident staged in it), tier by tier, to the cent.
+ */
+async function expectMoneyToTheCent(model: RunningSimulator, source: ExportSource): Promise<ReportSummary> {
   // Tiers placed from the month's own volume, so both sides of the saving cross a tier.
   const monthRange = { from: Date.UTC(2026, 10, 1), to: DAY.to };
+  const month = sumRows(modelRows(model, monthRange, '1d'));
+  const day = sumRows(modelRows(model, DAY, '1d'));
+  const httpGb = month.http / 1e9;
+  const tiers = [
+    { upToGb: Math.floor(httpGb * 0.8), pricePerGb: 0.05 },
+    { upToGb: Math.floor(httpGb * 1.6), pricePerGb: 0.03 },
+    { upToGb: null, pricePerGb: 0.01 },
+  ];
+  // The CDN's bill for a month's volume, worked out here tier by tier.
+  const bill = (bytes: number) => {
+    const gb = bytes / 1e9;
+    const [first, second, third] = tiers as [(typeof tiers)[0], (typeof tiers)[0], (typeof tiers)[0]];
+    const upTo1 = first.upToGb as number;
+    const upTo2 = second.upToGb as number;
+    return (
+      Math.min(gb, upTo1) * first.pricePerGb +
+      Math.max(0, Math.min(gb, upTo2) - upTo1) * second.pricePerGb +
+      Math.max(0, gb - upTo2) * third.pricePerGb
+    );
+  };
+  const saved = (http: number, p2p: number) => bill(http + p2p) - bill(http);
+  const monthToDate = saved(month.http, month.p2p);
+  const onTheDay = monthToDate - saved(month.http - day.http, month.p2p - day.p2p);
+  const projected = saved((month.http * 30) / 25, (month.p2p * 30) / 25);
 
+  const summary = await summaryOf(source, { price: tiers, currency: 'USD' });
+  const money = summary.insights.savings.money;
+  const cents = (amount: number | null | undefined) => Math.round((amount ?? Number.NaN) * 100);
+  expect(cents(money?.monthToDate)).toBe(cents(monthToDate));
+  expect(cents(money?.day)).toBe(cents(onTheDay));
+  expect(cents(money?.projectedMonth)).toBe(cents(projected));
+  expect(summary.insights.savings.bytesAvoided.day).toBe(day.p2p);
+  expect(summary.insights.savings.bytesAvoided.monthToDate).toBe(month.p2p);
+
+  // With volume discounts a day's saving can be negative; the email writes it with a minus sign.
+  const usd = (amount: number) =>
+    new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(amount).replace(/^-/, '−');
+  const text = renderReportText(summary);
+  expect(text).toContain(`saved ${usd(onTheDay)}`);
+  expect(text).toContain(`saved ${usd(monthToDate)}`);
+  expect(text).toContain(`saved ${usd(projected)}`);
+  return summary;
+}
+
+describe('the money figures', () => {
   it('equal bytes × price from the API’s own numbers, to the cent, with the tiers applied', async () => {
-    const month = sumRows(modelRows(sim, monthRange, '1d'));
-    const day = sumRows(modelRows(sim, DAY, '1d'));
-    const httpGb = month.http / 1e9;
-    const tiers = [
-      { upToGb: Math.floor(httpGb * 0.8), pricePerGb: 0.05 },
-      { upToGb: Math.floor(httpGb * 1.6), pricePerGb: 0.03 },
-      { upToGb: null, pricePerGb: 0.01 },
-    ];
-    // The CDN's bill for a month's volume, worked out here tier by tier.
-    const bill = (bytes: number) => {
-      const gb = bytes / 1e9;
-      const [first, second, third] = tiers as [(typeof tiers)[0], (typeof tiers)[0], (typeof tiers)[0]];
-      const upTo1 = first.upToGb as number;
-      const upTo2 = second.upToGb as number;
-      return (
-        Math.min(gb, upTo1) * first.pricePerGb +
-        Math.max(0, Math.min(gb, upTo2) - upTo1) * second.pricePerGb +
-        Math.max(0, gb - upTo2) * third.pricePerGb
-      );
-    };
-    const saved = (http: number, p2p: number) => bill(http + p2p) - bill(http);
-    const monthToDate = saved(month.http, month.p2p);
-    const onTheDay = monthToDate - saved(month.http - day.http, month.p2p - day.p2p);
-    const projected = saved((month.http * 30) / 25, (month.p2p * 30) / 25);
-
-    const summary = await summaryOf(client, { price: tiers, currency: 'USD' });
-    const money = summary.insights.savings.money;
-    const cents = (amount: number | null | undefined) => Math.round((amount ?? Number.NaN) * 100);
-    expect(cents(money?.monthToDate)).toBe(cents(monthToDate));
-    expect(cents(money?.day)).toBe(cents(onTheDay));
-    expect(cents(money?.projectedMonth)).toBe(cents(projected));
-    expect(summary.insights.savings.bytesAvoided.day).toBe(day.p2p);
-    expect(summary.insights.savings.bytesAvoided.monthToDate).toBe(month.p2p);
-
-    // With volume discounts a day's saving can be negative; the email writes it with a minus sign.
-    const usd = (amount: number) =>
-      new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' })
-        .format(amount)
-        .replace(/^-/, '−');
-    const text = renderReportText(summary);
-    expect(text).toContain(`saved ${usd(onTheDay)}`);
-    expect(text).toContain(`saved ${usd(monthToDate)}`);
-    expect(text).toContain(`saved ${usd(projected)}`);
+    await expectMoneyToTheCent(sim, client);
   });
 
   it('shows bytes only without a price, and how to set one', async () => {
     const summary = await summaryOf(client);
     expect(summary.insights.savings.money).toBeNull();
     expect(renderReportText(summary)).toContain('set cdnPricePerGb to your CDN');
+  });
+});
+
+describe('the report on the day of an incident staged in the simulator', () => {
+  let staged: RunningSimulator;
+  let stagedClient: ExportClient;
+
+  beforeAll(async () => {
+    // The simulator's own incident (POST /_sim/incidents): AT&T in the US keeps 30% of its P2P all
+    // day, its HTTP rising by what P2P lost, in every split and interval the API serves.
+    staged = await startSimulator({
+      seed: 7,
+      now: NOW,
+      incidents: [
+        {
+          dimension: 'isp.name',
+          value: 'AT&T',
+          where: { 'country.code': 'US' },
+          ...DAY,
+          p2pFactor: 0.3,
+        },
+      ],
+    });
+    stagedClient = new ExportClient({
+      baseUrl: staged.url,
+      token: async () => 'demo-token',
+      now: () => staged.now(),
+    });
+  });
+
+  afterAll(async () => {
+    await staged.close();
+  });
+
+  it('leads its subject with the drop and the segment, and prices the day’s bytes to the cent, tiers applied', async () => {
+    const summary = await expectMoneyToTheCent(staged, stagedClient);
+    expect(summary.insights.headline.subject).toMatch(
+      /^Peer5 2026-11-25: offload \d+\.\d% \(−\d+\.\d pts vs last Wed\), ISP AT&T US explains \d+%$/,
+    );
+    // The incident moved P2P bytes to HTTP: the day avoided fewer CDN bytes than the normal day.
+    const normal = sumRows(modelRows(sim, DAY, '1d'));
+    expect(summary.insights.savings.bytesAvoided.day).toBeLessThan(normal.p2p);
   });
 });

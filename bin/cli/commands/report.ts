@@ -1,10 +1,11 @@
 /** `peer5-reporter report`: the daily report, sent through SES or written to an outbox folder. */
 import { CALENDAR_DATE, parseCalendarDate } from '../../../lambdas/core/dates.ts';
+import type { WatchState } from '../../../lambdas/core/insights/incident.ts';
 import { ReportConfigError } from '../../../lambdas/core/report/config.ts';
-import type { RunReportOptions, RunReportResult } from '../../../lambdas/core/report/run.ts';
+import type { ReportWatch, RunReportOptions, RunReportResult } from '../../../lambdas/core/report/run.ts';
 import { ReportWindowError } from '../../../lambdas/core/report/scope.ts';
 import { reportOptionsOf } from '../../../lambdas/core/settings/run-options.ts';
-import { connectLake, connectMailer } from '../connections.ts';
+import { connectLake, connectMailer, type LakeConnection } from '../connections.ts';
 import {
   API_FLAGS,
   COMMON_FLAGS,
@@ -18,7 +19,7 @@ import {
 } from '../options.ts';
 import { reportJson, reportLines } from '../output.ts';
 import { deadlineFlag, OUTPUT_FLAGS } from '../run-control.ts';
-import { type Command, noPositionals, print } from './command.ts';
+import { type Command, type CommandIo, noPositionals, note, print } from './command.ts';
 import { withRuntime } from './runtime.ts';
 
 const REPORT_FLAGS = {
@@ -57,6 +58,26 @@ export async function runReportNamingFlags(options: RunReportOptions): Promise<R
   }
 }
 
+/**
+ * The lake's watch state, read for the day's alerts; a state it cannot read is a warning. With
+ * `instead`, a lake whose watch never ran reads as that state (`npm start`: its replay of the day).
+ */
+export function reportWatchOf(lake: LakeConnection, io: CommandIo, instead?: WatchState): ReportWatch {
+  const warn = (message: string) => note(io, `Warning: ${message}`);
+  if (instead === undefined) return { store: lake.watchState, warn };
+  const store = lake.watchState;
+  return {
+    store: {
+      location: store.location,
+      read: async () => {
+        const stored = await store.read();
+        return stored.version === null ? { state: instead, version: null } : stored;
+      },
+    },
+    warn,
+  };
+}
+
 export const report: Command = {
   name: 'report',
   summary: 'compute the daily report and send it (SES) or write it to an outbox folder',
@@ -86,6 +107,7 @@ export const report: Command = {
           ...(date === undefined ? {} : { date }),
           ...reportOptionsOf(options.settings),
           lake: { sink: lake.sink, prefix: lake.prefix, datasets: options.settings.datasets },
+          watch: reportWatchOf(lake, io),
           requestCount: () => runtime.api.client.stats.requests,
         });
         print(io, values, { ...reportJson(result), delivery: location }, () =>

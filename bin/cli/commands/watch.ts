@@ -5,7 +5,6 @@
  * open: this run raised its alert, or it goes on.
  */
 
-import { LocalWatchState } from '../../../lambdas/adapters/local-watch-state.ts';
 import { OutboxWatchChannel } from '../../../lambdas/adapters/outbox-watch-channel.ts';
 import { WATCH_DATASET_RULE, watchDatasetsOf } from '../../../lambdas/core/insights/watch-lake.ts';
 import {
@@ -14,7 +13,6 @@ import {
   type WatchRunResult,
 } from '../../../lambdas/core/insights/watch-run.ts';
 import { type WatchSummary, watchSummaryOf } from '../../../lambdas/core/insights/watch-summary.ts';
-import { watchStateKey } from '../../../lambdas/core/lake/keys.ts';
 import { watchRecipientsOf, watchSettingsOf } from '../../../lambdas/core/settings/run-options.ts';
 import { connectLake } from '../connections.ts';
 import {
@@ -60,15 +58,6 @@ export async function watchOnce(options: ResolvedOptions, now: number): Promise<
   const datasets = watchDatasetsOf(options.settings.datasets).usable;
   if (datasets.length === 0) throw new UsageError(`datasets: ${WATCH_DATASET_RULE}`);
   const lake = await connectLake(options.lake);
-  const key = watchStateKey(lake.prefix);
-  const store =
-    options.lake.kind === 'local'
-      ? new LocalWatchState(options.lake.root, key)
-      : new (await import('../../../lambdas/adapters/s3-watch-state.ts')).S3WatchState({
-          s3: lake.s3?.client as NonNullable<typeof lake.s3>['client'],
-          bucket: options.lake.bucket,
-          key,
-        });
   const outbox = options.mail.kind === 'outbox' ? new OutboxWatchChannel(options.mail.dir) : null;
   const recipients = watchRecipientsOf(options.settings);
   const channels: WatchChannel[] = outbox
@@ -80,7 +69,7 @@ export async function watchOnce(options: ResolvedOptions, now: number): Promise<
     sink: lake.sink,
     prefix: lake.prefix,
     datasets,
-    store,
+    store: lake.watchState,
     channels,
     now,
     settings: watchSettingsOf(options.settings),

@@ -14,16 +14,25 @@
  *   repeated runs of one hour cannot alert twice. (The caller writes the state atomically, with a
  *   conditional write, and on a conflict reads the winner's state and runs the transition again.)
  *
+ * - A closed incident is kept in `closed` (with when it recovered) for CLOSED_INCIDENT_DAYS, at
+ *   most MAX_CLOSED_INCIDENTS of them, so the next morning's report can list the day's incidents
+ *   from the state alone (`incidentsOfDay`).
+ *
  * The state is JSON, versioned, and read back through `parseWatchState`, which refuses anything
- * malformed with a WatchStateError naming the field.
+ * malformed with a WatchStateError naming the field. A state of version 1 (before `closed`) is
+ * read as one with no closed incidents.
  */
 import * as z from 'zod';
-import { DIMENSIONS, type Dimension } from '../contract.ts';
+import { DIMENSIONS, type Dimension, TIME } from '../contract.ts';
 import { CALENDAR_DATE_FORM } from '../dates.ts';
 import { fieldPathOf } from '../settings/errors.ts';
 import type { WatchCheck } from './watch.ts';
 
-export const WATCH_STATE_VERSION = 1;
+export const WATCH_STATE_VERSION = 2;
+/** Closed incidents are kept this long after they recovered: the report reads yesterday's. */
+export const CLOSED_INCIDENT_DAYS = 8;
+/** ... and at most this many, so a flapping week cannot grow the state without bound. */
+export const MAX_CLOSED_INCIDENTS = 100;
 /** The incident closes when the drop is back within this fraction of the alert threshold. */
 export const RECOVERY_FRACTION = 0.5;
 
@@ -53,18 +62,32 @@ export interface OpenIncident {
   readonly unchecked: readonly string[];
 }
 
+export interface ClosedIncident extends OpenIncident {
+  /** The clock of the run that sent the recovered message, ms. */
+  readonly recoveredAt: number;
+}
+
 export interface WatchState {
   readonly version: typeof WATCH_STATE_VERSION;
   /** Start of the last hour that was judged (steady or drop), ms; null before the first. */
   readonly lastCheckedHour: number | null;
   readonly incident: OpenIncident | null;
+  /** Incidents that recovered in the last CLOSED_INCIDENT_DAYS, oldest first. */
+  readonly closed: readonly ClosedIncident[];
 }
 
 export const INITIAL_WATCH_STATE: WatchState = {
   version: WATCH_STATE_VERSION,
   lastCheckedHour: null,
   incident: null,
+  closed: [],
 };
+
+/** `closed` less what recovered more than CLOSED_INCIDENT_DAYS before `now`, and past the cap. */
+export function recentClosed(closed: readonly ClosedIncident[], now: number): ClosedIncident[] {
+  const since = now - CLOSED_INCIDENT_DAYS * TIME.DAY;
+  return closed.filter((incident) => incident.recoveredAt >= since).slice(-MAX_CLOSED_INCIDENTS);
+}
 
 type JudgedCheck = Extract<WatchCheck, { status: 'steady' | 'drop' }>;
 
@@ -140,13 +163,14 @@ export function nextWatchState(previous: WatchState, check: WatchCheck, now: num
     if (check.status === 'steady') return { state: { ...previous, lastCheckedHour }, notifications: [] };
     const opened = openIncident(check, now);
     return {
-      state: { version: WATCH_STATE_VERSION, lastCheckedHour, incident: opened },
+      state: { ...previous, lastCheckedHour, incident: opened },
       notifications: [{ kind: 'alert', incident: opened, check }],
     };
   }
   if (check.status === 'steady' && dropPts <= recoveryPtsOf(check.figures.thresholdPts)) {
+    const closed = recentClosed([...previous.closed, { ...incident, recoveredAt: now }], now);
     return {
-      state: { version: WATCH_STATE_VERSION, lastCheckedHour, incident: null },
+      state: { ...previous, lastCheckedHour, incident: null, closed },
       notifications: [{ kind: 'recovered', incident, check, recoveredAt: now }],
     };
   }
@@ -155,7 +179,7 @@ export function nextWatchState(previous: WatchState, check: WatchCheck, now: num
     lastDropPts: dropPts,
     worstDropPts: Math.max(incident.worstDropPts, dropPts),
   };
-  return { state: { version: WATCH_STATE_VERSION, lastCheckedHour, incident: continued }, notifications: [] };
+  return { state: { ...previous, lastCheckedHour, incident: continued }, notifications: [] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -201,16 +225,27 @@ const incidentSchema = z
   })
   .strict();
 
+/** Version 1 had no `closed`; it is read as a state with none. */
+const FIRST_STATE_VERSION = 1;
+
 const stateSchema = z
   .object({
-    version: z.literal(WATCH_STATE_VERSION, {
+    version: z.union([z.literal(FIRST_STATE_VERSION), z.literal(WATCH_STATE_VERSION)], {
       error: (issue) =>
-        `must be ${WATCH_STATE_VERSION}; got ${JSON.stringify(issue.input)} (a state written by another version)`,
+        `must be ${FIRST_STATE_VERSION} or ${WATCH_STATE_VERSION}; got ${JSON.stringify(issue.input)} (a state written by another version)`,
     }),
     lastCheckedHour: instant.nullable(),
     incident: incidentSchema.nullable(),
+    closed: z
+      .array(incidentSchema.extend({ recoveredAt: instant }).strict())
+      .max(MAX_CLOSED_INCIDENTS)
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine((state) => state.version === FIRST_STATE_VERSION || state.closed !== undefined, {
+    message: `is required from version ${WATCH_STATE_VERSION} on`,
+    path: ['closed'],
+  });
 
 /** Reads a state written by `serializeWatchState`; throws WatchStateError naming what is wrong. */
 export function parseWatchState(text: string): WatchState {
@@ -229,7 +264,13 @@ export function parseWatchState(text: string): WatchState {
     );
     throw new WatchStateError(`watch state is malformed: ${problems.join('; ')}`);
   }
-  return result.data as WatchState;
+  const { lastCheckedHour, incident, closed } = result.data;
+  return {
+    version: WATCH_STATE_VERSION,
+    lastCheckedHour,
+    incident: incident as OpenIncident | null,
+    closed: (closed ?? []) as ClosedIncident[],
+  };
 }
 
 export function serializeWatchState(state: WatchState): string {

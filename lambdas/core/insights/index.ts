@@ -8,6 +8,7 @@ export * from './blame.ts';
 export * from './drivers.ts';
 export * from './headline.ts';
 export * from './incident.ts';
+export * from './incident-days.ts';
 export * from './materiality.ts';
 export * from './peaks.ts';
 export * from './pricing.ts';

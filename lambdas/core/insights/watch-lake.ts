@@ -9,6 +9,7 @@
  * each its own breakdown. The rest (daily datasets, filtered ones, those without bytes) are left
  * out, and `watchDatasetsOf` says why.
  */
+import { TIME } from '../contract.ts';
 import { columnName, columnsOf, type DatasetDefinition, windowAt } from '../datasets.ts';
 import { objectKey } from '../lake/layout.ts';
 import { readLakeObject } from '../lake/read.ts';
@@ -122,4 +123,16 @@ export async function readWatchHours(
   const baseline: WatchHour[] = [];
   for (const start of hours.baseline) baseline.push(await readHour(start));
   return { current, baseline };
+}
+
+/** Every hour of [from, to), each with its 7 baseline hours: what `replayWatch` judges. */
+export async function readWatchDay(
+  input: Omit<ReadWatchHoursInput, 'now'> & { readonly from: number; readonly to: number },
+): Promise<{ current: WatchHour; baseline: WatchHour[] }[]> {
+  const hours: { current: WatchHour; baseline: WatchHour[] }[] = [];
+  // `now` one hour past an hour's start makes that hour the last complete one.
+  for (let start = input.from; start < input.to; start += TIME.HOUR) {
+    hours.push(await readWatchHours({ ...input, now: start + TIME.HOUR }));
+  }
+  return hours;
 }

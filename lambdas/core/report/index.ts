@@ -24,7 +24,7 @@ export {
 } from './gather.ts';
 export { CHART_CONTENT_ID, escapeHtml, renderReportHtml } from './html.ts';
 export type { Mailer, MailerReceipt } from './mailer.ts';
-export { type LakeHealth, lakeHealthOf, type ReportIncident, type ReportOps } from './ops.ts';
+export { type LakeHealth, lakeHealthOf, type ReportOps } from './ops.ts';
 export { defaultReportDate, type RunReportOptions, type RunReportResult, runReport } from './run.ts';
 export {
   type ReportScope,

@@ -4,13 +4,14 @@
  */
 import type { DeliveredDecomposition, DriverRow, OffloadDecomposition } from '../insights/drivers.ts';
 import { type ComparisonName, comparisonLabel } from '../insights/headline.ts';
+import type { ReportIncident } from '../insights/incident-days.ts';
 import type { Peak } from '../insights/peaks.ts';
 import { formatMoney } from '../insights/pricing.ts';
 import { segmentDescription } from '../insights/segments.ts';
 import { percentChangeText, pointsChangeText, shareExplainedText } from '../insights/wording.ts';
 import type { HistoryDay } from './explain.ts';
 import { formatBytes } from './format.ts';
-import { type DatasetHealth, type ReportIncident, RUNBOOK_SECTION } from './ops.ts';
+import { type DatasetHealth, RUNBOOK_SECTION } from './ops.ts';
 import type { ReportSummary } from './summary.ts';
 import { localClock, localIsoMinute } from './time.ts';
 

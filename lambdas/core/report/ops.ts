@@ -6,7 +6,6 @@
 import { TIME } from '../contract.ts';
 import { CADENCE_MS, columnName, type DatasetDefinition } from '../datasets.ts';
 import { utcDateOf } from '../dates.ts';
-import type { OpenIncident } from '../insights/incident.ts';
 import { partitionKeysOf } from '../lake/layout.ts';
 import type { LakeState } from '../lake/plan.ts';
 import { OFFLOAD_METRICS } from './scope.ts';
@@ -36,18 +35,6 @@ export interface AthenaLink {
   readonly database: string;
   readonly sql: string;
 }
-
-/**
- * An incident of the hourly offload watch, as the morning email lists it: the watch's own record
- * (`OpenIncident`) and when it recovered, if it did.
- */
-export type ReportIncident = Pick<
-  OpenIncident,
-  'id' | 'startHour' | 'offload' | 'baselineOffload' | 'worstDropPts' | 'blame'
-> & {
-  /** When the recovered message went out; null while the incident is still open. */
-  readonly recoveredAt: number | null;
-};
 
 export interface ReportOps {
   /** Null when the report was run without access to the lake. */

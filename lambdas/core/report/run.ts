@@ -5,8 +5,11 @@
  */
 import type { Filters } from '../contract.ts';
 import type { DatasetDefinition } from '../datasets.ts';
+import { errorText } from '../error-text.ts';
+import { incidentsOfDay, type ReportIncident } from '../insights/incident-days.ts';
 import type { Materiality } from '../insights/materiality.ts';
 import type { CdnPrice } from '../insights/pricing.ts';
+import type { WatchStateStore } from '../insights/watch-run.ts';
 import type { LakeSink } from '../lake/sink.ts';
 import { readLakeState } from '../lake/state.ts';
 import type { ExportSource } from '../source.ts';
@@ -14,14 +17,7 @@ import { ReportConfigError, validateReportSettings } from './config.ts';
 import { composeReportEmail } from './email.ts';
 import { gatherReportData } from './gather.ts';
 import type { Mailer } from './mailer.ts';
-import {
-  type AthenaLink,
-  athenaConsoleUrl,
-  dayOffloadSql,
-  lakeHealthOf,
-  type ReportIncident,
-  type ReportOps,
-} from './ops.ts';
+import { type AthenaLink, athenaConsoleUrl, dayOffloadSql, lakeHealthOf, type ReportOps } from './ops.ts';
 import { type ReportScope, scopeReport } from './scope.ts';
 import { type ReportSummary, summarizeReport } from './summary.ts';
 import { addDays, localDateOf } from './time.ts';
@@ -56,8 +52,10 @@ export interface RunReportOptions {
   readonly athena?: ReportAthena;
   /** The `runbookUrl` setting. */
   readonly runbookUrl?: string;
-  /** The watch's incidents on the report day (the watch hands these in); absent: no section. */
+  /** The watch's incidents on the report day, as given; absent: read from `watch`, if given. */
   readonly incidents?: readonly ReportIncident[];
+  /** The offload watch's state, read for the day's incidents; absent: no alerts section. */
+  readonly watch?: ReportWatch;
   /** How many API requests the source has made so far (ExportClient's `stats.requests`). */
   readonly requestCount?: () => number;
 }
@@ -66,6 +64,12 @@ export interface ReportLake {
   readonly sink: LakeSink;
   readonly prefix: string;
   readonly datasets: readonly DatasetDefinition[];
+}
+
+export interface ReportWatch {
+  readonly store: Pick<WatchStateStore, 'location' | 'read'>;
+  /** Told when the state cannot be read or parsed: the report then goes out without the section. */
+  readonly warn: (message: string) => void;
 }
 
 export interface ReportAthena {
@@ -107,6 +111,29 @@ async function opsOf(
   return { lake, athena, runbookUrl: options.runbookUrl ?? null, apiRequests };
 }
 
+/**
+ * The day's incidents from the watch's state. No state yet (the watch has not run) is a day
+ * without incidents; a state that cannot be read is a warning, never a failed report: the report
+ * is the product, the section one part of it.
+ */
+async function incidentsOf(
+  options: RunReportOptions,
+  scope: ReportScope,
+): Promise<readonly ReportIncident[] | undefined> {
+  if (options.incidents !== undefined) return options.incidents;
+  const day = scope.days.at(-1);
+  if (options.watch === undefined || day === undefined) return undefined;
+  try {
+    const { state } = await options.watch.store.read();
+    return incidentsOfDay(state, day);
+  } catch (error: unknown) {
+    options.watch.warn(
+      `the offload watch's state ${options.watch.store.location} could not be read, so the report leaves out the day's alerts: ${errorText(error)}`,
+    );
+    return undefined;
+  }
+}
+
 /** The day a scheduled run reports on: yesterday, in the zone, relative to `now`. */
 export function defaultReportDate(now: number, timeZone: string): string {
   return addDays(localDateOf(now, timeZone), -1);
@@ -134,12 +161,13 @@ export async function runReport(options: RunReportOptions): Promise<RunReportRes
     requestsBefore === null || options.requestCount === undefined
       ? null
       : options.requestCount() - requestsBefore;
+  const incidents = await incidentsOf(options, scope);
   const summary = summarizeReport(data, {
     topN: settings.topN,
     ...(options.price ? { price: options.price } : {}),
     ...(options.currency ? { currency: options.currency } : {}),
     ...(options.materiality ? { materiality: options.materiality } : {}),
-    ...(options.incidents ? { incidents: options.incidents } : {}),
+    ...(incidents ? { incidents } : {}),
     ...(options.examplePrice ? { examplePrice: true } : {}),
     ops: await opsOf(options, scope, apiRequests),
   });

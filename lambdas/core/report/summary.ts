@@ -3,6 +3,7 @@
  * email shows. Ratios are null, never NaN, when their denominator is zero (a day with no traffic).
  */
 import { METRICS, type Metric, TIME } from '../contract.ts';
+import type { ReportIncident } from '../insights/incident-days.ts';
 import { DEFAULT_CURRENCY } from '../insights/pricing.ts';
 import { rollUp } from '../insights/segments.ts';
 import { type ExplainOptions, explainReport, type ReportInsights } from './explain.ts';
@@ -17,7 +18,7 @@ import {
   rebufferRatioOf,
 } from './figures.ts';
 import type { BucketTotals, ReportData, SegmentTotals } from './gather.ts';
-import type { ReportIncident, ReportOps } from './ops.ts';
+import type { ReportOps } from './ops.ts';
 import { type ReportApproximation, SEGMENT_DIMENSIONS, type SegmentDimension } from './scope.ts';
 import {
   addDays,
