@@ -36,6 +36,7 @@ export const INTEGRATION_TESTS = [
   'test/adapters/ses-mailer.test.ts',
   'test/support/moto.test.ts',
   'test/lake/curate-s3.test.ts',
+  'test/cli/aws-backfill-moto.test.ts',
 ];
 
 /**

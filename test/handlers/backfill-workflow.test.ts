@@ -27,6 +27,7 @@ import { BACKFILL_WORKFLOW } from '../../lambdas/handlers/environment.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
 import { finalRows, readTable } from '../lake/support/lake.ts';
 import { type RunningMoto, startMoto } from '../support/moto.ts';
+import { STATE_MACHINE_RUN_TIMEOUT_MS } from '../support/timeouts.ts';
 import {
   importHandler,
   type LambdaHandler,
@@ -249,7 +250,7 @@ afterAll(async () => {
   synthesized?.remove();
 });
 
-describe('the Backfill state machine', () => {
+describe('the Backfill state machine', { timeout: STATE_MACHINE_RUN_TIMEOUT_MS }, () => {
   it('is valid ASL, with the Distributed Map reading its items from S3 and writing its results there', () => {
     const { isValid, errors } = aslValidator(definition as never);
     expect(errors).toEqual([]);
