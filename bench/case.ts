@@ -24,7 +24,13 @@ import { LakeCsvEncoder } from '../lambdas/core/lake/csv.ts';
 import { runBackfill } from '../lambdas/core/lake/run.ts';
 import { splitQuery } from '../lambdas/core/query-split.ts';
 import { ownPeakRssMb } from './process.ts';
-import { BENCH_DATASET, BENCH_TOKEN, type CaseResult, type CaseSettings } from './settings.ts';
+import {
+  BENCH_DATASET,
+  BENCH_LAKE_PREFIX,
+  BENCH_TOKEN,
+  type CaseResult,
+  type CaseSettings,
+} from './settings.ts';
 
 async function pipelineCase(settings: CaseSettings): Promise<Omit<CaseResult, 'maxRssMb'>> {
   const client = new ExportClient({
@@ -37,7 +43,7 @@ async function pipelineCase(settings: CaseSettings): Promise<Omit<CaseResult, 'm
   const result = await runBackfill({
     source: client,
     sink,
-    prefix: '',
+    prefix: BENCH_LAKE_PREFIX,
     datasets: [BENCH_DATASET],
     from: settings.from,
     to: settings.to,

@@ -23,6 +23,7 @@ import { LocalLakeSink } from '../lambdas/adapters/local-lake-sink.ts';
 import { OutboxMailer } from '../lambdas/adapters/outbox-mailer.ts';
 import { ExportClient } from '../lambdas/adapters/peer5-api/index.ts';
 import { TIME } from '../lambdas/core/contract.ts';
+import { tablePrefix } from '../lambdas/core/lake/layout.ts';
 import { minimumReportRequests } from '../lambdas/core/report/request-floor.ts';
 import { runReport } from '../lambdas/core/report/run.ts';
 import { scopeReport } from '../lambdas/core/report/scope.ts';
@@ -30,7 +31,14 @@ import { startSimulator } from '../simulator/index.ts';
 import { benchBackfill } from './backfill.ts';
 import { type BundleFigure, measureBundles } from './bundles.ts';
 import { measureNode, medianOf } from './process.ts';
-import { BENCH_DATASET_SETTING, BENCH_TOKEN, type CaseResult, type CaseSettings } from './settings.ts';
+import {
+  BENCH_DATASET,
+  BENCH_DATASET_SETTING,
+  BENCH_LAKE_PREFIX,
+  BENCH_TOKEN,
+  type CaseResult,
+  type CaseSettings,
+} from './settings.ts';
 
 const CASE_SCRIPT = fileURLToPath(new URL('./case.ts', import.meta.url));
 const CLI = fileURLToPath(new URL('../bin/peer5-reporter.js', import.meta.url));
@@ -113,11 +121,14 @@ async function cliCase(settings: CaseSettings, work: string): Promise<CaseResult
   };
 }
 
-/** Concatenates the lake's objects, gunzipped, into one CSV file: the bytes the pipeline wrote. */
+/**
+ * Concatenates the bench table's objects, gunzipped, into one CSV file: the bytes the pipeline
+ * wrote. Only the table's own folder: the run also marks the days to curate, beside the tables.
+ */
 async function lakeAsCsv(root: string, file: string): Promise<number> {
   const sink = new LocalLakeSink({ root });
   const out = createWriteStream(file);
-  for await (const key of sink.list('')) {
+  for await (const key of sink.list(tablePrefix(BENCH_LAKE_PREFIX, BENCH_DATASET))) {
     const body = await sink.get(key);
     if (!body) continue;
     for await (const chunk of body.pipe(createGunzip())) {

@@ -3,6 +3,9 @@ import { type DatasetDefinition, parseDatasets } from '../lambdas/core/datasets.
 
 export const BENCH_TOKEN = 'demo-token';
 
+/** The in-process pipeline's lake prefix: its tables sit at the lake root. */
+export const BENCH_LAKE_PREFIX = '';
+
 /** One minute buckets split by two high-cardinality dimensions: the heaviest export a lake writes. */
 export const BENCH_DATASET_SETTING = {
   name: 'bench_city_page_1m',
