@@ -10,10 +10,8 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type BackfillItem, backfillItemsOf, INLINE_ITEMS_LIMIT } from '../core/lake/backfill-items.ts';
 import { BACKFILL_ITEM_LIST_ID_LENGTH, backfillItemListKey } from '../core/lake/keys.ts';
-import { planBackfillRun } from '../core/lake/run.ts';
-import { lakeRunOptionsOf } from '../core/settings/run-options.ts';
 import { EventError, parseBackfillEvent } from './events.ts';
-import { config, sink } from './export-run.ts';
+import { config, planOfBackfillRequest, sink } from './export-run.ts';
 import { logger, reporterHandler } from './middleware.ts';
 
 const stepEvent = z.strictObject({ request: z.unknown(), execution: z.string().min(1) });
@@ -42,16 +40,7 @@ export const handler = reporterHandler(
       );
     }
     const request = parseBackfillEvent(parsed.data.request, config.datasets);
-    const plan = await planBackfillRun({
-      sink,
-      prefix: config.prefix,
-      datasets: request.datasets,
-      now: Date.now(),
-      from: request.from,
-      to: request.to,
-      force: request.force,
-      ...lakeRunOptionsOf(config),
-    });
+    const plan = await planOfBackfillRequest(request, request.force);
     const items = backfillItemsOf(plan, request.force);
     const id = createHash('sha256')
       .update(parsed.data.execution)

@@ -8,10 +8,8 @@
  */
 import { z } from 'zod';
 import { type BackfillSummary, summarizeBackfill } from '../core/lake/backfill-items.ts';
-import { planBackfillRun } from '../core/lake/run.ts';
-import { lakeRunOptionsOf } from '../core/settings/run-options.ts';
 import { EventError, parseBackfillEvent } from './events.ts';
-import { config, sink } from './export-run.ts';
+import { config, planOfBackfillRequest } from './export-run.ts';
 import { logger, reporterHandler } from './middleware.ts';
 
 const stepEvent = z.strictObject({ request: z.unknown() });
@@ -25,16 +23,7 @@ export const handler = reporterHandler(
       throw new EventError('Invalid Summary step event: must be {"request": <backfill input>}');
     }
     const request = parseBackfillEvent(parsed.data.request, config.datasets);
-    // What a backfill of the range would still fetch now, without force: the windows not written.
-    const plan = await planBackfillRun({
-      sink,
-      prefix: config.prefix,
-      datasets: request.datasets,
-      now: Date.now(),
-      from: request.from,
-      to: request.to,
-      ...lakeRunOptionsOf(config),
-    });
+    const plan = await planOfBackfillRequest(request, false);
     const summary = summarizeBackfill(plan);
     if (summary.windowsFailed > 0) {
       logger.error(summary.text, { event: 'backfill-windows-failed', failed: summary.failed });

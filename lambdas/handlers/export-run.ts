@@ -26,12 +26,12 @@ import { S3LakeSink } from '../adapters/s3-lake-sink.ts';
 import { RunLeaseError, S3RunLease } from '../adapters/s3-run-lease.ts';
 import { curateAfterRun } from '../core/lake/curate.ts';
 import { runLeaseKey } from '../core/lake/keys.ts';
-import { runExport } from '../core/lake/run.ts';
+import { planBackfillRun, runExport } from '../core/lake/run.ts';
 import type { RunResult } from '../core/lake/run-types.ts';
 import { readLambdaEnvironment } from '../core/settings/lambda-environment.ts';
 import { lakeRunOptionsOf } from '../core/settings/run-options.ts';
 import { EXPORT_SETTINGS, type RunKind } from './environment.ts';
-import { parseExportEvent } from './events.ts';
+import { type BackfillRequest, parseExportEvent } from './events.ts';
 import {
   type ApiTokenContext,
   apiClientFor,
@@ -170,4 +170,21 @@ export function exportHandler(kind: RunKind, pacer: RequestPacer) {
       });
     },
   );
+}
+
+/**
+ * What a backfill of the request's range would fetch now from this function's lake: the Plan step
+ * asks with the request's force, the Summary step without, to see the windows still not written.
+ */
+export function planOfBackfillRequest(request: BackfillRequest, force: boolean) {
+  return planBackfillRun({
+    sink,
+    prefix: config.prefix,
+    datasets: request.datasets,
+    now: Date.now(),
+    from: request.from,
+    to: request.to,
+    force,
+    ...lakeRunOptionsOf(config),
+  });
 }
