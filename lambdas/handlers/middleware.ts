@@ -17,7 +17,7 @@ import {
   type ExportClientStats,
   RequestPacer,
 } from '../adapters/peer5-api/index.ts';
-import { scheduledPaceOf } from '../core/lake/backfill-budget.ts';
+import { backfillBudgetOf, backfillBudgetProblem, scheduledPaceOf } from '../core/lake/backfill-budget.ts';
 import type { CurationResult } from '../core/lake/curate.ts';
 import type { LakeEvent, RunResult } from '../core/lake/run-types.ts';
 import { SettingsError } from '../core/settings/errors.ts';
@@ -25,6 +25,7 @@ import { readLambdaEnvironment } from '../core/settings/lambda-environment.ts';
 import type { TokenProvider } from '../core/source.ts';
 import { ApiTokenError, tokenOfSecret } from '../core/token.ts';
 import {
+  BACKFILL_PACE_SETTINGS,
   DEADLINE_MARGIN_VARIABLE,
   DEFAULT_DEADLINE_MARGIN_MS,
   type RunKind,
@@ -150,6 +151,20 @@ export function reporterHandler<TEvent, TResult>(
  */
 export function scheduledPacerOf(environment: Readonly<Record<string, string | undefined>>): RequestPacer {
   return new RequestPacer(scheduledPaceOf(readLambdaEnvironment(environment, SCHEDULED_PACE_SETTINGS)));
+}
+
+/**
+ * The pacer of a backfill function, made once per cold start: one item's share of the budget, one
+ * request per `itemSpacingMs`. The state machine's item function uses it, and so does the
+ * on-demand `Backfill`, as one more item. The rule between the two settings is checked here, at
+ * cold start as at synth. Each invocation drains it before returning (`pacer.drain()`), so the
+ * next one cannot start early on another instance.
+ */
+export function backfillPacerOf(environment: Readonly<Record<string, string | undefined>>): RequestPacer {
+  const settings = readLambdaEnvironment(environment, BACKFILL_PACE_SETTINGS);
+  const problem = backfillBudgetProblem(settings);
+  if (problem) throw new SettingsError([{ setting: 'backfillConcurrency', message: problem }]);
+  return new RequestPacer(backfillBudgetOf(settings).itemPace);
 }
 
 /** The API client of one invocation: the middleware's token, the run's deadline, events as logs. */
