@@ -27,11 +27,11 @@ import { ApiTokenError, tokenOfSecret } from '../core/token.ts';
 import {
   BACKFILL_PACE_SETTINGS,
   DEADLINE_MARGIN_VARIABLE,
-  DEFAULT_DEADLINE_MARGIN_MS,
   type RunKind,
   SCHEDULED_PACE_SETTINGS,
 } from './environment.ts';
 import { METRIC, RUN_DIMENSION } from './telemetry.ts';
+import { readWiredVariable } from './wired-environment.ts';
 
 /** Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE. */
 export const logger = new Logger();
@@ -99,16 +99,7 @@ export function apiToken(secretId: string): MiddlewareObj<unknown, unknown, Erro
 
 /** The deadline margin in `environment`: DEFAULT_DEADLINE_MARGIN_MS when unset, else a whole number of ms. */
 export function deadlineMarginOf(environment: Readonly<Record<string, string | undefined>>): number {
-  const text = environment[DEADLINE_MARGIN_VARIABLE];
-  if (text === undefined) return DEFAULT_DEADLINE_MARGIN_MS;
-  const margin = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(margin)) {
-    throw new SettingsError(
-      [{ setting: DEADLINE_MARGIN_VARIABLE, message: 'must be a non-negative whole number of milliseconds' }],
-      'environment variable',
-    );
-  }
-  return margin;
+  return readWiredVariable(environment, DEADLINE_MARGIN_VARIABLE);
 }
 
 // Read once per cold start: a bad value fails the init with a message that names the variable.

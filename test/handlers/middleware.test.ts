@@ -45,10 +45,12 @@ describe('the deadline margin', () => {
     expect(deadlineMarginOf({})).toBe(DEFAULT_DEADLINE_MARGIN_MS);
     expect(deadlineMarginOf({ [DEADLINE_MARGIN_VARIABLE]: '45000' })).toBe(45_000);
     expect(deadlineMarginOf({ [DEADLINE_MARGIN_VARIABLE]: '0' })).toBe(0);
+    // Empty is unset, as for every variable the stack writes.
+    expect(deadlineMarginOf({ [DEADLINE_MARGIN_VARIABLE]: '' })).toBe(DEFAULT_DEADLINE_MARGIN_MS);
   });
 
   it('is refused, naming the variable, when it is not a non-negative whole number', () => {
-    for (const bad of ['', 'soon', '-1', '1.5', '30s', ' 30000', '1e4', '99999999999999999999']) {
+    for (const bad of ['soon', '-1', '1.5', '30s', ' 30000', '1e4', '99999999999999999999']) {
       expect(() => deadlineMarginOf({ [DEADLINE_MARGIN_VARIABLE]: bad }), JSON.stringify(bad)).toThrow(
         SettingsError,
       );
