@@ -11,7 +11,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { LocalLakeSink } from '../../lambdas/adapters/local-lake-sink.ts';
 import { LocalWatchState } from '../../lambdas/adapters/local-watch-state.ts';
 import { OutboxMailer } from '../../lambdas/adapters/outbox-mailer.ts';
-import { ExportClient, type ExportClientEvent } from '../../lambdas/adapters/peer5-api/index.ts';
+import { ExportClient, type ExportClientEvent, pulledFetch } from '../../lambdas/adapters/peer5-api/index.ts';
 import type { Settings } from '../../lambdas/core/config.ts';
 import type { DatasetDefinition } from '../../lambdas/core/datasets.ts';
 import { errorText } from '../../lambdas/core/error-text.ts';
@@ -95,7 +95,7 @@ export interface ApiOptions {
 }
 
 /** Spaces requests so no more than `perMinute` start in any minute; the wait ends with the request's signal. */
-export function pacedFetch(perMinute: number, base: typeof fetch = fetch): typeof fetch {
+export function pacedFetch(perMinute: number, base: typeof fetch = pulledFetch): typeof fetch {
   const spacingMs = 60_000 / perMinute;
   let nextSlot = 0;
   return async (input, init) => {
