@@ -89,7 +89,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // The CLI tests run the compiled CLI, as users do: built here when dist/ is missing or stale.
-    globalSetup: ['test/support/build-cli.ts'],
+    // The handler tests run the functions' bundles: built here once per change of the sources.
+    globalSetup: ['test/support/build-cli.ts', 'test/support/handler-bundles.ts'],
     // On Node 20 the SDK warns that future releases need Node 22; that notice is for operators
     // (see "Node.js versions" in the README), not test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
