@@ -75,6 +75,8 @@ export const SLOW_TESTS = [
   'test/adapters/peer5-api/client-simulator.test.ts',
   // The lake's bytes for a simulated range, through the client over HTTP, four times.
   'test/lake/lake-bytes.test.ts',
+  // Runs with uploads slowed in real time so that they overlap.
+  'test/lake/in-flight.test.ts',
   // Days to weeks of simulated traffic, or a response held open in real time.
   'test/simulator/consistency.test.ts',
   'test/simulator/streaming.test.ts',

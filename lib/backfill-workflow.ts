@@ -24,7 +24,7 @@ import {
 } from '../lambdas/core/lake/keys.ts';
 import { lambdaEnvironment } from '../lambdas/core/settings/lambda-environment.ts';
 import {
-  BACKFILL_ITEM_SETTINGS,
+  BACKFILL_EXPORT_SETTINGS,
   BACKFILL_WORKFLOW,
   EXPORT_SETTINGS,
   RUN_KIND,
@@ -102,7 +102,10 @@ export class BackfillWorkflow extends Construct {
       entry: 'lambdas/handlers/backfill-item.ts',
       description: 'peer5-reporter backfill item (Backfill state machine)',
       timeout: RUN_TIMEOUT.backfill,
-      environment: lambdaEnvironment({ ...settings, bucketName: bucket.bucketName }, BACKFILL_ITEM_SETTINGS),
+      environment: lambdaEnvironment(
+        { ...settings, bucketName: bucket.bucketName },
+        BACKFILL_EXPORT_SETTINGS,
+      ),
       statements: [
         readSecretStatement(this, settings.secretName),
         ...lakeStatements(bucket, settings.prefix, settings.datasets, RUN_KIND.backfill),

@@ -10,7 +10,7 @@ import type { SettingName, Settings } from '../lambdas/core/config.ts';
 import { SettingsError } from '../lambdas/core/settings/errors.ts';
 import { lambdaEnvironment } from '../lambdas/core/settings/lambda-environment.ts';
 import {
-  EXPORT_SETTINGS,
+  BACKFILL_EXPORT_SETTINGS,
   RUN_KIND,
   type RunKind,
   SCHEDULED_EXPORT_SETTINGS,
@@ -43,7 +43,7 @@ const EXPORT_RUNS = {
     entry: 'lambdas/handlers/backfill.ts',
     description: 'peer5-reporter backfill of a past range',
     timeout: RUN_TIMEOUT.backfill,
-    settings: EXPORT_SETTINGS,
+    settings: BACKFILL_EXPORT_SETTINGS,
   },
 } as const satisfies Record<RunKind, object>;
 

@@ -40,6 +40,22 @@ export function lakeKeyPatterns(
   };
 }
 
+/** What the export handlers may do to each kind of lake object, one statement per kind. */
+const LAKE_OBJECT_GRANTS: readonly {
+  readonly sid: string;
+  readonly actions: readonly string[];
+  readonly keys: keyof ReturnType<typeof lakeKeyPatterns>;
+}[] = [
+  {
+    sid: 'WriteLakeWindows',
+    actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+    keys: 'windows',
+  },
+  { sid: 'TrackProvisionalWindows', actions: ['s3:PutObject', 's3:DeleteObject'], keys: 'markers' },
+  { sid: 'WriteCuratedDays', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], keys: 'curated' },
+  { sid: 'TrackDaysToCurate', actions: ['s3:PutObject', 's3:DeleteObject'], keys: 'curateMarks' },
+];
+
 /** Lets a function list the lake's keys, only below the lake prefix (the report's lake health). */
 export function listLakeStatement(bucket: s3.IBucket, prefix: string): iam.PolicyStatement {
   return new iam.PolicyStatement({
@@ -67,29 +83,17 @@ export function lakeStatements(
   kind: RunKind,
 ): iam.PolicyStatement[] {
   const patterns = lakeKeyPatterns(prefix, datasets);
-  const objectArns = (keys: readonly string[]) => keys.map((key) => bucket.arnForObjects(key));
+  const objectStatements = LAKE_OBJECT_GRANTS.map(
+    ({ sid, actions, keys }) =>
+      new iam.PolicyStatement({
+        sid,
+        actions: [...actions],
+        resources: patterns[keys].map((key) => bucket.arnForObjects(key)),
+      }),
+  );
   return [
     listLakeStatement(bucket, prefix),
-    new iam.PolicyStatement({
-      sid: 'WriteLakeWindows',
-      actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
-      resources: objectArns(patterns.windows),
-    }),
-    new iam.PolicyStatement({
-      sid: 'TrackProvisionalWindows',
-      actions: ['s3:PutObject', 's3:DeleteObject'],
-      resources: objectArns(patterns.markers),
-    }),
-    new iam.PolicyStatement({
-      sid: 'WriteCuratedDays',
-      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-      resources: objectArns(patterns.curated),
-    }),
-    new iam.PolicyStatement({
-      sid: 'TrackDaysToCurate',
-      actions: ['s3:PutObject', 's3:DeleteObject'],
-      resources: objectArns(patterns.curateMarks),
-    }),
+    ...objectStatements,
     new iam.PolicyStatement({
       sid: 'HoldRunLease',
       actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],

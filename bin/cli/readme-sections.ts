@@ -10,7 +10,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { columnsOf, DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
 import { partitionKeysOf } from '../../lambdas/core/lake/layout.ts';
 import { settingsReference } from '../../lambdas/core/settings/reference.ts';
-import { EXPORT_SETTINGS, REPORT_SETTINGS, WATCH_SETTINGS } from '../../lambdas/handlers/environment.ts';
+import {
+  BACKFILL_EXPORT_SETTINGS,
+  REPORT_SETTINGS,
+  WATCH_SETTINGS,
+} from '../../lambdas/handlers/environment.ts';
 import { ATHENA_FUNCTIONS } from './athena-functions.ts';
 import { API_FLAGS, type FlagSpec, LAKE_FLAGS, MAIL_FLAGS } from './options.ts';
 
@@ -38,7 +42,7 @@ function flagsOfSettings(): Map<string, string> {
 
 /** Settings some function reads from its environment; the others only shape the stack. */
 const LAMBDA_SETTINGS: ReadonlySet<string> = new Set([
-  ...EXPORT_SETTINGS,
+  ...BACKFILL_EXPORT_SETTINGS,
   ...REPORT_SETTINGS,
   ...WATCH_SETTINGS,
 ]);

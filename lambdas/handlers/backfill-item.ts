@@ -8,23 +8,13 @@
  * It fails, for the state machine to retry, when a window failed (RunFailedError) or was left for
  * later at the deadline (WindowsDeferredError). A retried item rewrites the same objects.
  */
-import { RequestPacer } from '../adapters/peer5-api/index.ts';
-import { backfillBudgetOf, backfillBudgetProblem } from '../core/lake/backfill-budget.ts';
 import { runBackfill } from '../core/lake/run.ts';
-import { SettingsError } from '../core/settings/errors.ts';
-import { readLambdaEnvironment } from '../core/settings/lambda-environment.ts';
-import { BACKFILL_ITEM_SETTINGS, RUN_KIND } from './environment.ts';
+import { RUN_KIND } from './environment.ts';
 import { parseBackfillEvent } from './events.ts';
 import { config, lakeRunOf } from './export-run.ts';
-import { type RunSummary, reporterHandler } from './middleware.ts';
+import { backfillPacerOf, type RunSummary, reporterHandler } from './middleware.ts';
 
-const budgetSettings = readLambdaEnvironment(process.env, BACKFILL_ITEM_SETTINGS);
-// The rule between the two settings, at cold start as at synth.
-const budgetProblem = backfillBudgetProblem(budgetSettings);
-if (budgetProblem) {
-  throw new SettingsError([{ setting: 'backfillConcurrency', message: budgetProblem }]);
-}
-const pacer = new RequestPacer(backfillBudgetOf(budgetSettings).itemPace);
+const pacer = backfillPacerOf(process.env);
 
 export class WindowsDeferredError extends Error {
   override readonly name = 'WindowsDeferredError';

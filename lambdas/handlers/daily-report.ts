@@ -32,6 +32,7 @@ import {
   scheduledPacerOf,
 } from './middleware.ts';
 import { METRIC } from './telemetry.ts';
+import { readWiredVariable } from './wired-environment.ts';
 
 const config = readLambdaEnvironment(process.env, REPORT_SETTINGS, REPORT_OPTIONAL_SETTINGS);
 // Outlives the invocation, so a resend right after the scheduled report keeps the same pace.
@@ -45,17 +46,17 @@ const lake = {
   datasets: config.datasets,
 };
 // The one object the report reads: the offload watch's state, for the day's alerts.
-const stateKey = process.env[WATCH_STATE_KEY_VARIABLE];
+const stateKey = readWiredVariable(process.env, WATCH_STATE_KEY_VARIABLE);
 const watch =
-  stateKey === undefined || stateKey === ''
+  stateKey === undefined
     ? undefined
     : {
         store: new S3WatchState({ s3, bucket: config.bucketName, key: stateKey }),
         warn: (message: string) => logger.warn(message, { event: 'watch-state-unreadable' }),
       };
-const workGroup = process.env[ATHENA_WORK_GROUP_VARIABLE];
+const workGroup = readWiredVariable(process.env, ATHENA_WORK_GROUP_VARIABLE);
 const athena =
-  workGroup === undefined || workGroup === ''
+  workGroup === undefined
     ? undefined
     : {
         region: process.env.AWS_REGION ?? null,

@@ -27,11 +27,20 @@ export const SCHEDULED_EXPORT_SETTINGS = [
   ...SCHEDULED_PACE_SETTINGS,
 ] as const satisfies readonly SettingName[];
 
-/** The Backfill state machine's item function: an export run, paced to its share of the budget. */
-export const BACKFILL_ITEM_SETTINGS = [
-  ...EXPORT_SETTINGS,
+/**
+ * What a backfill function (the state machine's item function, and the on-demand `Backfill`, which
+ * counts as one more item) reads to pace its requests to an item's share of the budget
+ * (core/lake/backfill-budget.ts `backfillBudgetOf`).
+ */
+export const BACKFILL_PACE_SETTINGS = [
   'apiRequestsPerMinute',
   'backfillConcurrency',
+] as const satisfies readonly SettingName[];
+
+/** The backfill export handlers (the state machine's item, the on-demand `Backfill`): paced to an item's share. */
+export const BACKFILL_EXPORT_SETTINGS = [
+  ...EXPORT_SETTINGS,
+  ...BACKFILL_PACE_SETTINGS,
 ] as const satisfies readonly SettingName[];
 
 /** The report handler: API, token and pace, mail, the insights' settings, the lake for its health. */

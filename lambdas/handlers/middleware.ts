@@ -17,7 +17,7 @@ import {
   type ExportClientStats,
   RequestPacer,
 } from '../adapters/peer5-api/index.ts';
-import { scheduledPaceOf } from '../core/lake/backfill-budget.ts';
+import { backfillBudgetOf, backfillBudgetProblem, scheduledPaceOf } from '../core/lake/backfill-budget.ts';
 import type { CurationResult } from '../core/lake/curate.ts';
 import type { LakeEvent, RunResult } from '../core/lake/run-types.ts';
 import { SettingsError } from '../core/settings/errors.ts';
@@ -25,12 +25,13 @@ import { readLambdaEnvironment } from '../core/settings/lambda-environment.ts';
 import type { TokenProvider } from '../core/source.ts';
 import { ApiTokenError, tokenOfSecret } from '../core/token.ts';
 import {
+  BACKFILL_PACE_SETTINGS,
   DEADLINE_MARGIN_VARIABLE,
-  DEFAULT_DEADLINE_MARGIN_MS,
   type RunKind,
   SCHEDULED_PACE_SETTINGS,
 } from './environment.ts';
 import { METRIC, RUN_DIMENSION } from './telemetry.ts';
+import { readWiredVariable } from './wired-environment.ts';
 
 /** Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE. */
 export const logger = new Logger();
@@ -98,16 +99,7 @@ export function apiToken(secretId: string): MiddlewareObj<unknown, unknown, Erro
 
 /** The deadline margin in `environment`: DEFAULT_DEADLINE_MARGIN_MS when unset, else a whole number of ms. */
 export function deadlineMarginOf(environment: Readonly<Record<string, string | undefined>>): number {
-  const text = environment[DEADLINE_MARGIN_VARIABLE];
-  if (text === undefined) return DEFAULT_DEADLINE_MARGIN_MS;
-  const margin = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(margin)) {
-    throw new SettingsError(
-      [{ setting: DEADLINE_MARGIN_VARIABLE, message: 'must be a non-negative whole number of milliseconds' }],
-      'environment variable',
-    );
-  }
-  return margin;
+  return readWiredVariable(environment, DEADLINE_MARGIN_VARIABLE);
 }
 
 // Read once per cold start: a bad value fails the init with a message that names the variable.
@@ -150,6 +142,20 @@ export function reporterHandler<TEvent, TResult>(
  */
 export function scheduledPacerOf(environment: Readonly<Record<string, string | undefined>>): RequestPacer {
   return new RequestPacer(scheduledPaceOf(readLambdaEnvironment(environment, SCHEDULED_PACE_SETTINGS)));
+}
+
+/**
+ * The pacer of a backfill function, made once per cold start: one item's share of the budget, one
+ * request per `itemSpacingMs`. The state machine's item function uses it, and so does the
+ * on-demand `Backfill`, as one more item. The rule between the two settings is checked here, at
+ * cold start as at synth. Each invocation drains it before returning (`pacer.drain()`), so the
+ * next one cannot start early on another instance.
+ */
+export function backfillPacerOf(environment: Readonly<Record<string, string | undefined>>): RequestPacer {
+  const settings = readLambdaEnvironment(environment, BACKFILL_PACE_SETTINGS);
+  const problem = backfillBudgetProblem(settings);
+  if (problem) throw new SettingsError([{ setting: 'backfillConcurrency', message: problem }]);
+  return new RequestPacer(backfillBudgetOf(settings).itemPace);
 }
 
 /** The API client of one invocation: the middleware's token, the run's deadline, events as logs. */

@@ -28,15 +28,10 @@ import { WATCH_DELAY_MINUTES, WATCH_SETTINGS, WATCH_TOPIC_VARIABLE } from './env
 import { parseWatchEvent } from './events.ts';
 import { logger, metrics, observedHandler } from './middleware.ts';
 import { METRIC } from './telemetry.ts';
+import { readWiredVariable } from './wired-environment.ts';
 
 const config = readLambdaEnvironment(process.env, WATCH_SETTINGS);
-const topicArn = process.env[WATCH_TOPIC_VARIABLE];
-if (!topicArn) {
-  throw new SettingsError(
-    [{ setting: WATCH_TOPIC_VARIABLE, message: 'is required: the ARN of the insights SNS topic' }],
-    'environment variable',
-  );
-}
+const topicArn = readWiredVariable(process.env, WATCH_TOPIC_VARIABLE);
 const datasets = watchDatasetsOf(config.datasets).usable;
 if (datasets.length === 0) {
   throw new SettingsError([{ setting: 'datasets', message: WATCH_DATASET_RULE }]);

@@ -22,7 +22,11 @@ import {
 } from '../../lambdas/core/settings/lambda-environment.ts';
 import { parseSettings, settingLike, settingsFromContext } from '../../lambdas/core/settings/parse.ts';
 import { settingsReference } from '../../lambdas/core/settings/reference.ts';
-import { EXPORT_SETTINGS, REPORT_SETTINGS, WATCH_SETTINGS } from '../../lambdas/handlers/environment.ts';
+import {
+  BACKFILL_EXPORT_SETTINGS,
+  REPORT_SETTINGS,
+  WATCH_SETTINGS,
+} from '../../lambdas/handlers/environment.ts';
 import { createApp } from '../../lib/app.ts';
 
 const REQUIRED = { sender: 'reports@example.com', recipients: ['ops@example.com'] };
@@ -342,7 +346,7 @@ describe('the settings reference', () => {
   });
 
   it('lists a Lambda variable only for settings some function reads', () => {
-    const read = new Set<string>([...EXPORT_SETTINGS, ...REPORT_SETTINGS, ...WATCH_SETTINGS]);
+    const read = new Set<string>([...BACKFILL_EXPORT_SETTINGS, ...REPORT_SETTINGS, ...WATCH_SETTINGS]);
     const rows = renderSettingsTable().split('\n').slice(2);
     expect(rows).toHaveLength(SETTING_NAMES.length);
     for (const [index, name] of SETTING_NAMES.entries()) {

@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   ATHENA_WORK_GROUP_VARIABLE,
+  BACKFILL_EXPORT_SETTINGS,
   DEADLINE_MARGIN_VARIABLE,
   DEFAULT_DEADLINE_MARGIN_MS,
-  EXPORT_SETTINGS,
   REPORT_CHECK_SETTINGS,
   REPORT_SETTINGS,
   SCHEDULED_EXPORT_SETTINGS,
@@ -39,10 +39,11 @@ describe('the functions of the stack with every default dataset', () => {
       ).filter((name) => name.startsWith('PEER5_') && name !== DEADLINE_MARGIN_VARIABLE);
     const names = (settingNames: readonly string[]) =>
       settingNames.map((name) => `PEER5_${name.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`);
-    // The scheduled exports pace their requests, so they read the budget; the on-demand backfill does not.
+    // Every export paces its requests, so each reads the budget; the on-demand backfill, paced as
+    // one more backfill item, also reads how many items share it.
     expect(variables('HourlyExport')).toEqual(names(SCHEDULED_EXPORT_SETTINGS));
     expect(variables('DailyExport')).toEqual(names(SCHEDULED_EXPORT_SETTINGS));
-    expect(variables('Backfill')).toEqual(names(EXPORT_SETTINGS));
+    expect(variables('Backfill')).toEqual(names(BACKFILL_EXPORT_SETTINGS));
     // cdnPricePerGb and runbookUrl are unset here, so only the required ones, the workgroup and,
     // as the watch is deployed, where it keeps its state.
     expect(variables('DailyReport')).toEqual([

@@ -165,6 +165,15 @@ describe('the schedule of the report check', () => {
     expect(JSON.parse(check.Target.Input)).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
   });
 
+  it('gives the scheduler the zone as its canonical name, however the setting spells it', () => {
+    const { schedules } = synth({ ...ADDRESSES, timeZone: 'america/new_york' });
+    const zones = schedules
+      .filter((schedule) => schedule.Description.includes('report'))
+      .map((schedule) => schedule.ScheduleExpressionTimezone);
+    expect(zones.length).toBeGreaterThan(0);
+    expect(new Set(zones)).toEqual(new Set(['America/New_York']));
+  });
+
   it('wraps past midnight for a late report', () => {
     const { schedules } = synth({ ...ADDRESSES, reportTime: '23:30' });
     const check = schedules.find((schedule) => schedule.Description.startsWith('Checks'));

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalLakeSink } from '../../lambdas/adapters/local-lake-sink.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { parseDatasets } from '../../lambdas/core/datasets.ts';
+import { backfillBudgetOf } from '../../lambdas/core/lake/backfill-budget.ts';
 import { type CurationResult, curateLake } from '../../lambdas/core/lake/curate.ts';
 import { runExport } from '../../lambdas/core/lake/run.ts';
 import { SettingsError } from '../../lambdas/core/settings/errors.ts';
@@ -19,6 +20,7 @@ import {
   RUN_KIND,
 } from '../../lambdas/handlers/environment.ts';
 import {
+  backfillPacerOf,
   deadlineMarginOf,
   deadlineOf,
   logLakeEvent,
@@ -43,10 +45,12 @@ describe('the deadline margin', () => {
     expect(deadlineMarginOf({})).toBe(DEFAULT_DEADLINE_MARGIN_MS);
     expect(deadlineMarginOf({ [DEADLINE_MARGIN_VARIABLE]: '45000' })).toBe(45_000);
     expect(deadlineMarginOf({ [DEADLINE_MARGIN_VARIABLE]: '0' })).toBe(0);
+    // Empty is unset, as for every variable the stack writes.
+    expect(deadlineMarginOf({ [DEADLINE_MARGIN_VARIABLE]: '' })).toBe(DEFAULT_DEADLINE_MARGIN_MS);
   });
 
   it('is refused, naming the variable, when it is not a non-negative whole number', () => {
-    for (const bad of ['', 'soon', '-1', '1.5', '30s', ' 30000', '1e4', '99999999999999999999']) {
+    for (const bad of ['soon', '-1', '1.5', '30s', ' 30000', '1e4', '99999999999999999999']) {
       expect(() => deadlineMarginOf({ [DEADLINE_MARGIN_VARIABLE]: bad }), JSON.stringify(bad)).toThrow(
         SettingsError,
       );
@@ -107,6 +111,30 @@ async function logLinesOf<T>(run: () => Promise<T>): Promise<{ result: T; lines:
     vi.restoreAllMocks();
   }
 }
+
+describe('the pacer of a backfill function', () => {
+  it("keeps to one item's share of the budget, as the state machine's items do", () => {
+    const environment = { PEER5_API_REQUESTS_PER_MINUTE: '30', PEER5_BACKFILL_CONCURRENCY: '4' };
+    const pacer = backfillPacerOf(environment);
+    expect(pacer.pace).toEqual(
+      backfillBudgetOf({ apiRequestsPerMinute: 30, backfillConcurrency: 4 }).itemPace,
+    );
+    // 30 a minute, a fifth kept for the scheduled runs, the other 24 shared by 4: one every 10 s.
+    expect(pacer.pace).toEqual({ requests: 1, windowMs: 10_000 });
+  });
+
+  it('refuses a concurrency the budget cannot feed, naming backfillConcurrency and its rule', () => {
+    const environment = { PEER5_API_REQUESTS_PER_MINUTE: '5', PEER5_BACKFILL_CONCURRENCY: '4' };
+    expect(() => backfillPacerOf(environment)).toThrow(SettingsError);
+    expect(() => backfillPacerOf(environment)).toThrow(/backfillConcurrency.*must be at most 2/s);
+  });
+
+  it('names a missing budget setting by its variable', () => {
+    expect(() => backfillPacerOf({ PEER5_BACKFILL_CONCURRENCY: '4' })).toThrow(
+      /PEER5_API_REQUESTS_PER_MINUTE/,
+    );
+  });
+});
 
 describe('the log lines of a lake run', () => {
   it('name each gap and each failed window once, at error level, by their event field', async () => {

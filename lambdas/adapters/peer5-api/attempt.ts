@@ -222,7 +222,9 @@ async function* decodeRows(
     return;
   }
   let header = true;
-  for await (const records of parseCsvBody(text)) {
+  // Plain lines are read in place by the checker; any other line comes as a record of fields.
+  const readLine = (line: string, start: number, end: number) => checker.readCsvLine(line, start, end);
+  for await (const records of parseCsvBody(text, readLine)) {
     let first = 0;
     if (header && records.length > 0) {
       checker.checkHeader(records[0] as CsvField[]);
@@ -230,7 +232,10 @@ async function* decodeRows(
       first = 1;
     }
     const batch: ExportRow[] = new Array(records.length - first);
-    for (let i = first; i < records.length; i++) batch[i - first] = checker.fromCsv(records[i] as CsvField[]);
+    for (let i = first; i < records.length; i++) {
+      const record = records[i] as CsvField[] | ExportRow;
+      batch[i - first] = Array.isArray(record) ? checker.fromCsv(record) : checker.checkRead(record);
+    }
     yield batch;
   }
 }

@@ -17,6 +17,13 @@ import { apiErrorMessage, BodyParseError, MAX_BUFFERED_VALUE } from './body-erro
 
 export type CsvField = string | null;
 
+/**
+ * A fast path for whole lines: given the text and a line's bounds (`end` is its `\n`), returns
+ * what that line stands for, or undefined to have the parser read it as usual. Never called for
+ * the header line, or for a line that starts in one chunk and ends in another.
+ */
+export type CsvLineReader<T> = (text: string, start: number, end: number) => T | undefined;
+
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const NEWLINE = 0x0a;
@@ -24,16 +31,21 @@ const CARRIAGE_RETURN = 0x0d;
 
 type State = 'field-start' | 'bare' | 'quoted' | 'quote-in-quoted' | 'carriage-return';
 
-export class CsvRecordParser {
+export class CsvRecordParser<T = never> {
   private state: State = 'field-start';
   private fields: CsvField[] = [];
   private field = '';
   private lines = 0;
   private started = false;
 
-  /** Feeds the next chunk of text; returns the records whose line ended within it. */
-  push(chunk: string): CsvField[][] {
-    const out: CsvField[][] = [];
+  constructor(private readonly readLine?: CsvLineReader<T>) {}
+
+  /**
+   * Feeds the next chunk of text; returns, in order, the records whose line ended within it, and
+   * what the line reader made of the lines it took.
+   */
+  push(chunk: string): (CsvField[] | T)[] {
+    const out: (CsvField[] | T)[] = [];
     let text = chunk;
     if (!this.started && text.length > 0) {
       this.started = true;
@@ -44,6 +56,16 @@ export class CsvRecordParser {
     while (i < length) {
       switch (this.state) {
         case 'field-start':
+          if (this.readLine !== undefined && this.fields.length === 0 && this.lines > 0) {
+            const end = text.indexOf('\n', i);
+            const read = end >= 0 && end - i <= MAX_BUFFERED_VALUE ? this.readLine(text, i, end) : undefined;
+            if (read !== undefined) {
+              out.push(read);
+              this.lines++;
+              i = end + 1;
+              break;
+            }
+          }
           if (text.charCodeAt(i) === QUOTE) {
             this.state = 'quoted';
             i++;
@@ -131,7 +153,7 @@ export class CsvRecordParser {
     this.field += text.slice(from, to);
   }
 
-  private endRecord(out: CsvField[][]): void {
+  private endRecord(out: (CsvField[] | T)[]): void {
     out.push(this.fields);
     this.fields = [];
     this.lines++;
@@ -170,7 +192,10 @@ async function readErrorBody(first: string, rest: AsyncIterator<string>): Promis
  * Sniffs the body, then streams its CSV records in batches (one per chunk of text, so an async hop
  * is paid per chunk rather than per row); the first record is the header.
  */
-export async function* parseCsvBody(chunks: AsyncIterable<string>): AsyncGenerator<CsvField[][]> {
+export async function* parseCsvBody<T = never>(
+  chunks: AsyncIterable<string>,
+  readLine?: CsvLineReader<T>,
+): AsyncGenerator<(CsvField[] | T)[]> {
   const iterator = chunks[Symbol.asyncIterator]();
   let head = '';
   let first = '';
@@ -186,7 +211,7 @@ export async function* parseCsvBody(chunks: AsyncIterable<string>): AsyncGenerat
   if (first === '{') await readErrorBody(head, iterator);
   if (first === '<') throw new BodyParseError('malformed', 'the body is an HTML page, not CSV data');
 
-  const parser = new CsvRecordParser();
+  const parser = new CsvRecordParser(readLine);
   try {
     yield parser.push(head);
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) {

@@ -17,6 +17,7 @@
  *   must keep `escapeChar` = `\` for `\\` to read back as one `\`; see LAKE_SERDE_PARAMETERS.
  */
 import type { ExportRow } from '../contract.ts';
+import { CsvExportRow } from '../csv-row.ts';
 import { columnsOf, type DatasetDefinition } from '../datasets.ts';
 
 /**
@@ -82,6 +83,10 @@ export class LakeCsvEncoder {
   private readonly metrics: readonly string[];
   /** Per metric: true when its column is bigint and the value must be a whole number. */
   private readonly whole: readonly boolean[];
+  /** The same, as a bit mask (bit i for metric i), for rows that carry their metric text. */
+  private readonly wholeMask: number;
+  /** The last metric list a row carried text for that is this encoder's metrics, in its order. */
+  private accepted: readonly string[] | undefined;
 
   constructor(dataset: DatasetDefinition) {
     const columns = columnsOf(dataset);
@@ -92,6 +97,7 @@ export class LakeCsvEncoder {
     this.dimensions = columns.filter((column) => column.type === 'string').map((column) => column.source);
     this.metrics = metricColumns.map((column) => column.source);
     this.whole = metricColumns.map((column) => column.type === 'bigint');
+    this.wholeMask = this.whole.reduce((mask, whole, i) => (whole ? mask | (1 << i) : mask), 0);
   }
 
   /** One CSV line, `\n` included. */
@@ -107,6 +113,9 @@ export class LakeCsvEncoder {
     let line = String(timestamp);
     const dimensions = row.dimensions as Readonly<Record<string, string | null | undefined>>;
     for (const dimension of this.dimensions) line += `,${encodeTextField(dimensions[dimension])}`;
+    // The API's own text for the metrics, when it is already what the loop below would write.
+    const text = this.metricsTextOf(row);
+    if (text !== undefined) return `${line},${text}\n`;
     const metrics = row.metrics as Readonly<Record<string, number | undefined>>;
     for (let i = 0; i < this.metrics.length; i++) {
       const metric = this.metrics[i] as string;
@@ -128,6 +137,21 @@ export class LakeCsvEncoder {
       line += `,${value}`;
     }
     return `${line}\n`;
+  }
+
+  /**
+   * The metric text `row` carries, if it names this encoder's metrics in its order and none of
+   * the bigint ones has a fraction (that row takes the loop, which names the rule it breaks).
+   */
+  private metricsTextOf(row: ExportRow): string | undefined {
+    const names = CsvExportRow.metricNames(row);
+    if (names === undefined) return undefined;
+    if (names !== this.accepted) {
+      const same = names.length === this.metrics.length && names.every((name, i) => name === this.metrics[i]);
+      if (!same) return undefined;
+      this.accepted = names;
+    }
+    return CsvExportRow.metricsText(row, names, this.wholeMask);
   }
 }
 

@@ -72,12 +72,18 @@ export const recipientsSchema = z
   .min(1, 'must list at least one email address')
   .max(MAX_RECIPIENTS, `must list at most ${MAX_RECIPIENTS} recipients (one SES message)`);
 
+/**
+ * An IANA zone, given in any letter case or by an alias `Intl` knows ("europe/berlin",
+ * "US/Pacific"), read as its canonical name: EventBridge Scheduler and every other reader of the
+ * setting then see the same spelling as the report does.
+ */
 export const timeZoneSchema = z
   .string()
   .refine(isTimeZone, {
     error: (issue) =>
       `must be an IANA time zone name such as "Europe/Berlin" or "UTC"; got ${quoted(issue.input)}`,
   })
+  .transform((timeZone) => canonicalTimeZone(timeZone) ?? timeZone)
   .default(DEFAULT_TIME_ZONE);
 
 const topNRule = (issue: { readonly input?: unknown }) =>
@@ -171,7 +177,7 @@ export function validateReportSettings(
   }
   const { timeZone, from, to, date, topN, filters } = result.data;
   return {
-    timeZone: canonicalTimeZone(timeZone) ?? timeZone,
+    timeZone,
     from: from.trim(),
     to,
     ...(date !== undefined ? { date } : {}),

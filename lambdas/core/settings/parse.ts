@@ -49,9 +49,14 @@ type TextKind = 'string' | 'number' | 'list' | 'json';
 function textKindOf(schema: z.ZodType): TextKind {
   let current: z.ZodType = schema;
   for (;;) {
-    const def = current.def as { type: string; innerType?: z.ZodType };
+    const def = current.def as { type: string; innerType?: z.ZodType; in?: z.ZodType };
     if ((def.type === 'default' || def.type === 'optional') && def.innerType) {
       current = def.innerType;
+      continue;
+    }
+    // A transformed setting (timeZone, to its canonical name) is written as its input is.
+    if (def.type === 'pipe' && def.in) {
+      current = def.in;
       continue;
     }
     if (def.type === 'number') return 'number';
