@@ -10,7 +10,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { columnsOf, DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
 import { partitionKeysOf } from '../../lambdas/core/lake/layout.ts';
 import { settingsReference } from '../../lambdas/core/settings/reference.ts';
-import { EXPORT_SETTINGS, REPORT_SETTINGS, WATCH_SETTINGS } from '../../lambdas/handlers/environment.ts';
+import {
+  BACKFILL_ITEM_SETTINGS,
+  REPORT_CHECK_SETTINGS,
+  REPORT_OPTIONAL_SETTINGS,
+  REPORT_SETTINGS,
+  SCHEDULED_EXPORT_SETTINGS,
+  WATCH_SETTINGS,
+} from '../../lambdas/handlers/environment.ts';
 import { ATHENA_FUNCTIONS } from './athena-functions.ts';
 import { API_FLAGS, type FlagSpec, LAKE_FLAGS, MAIL_FLAGS } from './options.ts';
 
@@ -36,10 +43,16 @@ function flagsOfSettings(): Map<string, string> {
   return flags;
 }
 
-/** Settings some function reads from its environment; the others only shape the stack. */
+/**
+ * Settings some function reads from its environment, from every handler's own list (the ones the
+ * stack writes); the others only shape the stack.
+ */
 const LAMBDA_SETTINGS: ReadonlySet<string> = new Set([
-  ...EXPORT_SETTINGS,
+  ...SCHEDULED_EXPORT_SETTINGS,
+  ...BACKFILL_ITEM_SETTINGS,
   ...REPORT_SETTINGS,
+  ...REPORT_OPTIONAL_SETTINGS,
+  ...REPORT_CHECK_SETTINGS,
   ...WATCH_SETTINGS,
 ]);
 
