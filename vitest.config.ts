@@ -75,6 +75,8 @@ export const SLOW_TESTS = [
   'test/adapters/peer5-api/client-simulator.test.ts',
   // The lake's bytes for a simulated range, through the client over HTTP, four times.
   'test/lake/lake-bytes.test.ts',
+  // Runs with uploads slowed in real time so that they overlap.
+  'test/lake/in-flight.test.ts',
   // Days to weeks of simulated traffic, or a response held open in real time.
   'test/simulator/consistency.test.ts',
   'test/simulator/streaming.test.ts',
@@ -89,7 +91,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // The CLI tests run the compiled CLI, as users do: built here when dist/ is missing or stale.
-    globalSetup: ['test/support/build-cli.ts'],
+    // The handler tests run the functions' bundles: built here once per change of the sources.
+    globalSetup: ['test/support/build-cli.ts', 'test/support/handler-bundles.ts'],
     // On Node 20 the SDK warns that future releases need Node 22; that notice is for operators
     // (see "Node.js versions" in the README), not test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

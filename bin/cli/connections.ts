@@ -6,16 +6,20 @@
  * `--help` take a second and over 100 MB.
  */
 import path from 'node:path';
-import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { LocalLakeSink } from '../../lambdas/adapters/local-lake-sink.ts';
 import { LocalWatchState } from '../../lambdas/adapters/local-watch-state.ts';
 import { OutboxMailer } from '../../lambdas/adapters/outbox-mailer.ts';
-import { ExportClient, type ExportClientEvent, pulledFetch } from '../../lambdas/adapters/peer5-api/index.ts';
+import {
+  ExportClient,
+  type ExportClientEvent,
+  RequestPacer,
+} from '../../lambdas/adapters/peer5-api/index.ts';
 import type { Settings } from '../../lambdas/core/config.ts';
 import type { DatasetDefinition } from '../../lambdas/core/datasets.ts';
 import { errorText } from '../../lambdas/core/error-text.ts';
 import type { WatchStateStore } from '../../lambdas/core/insights/watch-run.ts';
+import type { RequestPace } from '../../lambdas/core/lake/backfill-budget.ts';
 import { watchStateKey } from '../../lambdas/core/lake/keys.ts';
 import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
 import type { Mailer } from '../../lambdas/core/report/mailer.ts';
@@ -76,8 +80,8 @@ export interface ApiOptions {
   readonly apiUrlGiven: boolean;
   /** The moment the run acts as of; the embedded simulator's clock is frozen there. */
   readonly now: number | undefined;
-  /** Paces requests for long work, to stay under the API's per-minute limit. */
-  readonly maxRequestsPerMinute?: number;
+  /** What every request, retries included, keeps to (`wholeBudgetPaceOf`), real API and simulator alike. */
+  readonly pace: RequestPace;
   /** Forces the embedded simulator even when a token is set (the `start` command). */
   readonly embedded?: boolean;
   /**
@@ -94,20 +98,6 @@ export interface ApiOptions {
   readonly onEvent?: (event: ExportClientEvent) => void;
 }
 
-/** Spaces requests so no more than `perMinute` start in any minute; the wait ends with the request's signal. */
-export function pacedFetch(perMinute: number, base: typeof fetch = pulledFetch): typeof fetch {
-  const spacingMs = 60_000 / perMinute;
-  let nextSlot = 0;
-  return async (input, init) => {
-    const now = Date.now();
-    const slot = Math.max(now, nextSlot);
-    nextSlot = slot + spacingMs;
-    const signal = init?.signal ?? undefined;
-    if (slot > now) await sleepFor(slot - now, undefined, signal ? { signal } : {});
-    return await base(input, init);
-  };
-}
-
 /**
  * The API a command talks to. With a token (PEER5_TOKEN or --token-secret), or a real lake or
  * mailer to feed, it is the real API at `apiBaseUrl`; otherwise it is the embedded simulator, so
@@ -117,7 +107,7 @@ export async function connectApi(options: ApiOptions): Promise<ApiConnection> {
   const envToken = process.env[TOKEN_VARIABLE]?.trim();
   const now = options.now;
   const clientClock = now === undefined ? {} : { now: () => now };
-  const pacing = options.maxRequestsPerMinute ? { fetch: pacedFetch(options.maxRequestsPerMinute) } : {};
+  const pacer = new RequestPacer(options.pace);
   const limits = {
     ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -133,7 +123,7 @@ export async function connectApi(options: ApiOptions): Promise<ApiConnection> {
       baseUrl: options.settings.apiBaseUrl,
       token,
       ...clientClock,
-      ...pacing,
+      pacer,
       ...limits,
     });
     return { client, description: options.settings.apiBaseUrl, simulator: null, close: async () => {} };
@@ -147,7 +137,7 @@ export async function connectApi(options: ApiOptions): Promise<ApiConnection> {
     baseUrl: simulator.url,
     token: async () => 'demo-token',
     ...clientClock,
-    ...pacing,
+    pacer,
     ...limits,
   });
   return {

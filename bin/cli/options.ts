@@ -11,7 +11,8 @@ import type { SettingName, Settings } from '../../lambdas/core/config.ts';
 import { LAKE_EPOCH_MS, LAKE_EPOCH_RULE } from '../../lambdas/core/datasets.ts';
 import { parseInstant } from '../../lambdas/core/dates.ts';
 import { SettingsError } from '../../lambdas/core/settings/errors.ts';
-import { parseSettings, settingFromText } from '../../lambdas/core/settings/parse.ts';
+import { DEFAULT_API_REQUESTS_PER_MINUTE } from '../../lambdas/core/settings/fields.ts';
+import { parseSetting, parseSettings, settingFromText } from '../../lambdas/core/settings/parse.ts';
 import { withFlagSuggestion } from '../../lambdas/core/spelling.ts';
 import { type LakeLocation, LakeUrlError, parseLakeUrl } from './lake-url.ts';
 
@@ -58,6 +59,11 @@ export const API_FLAGS = {
     value: 'NAME',
     help: 'read the API token from this Secrets Manager secret (or set PEER5_TOKEN)',
     setting: 'secretName',
+  },
+  'max-requests-per-minute': {
+    type: 'string',
+    value: 'N',
+    help: `pace API requests to this many a minute, for this run (default apiRequestsPerMinute, ${DEFAULT_API_REQUESTS_PER_MINUTE} unset)`,
   },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -208,6 +214,30 @@ export interface ResolvedOptions {
    * file, which PEER5_TOKEN overrides.
    */
   readonly tokenSecret: { readonly name: string; readonly flag: boolean } | undefined;
+  /**
+   * The API's requests a minute this run paces to: --max-requests-per-minute, else the setting
+   * `apiRequestsPerMinute`.
+   */
+  readonly requestsPerMinute: number;
+}
+
+/**
+ * --max-requests-per-minute: `apiRequestsPerMinute` for this run only, checked by that setting's
+ * own field (a whole number from 5 to 100000) and named by the flag. Not the setting itself, so
+ * the rules that join the setting to the stack's others (the backfill's concurrency) do not apply
+ * to a local run.
+ */
+function requestsPerMinuteFlag(values: FlagValues): number | undefined {
+  const text = stringFlag(values, 'max-requests-per-minute');
+  if (text === undefined) return undefined;
+  try {
+    return parseSetting('apiRequestsPerMinute', text);
+  } catch (error: unknown) {
+    if (!(error instanceof SettingsError)) throw error;
+    throw new UsageError(
+      error.problems.map((problem) => `--max-requests-per-minute: ${problem.message}`).join('\n'),
+    );
+  }
 }
 
 /**
@@ -283,6 +313,7 @@ export function resolveOptions(
     if (value !== undefined) input[spec.setting] = settingFromText(spec.setting, value);
   }
 
+  const requestsPerMinute = requestsPerMinuteFlag(values);
   const outboxFlag = stringFlag(values, 'outbox');
   const sesFlag = stringFlag(values, 'ses-from') !== undefined;
   if (sesFlag && outboxFlag !== undefined) throw new UsageError('--ses-from and --outbox exclude each other');
@@ -345,7 +376,13 @@ export function resolveOptions(
       : file.settings.secretName === undefined
         ? undefined
         : { name: settings.secretName, flag: false };
-  return { settings, mail, lake, tokenSecret };
+  return {
+    settings,
+    mail,
+    lake,
+    tokenSecret,
+    requestsPerMinute: requestsPerMinute ?? settings.apiRequestsPerMinute,
+  };
 }
 
 /** The config file's `stateMachine` (the Backfill state machine's ARN), checked, or undefined. */

@@ -12,7 +12,10 @@ import { partitionKeysOf } from '../../lambdas/core/lake/layout.ts';
 import { settingsReference } from '../../lambdas/core/settings/reference.ts';
 import {
   BACKFILL_EXPORT_SETTINGS,
+  REPORT_CHECK_SETTINGS,
+  REPORT_OPTIONAL_SETTINGS,
   REPORT_SETTINGS,
+  SCHEDULED_EXPORT_SETTINGS,
   WATCH_SETTINGS,
 } from '../../lambdas/handlers/environment.ts';
 import { ATHENA_FUNCTIONS } from './athena-functions.ts';
@@ -40,10 +43,16 @@ function flagsOfSettings(): Map<string, string> {
   return flags;
 }
 
-/** Settings some function reads from its environment; the others only shape the stack. */
+/**
+ * Settings some function reads from its environment, from every handler's own list (the ones the
+ * stack writes); the others only shape the stack.
+ */
 const LAMBDA_SETTINGS: ReadonlySet<string> = new Set([
+  ...SCHEDULED_EXPORT_SETTINGS,
   ...BACKFILL_EXPORT_SETTINGS,
   ...REPORT_SETTINGS,
+  ...REPORT_OPTIONAL_SETTINGS,
+  ...REPORT_CHECK_SETTINGS,
   ...WATCH_SETTINGS,
 ]);
 

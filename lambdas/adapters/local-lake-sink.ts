@@ -1,8 +1,19 @@
 /**
  * The lake in a local folder: the embedded default for demos and single-machine use. Keys map to
- * files under `root`; every write goes to a temp file in the hidden staging folder under `root`, is
- * fsynced, then renamed over the final name, so a reader sees the old file or the new one, never a
+ * files under `root`; every write goes to a temp file in the hidden staging folder under `root`,
+ * then is renamed over the final name, so a reader sees the old file or the new one, never a
  * partial one. Names starting with `.` are never listed.
+ *
+ * fsync: a window costs one of its data and one of its folder. A body with bytes (a window's
+ * object) is fsynced before its rename and its folder after, so the object is on disk once put
+ * returns. A zero-byte body (a provisional marker, a curation mark) has no data to sync, and its
+ * folder is not synced: the protocol of markers.ts guards against runs that die, and a process
+ * that dies loses nothing the kernel already has. Only a power cut can lose a rename that was not
+ * synced. On a journalling file system (ext4 in its default mode, XFS) metadata changes reach the
+ * disk in the order they were made, so the folder fsync of the next object also makes every
+ * earlier marker durable: a marker is not lost while an object written after it survives. A file
+ * system without that ordering can lose a marker or a curation mark in a power cut, and then a
+ * provisional window looks settled (or a day stays uncurated) until a forced backfill rewrites it.
  *
  * A process killed mid-write leaves its temp file behind. Each temp file's name carries its
  * writer's host, pid and start time, so the first write of a later run can tell a leftover from a
@@ -216,11 +227,13 @@ export class LocalLakeSink implements LakeSink {
     const writer: TempWriter = { host: hostTag(), pid: process.pid, startedAt: Date.now() };
     const temp = join(this.staging, tempName(basename(path), writer));
     try {
+      let hasData = true;
       if (body instanceof Uint8Array) {
+        hasData = body.byteLength > 0;
         const handle = await open(temp, 'wx');
         try {
           await handle.writeFile(body);
-          await handle.sync();
+          if (hasData) await handle.sync();
         } finally {
           await handle.close();
         }
@@ -237,7 +250,7 @@ export class LocalLakeSink implements LakeSink {
       // The inode survives the rename, so this is also the final file's version.
       const info = infoOf(await stat(temp));
       await rename(temp, path);
-      await syncFolder(folder);
+      if (hasData) await syncFolder(folder);
       return info;
     } catch (error: unknown) {
       await rm(temp, { force: true });

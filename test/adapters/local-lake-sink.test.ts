@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   hostTag,
   isStaleTemp,
@@ -17,7 +17,11 @@ import {
   tempName,
 } from '../../lambdas/adapters/local-lake-sink.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
+import { type DatasetDefinition, parseDatasets } from '../../lambdas/core/datasets.ts';
+import { executePlan } from '../../lambdas/core/lake/execute.ts';
+import { EMPTY_DATASET_STATE, planRun } from '../../lambdas/core/lake/plan.ts';
 import { LakeKeyError } from '../../lambdas/core/lake/sink.ts';
+import type { ExportSource } from '../../lambdas/core/source.ts';
 
 let root: string;
 let sink: LocalLakeSink;
@@ -275,5 +279,78 @@ describe('isStaleTemp', () => {
   it('judges a name it did not write by its modification time', () => {
     expect(isStaleTemp('notes.txt', now - TIME.MINUTE, check)).toBe(false);
     expect(isStaleTemp('notes.txt', now - STALE_TEMP_AGE_MS - 1, check)).toBe(true);
+  });
+});
+
+describe('fsync', () => {
+  /** Every FileHandle.sync of this process while `work` runs, as what was synced: a folder, or a file of n bytes. */
+  async function syncsDuring(work: () => Promise<unknown>): Promise<string[]> {
+    const probe = await open(root, 'r');
+    const prototype = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const original = prototype.sync;
+    const synced: string[] = [];
+    const spy = vi.spyOn(prototype, 'sync').mockImplementation(async function (this: FileHandle) {
+      const stats = await this.stat();
+      synced.push(stats.isDirectory() ? 'folder' : `file of ${stats.size} bytes`);
+      return await original.call(this);
+    });
+    try {
+      await work();
+    } finally {
+      spy.mockRestore();
+    }
+    return synced;
+  }
+
+  it('syncs a body with bytes and its folder, and nothing for a zero-byte body', async () => {
+    expect(await syncsDuring(() => sink.put('t/marker', new Uint8Array(0)))).toEqual([]);
+    expect(await syncsDuring(() => sink.put('t/a', Buffer.from('abc')))).toEqual([
+      'file of 3 bytes',
+      'folder',
+    ]);
+    expect(await syncsDuring(() => sink.put('t/b', Readable.from(['abcd'])))).toEqual([
+      'file of 4 bytes',
+      'folder',
+    ]);
+  });
+
+  it("costs a run one sync of each window's data and one of its folder, markers and day marks included", async () => {
+    const [hours] = parseDatasets([
+      { name: 'hours', interval: '1h', metrics: ['http'], cadence: 'hourly' },
+    ]) as [DatasetDefinition];
+    const since = Date.UTC(2024, 6, 1, 20);
+    // Six hours across midnight, all still young: each is marked, written and marked again.
+    const now = since + 6 * TIME.HOUR + 5 * TIME.MINUTE;
+    const lake = { prefix: 'lake', datasets: new Map([['hours', EMPTY_DATASET_STATE]]) };
+    const plan = planRun({ datasets: [hours], now, lake, since, settleMs: 12 * TIME.HOUR });
+    const quiet: ExportSource = {
+      async *rows() {
+        // No traffic: each window is its header.
+      },
+    };
+    const puts: string[] = [];
+    const counting = Object.assign(Object.create(sink) as LocalLakeSink, {
+      put: (...args: Parameters<LocalLakeSink['put']>) => {
+        puts.push(args[0]);
+        return sink.put(...args);
+      },
+    });
+    let windows = 0;
+    const synced = await syncsDuring(async () => {
+      const result = await executePlan(plan, {
+        source: quiet,
+        sink: counting,
+        prefix: 'lake',
+        datasets: [hours],
+        now,
+      });
+      windows = result.windows.length;
+    });
+    expect(windows).toBe(6);
+    // 6 objects, 12 marker puts and 4 day marks (two days, each marked before and after).
+    expect(puts).toHaveLength(22);
+    expect(synced.filter((what) => what.startsWith('file'))).toHaveLength(6);
+    expect(synced.filter((what) => what === 'folder')).toHaveLength(6);
   });
 });

@@ -24,6 +24,8 @@ import { parseSettings, settingLike, settingsFromContext } from '../../lambdas/c
 import { settingsReference } from '../../lambdas/core/settings/reference.ts';
 import {
   BACKFILL_EXPORT_SETTINGS,
+  REPORT_CHECK_SETTINGS,
+  REPORT_OPTIONAL_SETTINGS,
   REPORT_SETTINGS,
   WATCH_SETTINGS,
 } from '../../lambdas/handlers/environment.ts';
@@ -346,7 +348,13 @@ describe('the settings reference', () => {
   });
 
   it('lists a Lambda variable only for settings some function reads', () => {
-    const read = new Set<string>([...BACKFILL_EXPORT_SETTINGS, ...REPORT_SETTINGS, ...WATCH_SETTINGS]);
+    const read = new Set<string>([
+      ...BACKFILL_EXPORT_SETTINGS,
+      ...REPORT_SETTINGS,
+      ...REPORT_OPTIONAL_SETTINGS,
+      ...REPORT_CHECK_SETTINGS,
+      ...WATCH_SETTINGS,
+    ]);
     const rows = renderSettingsTable().split('\n').slice(2);
     expect(rows).toHaveLength(SETTING_NAMES.length);
     for (const [index, name] of SETTING_NAMES.entries()) {

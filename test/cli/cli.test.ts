@@ -154,7 +154,11 @@ describe('the peer5-reporter command line', () => {
         { args: ['backfill', '--to', '2026-11-19'], says: /--from is required/ },
         {
           args: ['backfill', '--from', '2026-11-18', '--to', '2026-11-19', '--max-requests-per-minute', 'x'],
-          says: /--max-requests-per-minute must be a whole number/,
+          says: /--max-requests-per-minute: must be a whole number/,
+        },
+        {
+          args: ['run', 'hourly', '--max-requests-per-minute', '4'],
+          says: /^peer5-reporter run: --max-requests-per-minute: must be at least 5$/m,
         },
         { args: ['plan'], says: /plan needs what to plan: hourly, daily or backfill/ },
         { args: ['query'], says: /query needs the SQL to run/ },

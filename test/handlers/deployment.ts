@@ -1,16 +1,17 @@
 /**
- * A "deployment" for in-process tests: synthesizes the real stack (with the real esbuild
- * bundling), reads each function's bundle and environment out of the cloud assembly, resolves the
+ * A "deployment" for in-process tests: synthesizes the real stack, takes each function's bundle
+ * (built by the real esbuild bundling) and its environment out of the cloud assembly, resolves the
  * environment's Refs to resources the test created in moto, and imports the bundle so its handler
  * can be called like Lambda would.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type CloudWatchClient, PutMetricDataCommand, type StandardUnit } from '@aws-sdk/client-cloudwatch';
 import type { Context } from 'aws-lambda';
 import { createApp } from '../../lib/app.ts';
+import { cachedBundles, functionIdOf } from './bundle-cache.ts';
 
 export interface SynthesizedFunction {
   /** The function's construct id in the stack, e.g. `HourlyExport`. */
@@ -34,19 +35,18 @@ export interface Synthesized {
 }
 
 /**
- * Synthesizes the app with bundling into a temporary folder. The bundles are self-contained (the
- * AWS SDK included), so they run from anywhere.
+ * Synthesizes the app's template into a temporary folder and gives each function the bundle the
+ * real esbuild bundling built for it (built once per change of the sources: see bundle-cache.ts).
+ * The bundles are self-contained (the AWS SDK included), so they run from anywhere.
  */
 export function synthesizeWithBundles(context: Record<string, unknown>): Synthesized {
+  const bundles = cachedBundles();
   const outdir = mkdtempSync(join(tmpdir(), 'peer5-synth-'));
   // The security checks have their own test; here only the bundles and the environment matter.
-  const { app, stack } = createApp({ context, outdir, checks: false });
+  const { app, stack } = createApp({ context, outdir, checks: false, bundle: false });
   const assembly = app.synth();
   const artifact = assembly.getStackByName(stack.stackName);
   const template = artifact.template as Synthesized['template'];
-  const assets = JSON.parse(readFileSync(join(outdir, `${stack.stackName}.assets.json`), 'utf8')) as {
-    files: Record<string, { source: { path: string } }>;
-  };
   const functions = new Map<string, SynthesizedFunction>();
   let lakeBucketLogicalId = '';
   let workGroupLogicalId = '';
@@ -56,17 +56,15 @@ export function synthesizeWithBundles(context: Record<string, unknown>): Synthes
     if (resource.Type === 'AWS::Athena::WorkGroup') workGroupLogicalId = logicalId;
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const properties = resource.Properties as {
-      Code: { S3Key: string };
       Environment: { Variables: Record<string, unknown> };
       Timeout: number;
     };
-    const hash = properties.Code.S3Key.replace(/\.zip$/, '');
-    const asset = assets.files[hash];
-    if (!asset) throw new Error(`no asset ${hash} for ${logicalId}`);
-    const id = logicalId.replace(/Function[0-9A-F]{8}$/, '');
+    const id = functionIdOf(logicalId);
+    const bundle = bundles.get(id);
+    if (!bundle) throw new Error(`no bundle for ${logicalId}: the bundle cache's context lacks it`);
     functions.set(id, {
       id,
-      bundle: join(outdir, asset.source.path, 'index.mjs'),
+      bundle,
       environment: properties.Environment.Variables,
       timeoutSeconds: properties.Timeout,
     });

@@ -82,7 +82,9 @@ describe('a run with a deadline', () => {
       clock: () => fakeClock,
       deadline: 35_000,
       reserveMs: 10_000,
-      // Each written window takes ten seconds of the fake clock.
+      // Each written window takes ten seconds of the fake clock, one window at a time (with uploads
+      // in flight, the windows handed over before the stop also count: in-flight.test.ts).
+      uploadsInFlight: 1,
       onProgress: () => {
         fakeClock += 10_000;
       },
@@ -113,6 +115,8 @@ describe('a run stopped on request', () => {
     const stop = new AbortController();
     const result = await exportAt(T0 + 10 * HOUR + 5 * MINUTE, {
       stopSignal: stop.signal,
+      // One window at a time, so the second has not started when the first is counted.
+      uploadsInFlight: 1,
       // Asked to stop as the first window is written, mid-stream of the query.
       onProgress: (progress) => {
         if (progress.windowsDone === 1) stop.abort();

@@ -1,6 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalLakeSink } from '../../lambdas/adapters/local-lake-sink.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
@@ -30,12 +30,17 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** Counts the keys each listing hands out, to show how much of the lake a run reads. */
-function countingSink(inner: LakeSink): { sink: LakeSink; listed: string[] } {
+/**
+ * Counts the keys each listing hands out and the list requests (calls) made, to show how much of
+ * the lake a run reads.
+ */
+function countingSink(inner: LakeSink): { sink: LakeSink; listed: string[]; requests: () => number } {
   const listed: string[] = [];
+  let requests = 0;
   const sink: LakeSink = {
     location: inner.location,
     async *list(prefix: string, options?: LakeListOptions) {
+      requests += 1;
       for await (const key of inner.list(prefix, options)) {
         listed.push(key);
         yield key;
@@ -46,11 +51,16 @@ function countingSink(inner: LakeSink): { sink: LakeSink; listed: string[] } {
     head: (key) => inner.head(key),
     delete: (key) => inner.delete(key),
   };
-  return { sink, listed };
+  return { sink, listed, requests: () => requests };
 }
 
+/** Empty window objects, written as plain files: the sink's staged, synced put is not under test here. */
 async function writeWindows(starts: number[]): Promise<void> {
-  for (const start of starts) await local.put(objectKey('lake', windowAt(daily, start)), new Uint8Array(0));
+  for (const start of starts) {
+    const file = join(root, objectKey('lake', windowAt(daily, start)));
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, '');
+  }
 }
 
 function days(from: number, to: number): number[] {
@@ -83,6 +93,71 @@ describe('readLakeState', () => {
         start: TODAY - 59 * DAY,
         end: TODAY - 13 * DAY,
         windows: 46,
+        reason: 'beyond-look-back',
+      },
+    ]);
+  });
+
+  it('costs a run the same list requests and keys after an outage, for a lake of 30 days and of 2 years', async () => {
+    // The same 40-day outage (longer than the 14-day look-back) behind a young and an old lake.
+    const costs = [];
+    for (const age of [30, 730]) {
+      await rm(root, { recursive: true, force: true });
+      await writeWindows(days(-40 - age, -40));
+      const { sink, listed, requests } = countingSink(local);
+      const state = await readLakeState(sink, 'lake', [daily], NOW);
+      const dataset = state.datasets.get('hours_by_day');
+      expect(dataset?.firstWindowStart).toBe(TODAY - (40 + age) * DAY);
+      expect(dataset?.listedFrom).toBe(TODAY - 41 * DAY);
+      expect(planRun({ datasets: [daily], now: NOW, lake: state }).gaps).toEqual([
+        {
+          dataset: 'hours_by_day',
+          start: TODAY - 40 * DAY,
+          end: TODAY - 13 * DAY,
+          windows: 27,
+          reason: 'beyond-look-back',
+        },
+      ]);
+      costs.push({ requests: requests(), keys: listed.length });
+    }
+    expect(costs[1]).toEqual(costs[0]);
+    // The first key, the markers, the listed range, and a search of a few probes of one key each.
+    expect(costs[0]?.requests).toBeLessThanOrEqual(3 + 2 * Math.ceil(Math.log2(27 + 2)));
+  });
+
+  it('reports only the most recent gap after an outage, not older ones before the window that ends it', async () => {
+    await writeWindows([...days(-90, -80), ...days(-70, -40)]);
+    const state = await readLakeState(local, 'lake', [daily], NOW);
+    expect(state.datasets.get('hours_by_day')?.listedFrom).toBe(TODAY - 41 * DAY);
+    expect(planRun({ datasets: [daily], now: NOW, lake: state }).gaps).toEqual([
+      {
+        dataset: 'hours_by_day',
+        start: TODAY - 40 * DAY,
+        end: TODAY - 13 * DAY,
+        windows: 27,
+        reason: 'beyond-look-back',
+      },
+    ]);
+  });
+
+  it('finds the window before a gap past stray keys, and lists from the floor when there is none', async () => {
+    await writeWindows([TODAY - 50 * DAY]);
+    await local.put('lake/hours_by_day/dt=2024-08-20/notes.txt', Buffer.from('not a window'));
+    await local.put('lake/hours_by_day/dt=2024-08-21/zz.txt', Buffer.from('nor this'));
+    const state = await readLakeState(local, 'lake', [daily], NOW);
+    expect(state.datasets.get('hours_by_day')?.listedFrom).toBe(TODAY - 50 * DAY);
+    // With `since` before the lake's first window and nothing between, the gap starts at `since`.
+    const since = TODAY - 60 * DAY;
+    await rm(root, { recursive: true, force: true });
+    await writeWindows([TODAY - DAY]);
+    const fromSince = await readLakeState(local, 'lake', [daily], NOW, { since });
+    expect(fromSince.datasets.get('hours_by_day')?.listedFrom).toBe(since);
+    expect(planRun({ datasets: [daily], now: NOW, lake: fromSince, since }).gaps).toEqual([
+      {
+        dataset: 'hours_by_day',
+        start: since,
+        end: TODAY - 13 * DAY,
+        windows: 47,
         reason: 'beyond-look-back',
       },
     ]);

@@ -6,14 +6,7 @@ import { deadlineFlag, OUTPUT_FLAGS } from '../run-control.ts';
 import { AWS_BACKFILL_FLAGS, wantsAws } from './backfill-aws-flags.ts';
 import { type Command, noPositionals, print } from './command.ts';
 import { curateAfterCommand, executeWithProgress, withRuntime } from './runtime.ts';
-import {
-  BACKFILL_FLAGS,
-  backfillRange,
-  DEFAULT_BACKFILL_PACE,
-  planWork,
-  positiveInteger,
-  RUN_FLAGS,
-} from './work.ts';
+import { BACKFILL_FLAGS, backfillRange, planWork, RUN_FLAGS } from './work.ts';
 
 export const backfill: Command = {
   name: 'backfill',
@@ -35,12 +28,11 @@ export const backfill: Command = {
       return await runOnAws(values, io);
     }
     const { from, to } = backfillRange(values);
-    const pace = positiveInteger(values, 'max-requests-per-minute', DEFAULT_BACKFILL_PACE);
     return await withRuntime(
       values,
       this.flags,
       io,
-      { command: 'backfill', maxRequestsPerMinute: pace, target: 'lake' },
+      { command: 'backfill', target: 'lake' },
       async (runtime) => {
         const { options, now, status } = runtime;
         const lake = await connectLake(options.lake);

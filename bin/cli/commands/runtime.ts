@@ -5,6 +5,7 @@
  */
 
 import type { DatasetDefinition } from '../../../lambdas/core/datasets.ts';
+import { wholeBudgetPaceOf } from '../../../lambdas/core/lake/backfill-budget.ts';
 import { type CurationResult, curateLake } from '../../../lambdas/core/lake/curate.ts';
 import { executePlan } from '../../../lambdas/core/lake/execute.ts';
 import type { RunPlan } from '../../../lambdas/core/lake/plan.ts';
@@ -37,7 +38,6 @@ export interface RuntimeExtra {
   readonly command: DeadlineCommand;
   readonly target: 'lake' | 'mail';
   readonly embedded?: boolean;
-  readonly maxRequestsPerMinute?: number;
 }
 
 /** What a run prints on stderr, by --quiet, --no-progress and --json; notes under --json too. */
@@ -62,8 +62,9 @@ export async function withRuntime<T>(
   const durationMs = deadlineOf(values, extra.command);
   const nowFlag = timeFlag(values, 'now');
   const realTarget = extra.target === 'lake' ? options.lake.kind === 's3' : options.mail.kind === 'ses';
-  const pace = extra.maxRequestsPerMinute;
-  const status = runStatus(values, io, pace ? 60_000 / pace : 0);
+  // A run from here has the budget to itself (--max-requests-per-minute sets it for this run).
+  const pace = wholeBudgetPaceOf({ apiRequestsPerMinute: options.requestsPerMinute });
+  const status = runStatus(values, io, pace.windowMs / pace.requests);
   const control = startRunControl({ durationMs, alert: (line) => status.alert(line) });
   try {
     const api = await connectApi({
@@ -75,8 +76,8 @@ export async function withRuntime<T>(
       deadline: control.deadline,
       signal: control.signal,
       onEvent: (event) => status.clientEvent(event),
+      pace,
       ...(extra.embedded === undefined ? {} : { embedded: extra.embedded }),
-      ...(pace === undefined ? {} : { maxRequestsPerMinute: pace }),
     });
     status.note(`Using ${api.description}${nowFlag === undefined ? '' : `, as of ${isoTime(nowFlag)}`}.`);
     try {

@@ -22,30 +22,13 @@ import {
 } from '../options.ts';
 import { meantOf } from './command.ts';
 
-/** Requests a backfill starts per minute unless told otherwise; the vendor publishes no limit. */
-export const DEFAULT_BACKFILL_PACE = 30;
-
 export const BACKFILL_FLAGS = {
   from: { type: 'string', value: 'DATE', help: 'first day (or ISO moment) to fetch, inclusive' },
   to: { type: 'string', value: 'DATE', help: 'end of the range, exclusive' },
   force: { type: 'boolean', help: 'fetch windows that are already final, too' },
-  'max-requests-per-minute': {
-    type: 'string',
-    value: 'N',
-    help: `pace API requests to stay under the rate limit (default ${DEFAULT_BACKFILL_PACE})`,
-  },
 } as const satisfies FlagTable;
 
 export const RUN_FLAGS = { ...COMMON_FLAGS, ...API_FLAGS, ...LAKE_FLAGS } satisfies FlagTable;
-
-export function positiveInteger(values: FlagValues, name: string, fallback: number): number {
-  const text = stringFlag(values, name);
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < 1) {
-    throw new UsageError(`--${name} must be a whole number of at least 1; got ${JSON.stringify(text)}`);
-  }
-  return Number(text);
-}
 
 function requireTime(values: FlagValues, name: string): number {
   const value = timeFlag(values, name);

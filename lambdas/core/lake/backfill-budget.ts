@@ -9,6 +9,9 @@
  * run at once. Every share is a whole number of requests in any 60 s window, and the shares add up
  * to no more than the budget, so with every item and every scheduled function at once no minute
  * holds more than `apiRequestsPerMinute` requests (test/lake/rate-budget-simulation.test.ts).
+ *
+ * A run from the CLI paces to the whole budget instead (`wholeBudgetPaceOf`): it is the one run
+ * using the token, or the user lowers `apiRequestsPerMinute` for it (--max-requests-per-minute).
  */
 import { TIME } from '../contract.ts';
 
@@ -62,6 +65,24 @@ export function scheduledPaceOf(settings: Pick<BackfillBudgetSettings, 'apiReque
     requests: Math.floor(scheduledPerMinuteOf(settings.apiRequestsPerMinute) / SCHEDULED_FUNCTIONS),
     windowMs: TIME.MINUTE,
   };
+}
+
+/**
+ * What a run with the budget to itself (the CLI's run, backfill, report and start) waits on top of
+ * each minute. Its pace uses the whole budget, so nothing is left to absorb a request that reaches
+ * the API sooner after it leaves than the one a budget before it did (a kept-alive connection
+ * after a new one, a timer that fires a millisecond early): it would land inside that one's minute.
+ */
+export const WHOLE_BUDGET_MARGIN_MS = 1000;
+
+/**
+ * The pace of a run that has the budget to itself: `apiRequestsPerMinute` in any minute (and
+ * `WHOLE_BUDGET_MARGIN_MS`), all at once if it wants, so a run of fewer requests is not slowed.
+ */
+export function wholeBudgetPaceOf(
+  settings: Pick<BackfillBudgetSettings, 'apiRequestsPerMinute'>,
+): RequestPace {
+  return { requests: settings.apiRequestsPerMinute, windowMs: TIME.MINUTE + WHOLE_BUDGET_MARGIN_MS };
 }
 
 export function backfillBudgetOf(settings: BackfillBudgetSettings): BackfillBudget {

@@ -3,28 +3,29 @@
  * window writer at a time as timestamps cross window boundaries, so memory stays flat however
  * long the run. Every window is written whole or not at all, and a window that fails is left as it
  * was (absent or provisional) for the next run to fetch again; provisional windows are marked as
- * markers.ts says. This file is the execution policy: the deadline and its reserve, retries of a
- * window, stopping after repeated failures or on request, and the run's tally.
+ * markers.ts says. A window's upload completes behind the stream while the next window fills, up to
+ * `uploadsInFlight` windows at once (in-flight.ts), and is counted in plan order. This file is the
+ * execution policy: the deadline and its reserve, retries of a window, stopping after repeated
+ * failures or on request, and the run's tally.
  */
 
 import { CADENCE_MS, type DatasetDefinition, exportRequestFor } from '../datasets.ts';
 import { DeadlineExceededError } from '../export-errors.ts';
 import { batchesOf, type ExportSource } from '../source.ts';
 import { LakeCsvEncoder } from './csv.ts';
+import { checkUploadsInFlight, WindowUploads } from './in-flight.ts';
 import { beginWindow, commitWindow, DayMarks } from './markers.ts';
 import type { PlannedFetch, PlannedWindow, RunPlan } from './plan.ts';
 import {
-  type DeferredWindow,
-  type FailedWindow,
   LakeDeadlineError,
   type LakeEvent,
   LakeSourceOrderError,
   LakeStoppedError,
   type RunResult,
   type RunSettings,
-  type WrittenWindow,
 } from './run-types.ts';
-import { WindowWriter } from './writer.ts';
+import { iso, RunTally } from './tally.ts';
+import { type WindowWriteResult, WindowWriter } from './writer.ts';
 
 const STOPPED_ON_REQUEST = 'stopped on request; the rest is left for the next run';
 
@@ -43,11 +44,9 @@ function requestCount(source: ExportSource): number | undefined {
   return typeof stats?.requests === 'number' ? stats.requests : undefined;
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
 interface ActiveWindow {
+  /** Its index in the fetch's windows. */
+  readonly index: number;
   readonly dataset: DatasetDefinition;
   readonly window: PlannedWindow;
   readonly writer: WindowWriter;
@@ -65,19 +64,16 @@ class PlanExecution {
   private readonly reserveMs: number;
   private readonly windowAttempts: number;
   private readonly maxConsecutiveFailures: number;
+  private readonly uploadsInFlight: number;
   private readonly encoders = new Map<string, LakeCsvEncoder>();
   private readonly abort = new AbortController();
   private readonly dayMarks: DayMarks;
-  private readonly written: WrittenWindow[] = [];
-  private readonly failed: FailedWindow[] = [];
-  private readonly deferredWindows: DeferredWindow[] = [];
+  private readonly tally: RunTally;
   private stopReason: string | null = null;
   private deadlinePassed = false;
   private consecutiveFailures = 0;
   private slowestWindowMs = 0;
   private queries = 0;
-  private rows = 0;
-  private bytes = 0;
 
   constructor(
     private readonly plan: RunPlan,
@@ -87,7 +83,9 @@ class PlanExecution {
     this.reserveMs = settings.reserveMs ?? 10_000;
     this.windowAttempts = Math.max(1, settings.windowAttempts ?? 2);
     this.maxConsecutiveFailures = Math.max(1, settings.maxConsecutiveFailures ?? 3);
+    this.uploadsInFlight = checkUploadsInFlight(settings.uploadsInFlight);
     this.dayMarks = new DayMarks(settings.sink, plan.prefix);
+    this.tally = new RunTally(plan, settings);
   }
 
   async execute(): Promise<RunResult> {
@@ -122,21 +120,22 @@ class PlanExecution {
       stopSignal?.removeEventListener('abort', onStop);
     }
     const requestsAfter = requestCount(this.settings.source);
+    const { tally } = this;
     const result: RunResult = {
       plan,
-      windows: this.written,
+      windows: tally.written,
       gaps: plan.gaps,
-      failed: this.failed,
-      deferred: this.deferredWindows.length,
-      deferredWindows: this.deferredWindows,
+      failed: tally.failed,
+      deferred: tally.deferred.length,
+      deferredWindows: tally.deferred,
       stopReason: this.stopReason,
       queries: this.queries,
       requests:
         requestsBefore !== undefined && requestsAfter !== undefined
           ? requestsAfter - requestsBefore
           : this.queries,
-      rows: this.rows,
-      bytes: this.bytes,
+      rows: tally.rows,
+      bytes: tally.bytes,
     };
     this.log({
       level: result.failed.length > 0 || result.gaps.length > 0 ? 'warn' : 'info',
@@ -186,12 +185,6 @@ class PlanExecution {
     this.log({ level: 'warn', event: 'run-stopped', message: reason });
   }
 
-  private defer(fetch: PlannedFetch, from: number): void {
-    for (const window of fetch.windows.slice(from)) {
-      this.deferredWindows.push({ dataset: fetch.dataset.name, start: window.start, end: window.end });
-    }
-  }
-
   private encoderOf(dataset: DatasetDefinition): LakeCsvEncoder {
     let encoder = this.encoders.get(dataset.name);
     if (!encoder) {
@@ -212,7 +205,7 @@ class PlanExecution {
         );
       }
       if (this.stopReason !== null) {
-        this.defer(fetch, index);
+        this.tally.defer(fetch, index);
         return;
       }
       const outcome = await this.streamFrom(fetch, index);
@@ -251,21 +244,7 @@ class PlanExecution {
         index = failedIndex;
         continue;
       }
-      this.failed.push({
-        dataset: fetch.dataset.name,
-        start: window.start,
-        end: window.end,
-        key: window.key,
-        error: described,
-      });
-      this.log({
-        level: 'error',
-        event: 'window-failed',
-        message: `${fetch.dataset.name} ${iso(window.start)} was not written (${described.name}: ${described.message}); the next run fetches it again`,
-        dataset: fetch.dataset.name,
-        start: window.start,
-        error: described,
-      });
+      this.tally.failedWindow(fetch.dataset, window, described);
       this.consecutiveFailures += 1;
       if (this.consecutiveFailures >= this.maxConsecutiveFailures) {
         this.stop(
@@ -276,22 +255,40 @@ class PlanExecution {
     }
   }
 
-  /** Queries the source from window `from` to the end of the fetch and writes windows as rows arrive. */
+  /**
+   * Queries the source from window `from` to the end of the fetch and writes windows as rows
+   * arrive. A window whose rows are all in is handed to the uploads, which complete it while the
+   * next window fills; the outcome waits for all of them, and names the first window in plan order
+   * that failed, whether the stream or its upload failed it.
+   */
   private async streamFrom(fetch: PlannedFetch, from: number): Promise<StreamOutcome> {
     const { dataset, windows } = fetch;
     const first = windows[from] as PlannedWindow;
     const cadenceMs = CADENCE_MS[dataset.cadence];
+    const uploads = new WindowUploads<ActiveWindow, WindowWriteResult>(this.uploadsInFlight, {
+      finish: (window) => this.finish(window),
+      record: (window, stored) => this.record(window, stored),
+      landedUncounted: (window) => this.dayMarks.afterWindow(window.dataset, window.window),
+    });
     let current = from;
     let active: ActiveWindow | null = null;
+    // The stream moves on to the next window; a failure seen meanwhile drops `window` unfinished.
+    const handOver = async (window: ActiveWindow) => {
+      uploads.throwIfFailed();
+      active = null;
+      current += 1;
+      await uploads.add(window);
+    };
+    let streamFailure: StreamOutcome['failure'];
     this.queries += 1;
     try {
-      active = await this.open(dataset, first);
+      active = await this.open(dataset, first, from);
       const batches = batchesOf(this.settings.source, exportRequestFor(dataset, first.start, fetch.to), {
-        signal: this.abort.signal,
+        signal: AbortSignal.any([this.abort.signal, uploads.signal]),
       });
       let previous = Number.NEGATIVE_INFINITY;
       // One async hop per batch; the rows of a batch are checked and encoded in a plain loop.
-      for await (const batch of batches)
+      stream: for await (const batch of batches)
         for (const row of batch) {
           if (row.timestamp < previous) {
             throw new LakeSourceOrderError(
@@ -307,12 +304,10 @@ class PlanExecution {
               );
             }
             while (current < target) {
-              await this.close(active);
-              active = null;
-              current += 1;
+              await handOver(active);
               // Leaving the loop ends the source's iterator, which cancels its request.
-              if (this.timeIsShort()) return { next: current };
-              active = await this.open(dataset, windows[current] as PlannedWindow);
+              if (this.timeIsShort()) break stream;
+              active = await this.open(dataset, windows[current] as PlannedWindow, current);
             }
           } else if (row.timestamp < first.start) {
             throw new LakeSourceOrderError(
@@ -322,27 +317,32 @@ class PlanExecution {
           const pause = active.writer.write(row);
           if (pause) await pause;
         }
-      // The stream ended cleanly: the windows it sent nothing for had no traffic.
-      await this.close(active);
-      active = null;
-      current += 1;
-      while (current < windows.length) {
-        if (this.timeIsShort()) return { next: current };
-        active = await this.open(dataset, windows[current] as PlannedWindow);
-        await this.close(active);
-        active = null;
-        current += 1;
+      if (active !== null) {
+        // The stream ended cleanly: the windows it sent nothing for had no traffic.
+        await handOver(active);
+        while (current < windows.length && !this.timeIsShort()) {
+          active = await this.open(dataset, windows[current] as PlannedWindow, current);
+          await handOver(active);
+        }
       }
-      return { next: current };
     } catch (error: unknown) {
       if (active) await active.writer.abort(error instanceof Error ? error : new Error(String(error)));
-      return { next: current, failure: { index: current, error } };
+      streamFailure = { index: current, error };
     }
+    const failed = await uploads.drain();
+    if (failed)
+      return { next: failed.window.index, failure: { index: failed.window.index, error: failed.error } };
+    return streamFailure ? { next: current, failure: streamFailure } : { next: current };
   }
 
-  private async open(dataset: DatasetDefinition, window: PlannedWindow): Promise<ActiveWindow> {
+  private async open(
+    dataset: DatasetDefinition,
+    window: PlannedWindow,
+    index: number,
+  ): Promise<ActiveWindow> {
     await beginWindow(this.settings.sink, this.plan.prefix, dataset, window);
     return {
+      index,
       dataset,
       window,
       writer: new WindowWriter(this.settings.sink, window.key, this.encoderOf(dataset), this.settings.writer),
@@ -350,44 +350,23 @@ class PlanExecution {
     };
   }
 
-  private async close(active: ActiveWindow): Promise<void> {
+  /** A window's rows are all in: its object completes, then its markers (beside the next window). */
+  private async finish(active: ActiveWindow): Promise<WindowWriteResult> {
     const { dataset, window, writer } = active;
     // Before the object appears (an upload completes in finish), and only once it has rows to show.
     await this.dayMarks.beforeWindow(dataset, window);
     const stored = await writer.finish();
     await commitWindow(this.settings.sink, this.plan.prefix, dataset, window, stored);
+    return stored;
+  }
+
+  /** Counts a finished window, in plan order. */
+  private async record(active: ActiveWindow, stored: WindowWriteResult): Promise<void> {
+    const { dataset, window } = active;
     await this.dayMarks.afterWindow(dataset, window);
     this.slowestWindowMs = Math.max(this.slowestWindowMs, this.clock() - active.startedAt);
     this.consecutiveFailures = 0;
-    this.rows += stored.rows;
-    this.bytes += stored.bytes;
-    const written: WrittenWindow = {
-      dataset: dataset.name,
-      start: window.start,
-      end: window.end,
-      key: window.key,
-      rows: stored.rows,
-      bytes: stored.bytes,
-      final: window.final,
-    };
-    this.written.push(written);
-    this.log({
-      level: 'info',
-      event: 'window-written',
-      message: `${dataset.name} ${iso(window.start)}: ${stored.rows} rows, ${stored.bytes} bytes, ${window.final ? 'settled' : 'provisional'}`,
-      ...written,
-    });
-    this.settings.onProgress?.({
-      dataset: dataset.name,
-      start: window.start,
-      end: window.end,
-      final: window.final,
-      rows: stored.rows,
-      windowsDone: this.written.length + this.failed.length,
-      windowsPlanned: this.plan.windows,
-      rowsTotal: this.rows,
-      bytesTotal: this.bytes,
-    });
+    this.tally.wrote(dataset, window, stored);
   }
 }
 

@@ -68,7 +68,8 @@ export async function commitWindow(
  * cost two puts. A window that fails before its end marks nothing.
  */
 export class DayMarks {
-  private readonly before = new Set<string>();
+  /** The day marks put (or being put) before a window's object completes, by key. */
+  private readonly before = new Map<string, Promise<void>>();
   private readonly owed = new Map<string, () => Promise<void>>();
 
   constructor(
@@ -80,15 +81,26 @@ export class DayMarks {
     return curateMarkKey(this.prefix, dataset, start - (start % TIME.DAY));
   }
 
-  /** Before the window's object completes. */
+  /**
+   * Before the window's object completes. Windows of one day finishing at once share one put; a
+   * put that fails is forgotten, so the next window of the day tries again.
+   */
   async beforeWindow(dataset: DatasetDefinition, window: Pick<MarkedWindow, 'start'>): Promise<void> {
     const key = this.keyOf(dataset, window.start);
-    if (this.before.has(key)) return;
-    await this.sink.put(key, EMPTY);
-    this.before.add(key);
+    const pending = this.before.get(key);
+    if (pending !== undefined) return await pending;
+    const mark = this.sink.put(key, EMPTY).then(() => undefined);
+    this.before.set(key, mark);
+    mark.catch(() => {
+      if (this.before.get(key) === mark) this.before.delete(key);
+    });
+    await mark;
   }
 
-  /** After the window is committed: the day is marked now if this is its last window, else at `flush`. */
+  /**
+   * After the window is committed, in plan order (so after every earlier window of the day has
+   * completed or failed): the day is marked now if this is its last window, else at `flush`.
+   */
   async afterWindow(dataset: DatasetDefinition, window: Pick<PlannedWindow, 'start' | 'end'>): Promise<void> {
     const key = this.keyOf(dataset, window.start);
     const mark = () => this.sink.put(key, EMPTY).then(() => undefined);

@@ -103,8 +103,8 @@ export function reachOf(
 /**
  * Where a run must start listing a dataset's objects: far enough back to catch up and to report
  * recent gaps, and no further, so listing cost does not grow with the lake's age. `readLakeState`
- * lists from here, and further back only when this first window is itself missing (a gap reaching
- * past the listed range).
+ * lists from here; when this first window is itself missing (a gap reaching past the listed range)
+ * it searches back for the window before the gap, in a few one-key probes, and reports from there.
  */
 export function listingStartOf(
   dataset: DatasetDefinition,

@@ -70,6 +70,13 @@ export interface RunSettings extends LakeToPlan {
   readonly windowAttempts?: number;
   /** After this many windows in a row have failed, the run stops and defers the rest. 3 by default. */
   readonly maxConsecutiveFailures?: number;
+  /**
+   * Windows whose uploads may be open at once, counting the one being written: the next window is
+   * fetched while the ones before it complete, and each holds at most the sink's part buffers
+   * (about partSize × queueSize in S3). A whole number from 1 (each window completes before the
+   * next one starts) to MAX_UPLOADS_IN_FLIGHT (in-flight.ts); DEFAULT_UPLOADS_IN_FLIGHT, 3, by default.
+   */
+  readonly uploadsInFlight?: number;
   readonly writer?: WindowWriterOptions;
   readonly onProgress?: (progress: RunProgress) => void;
   readonly log?: (event: LakeEvent) => void;

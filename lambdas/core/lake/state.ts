@@ -45,13 +45,12 @@ async function firstWindowStart(
   return null;
 }
 
-/** Window starts with an object in [from, until). */
+/** Window starts with an object from `from` on. */
 async function listWindows(
   sink: LakeSink,
   prefix: string,
   dataset: DatasetDefinition,
   from: number,
-  until: number = Number.POSITIVE_INFINITY,
 ): Promise<Set<number>> {
   const present = new Set<number>();
   const cadenceMs = CADENCE_MS[dataset.cadence];
@@ -63,9 +62,7 @@ async function listWindows(
     startAfter === undefined ? {} : { startAfter },
   )) {
     const start = windowStartOfKey(prefix, dataset, key);
-    if (start === null || start < from) continue;
-    if (start >= until) break;
-    present.add(start);
+    if (start !== null && start >= from) present.add(start);
   }
   return present;
 }
@@ -94,6 +91,69 @@ async function listMarkers(
   return markers;
 }
 
+/**
+ * The first window in [from, until), or null: one list request from `from`'s key on (keys sort by
+ * time), and more only when a stray key comes first.
+ */
+async function firstWindowIn(
+  sink: LakeSink,
+  prefix: string,
+  dataset: DatasetDefinition,
+  from: number,
+  until: number,
+): Promise<number | null> {
+  const table = tablePrefix(prefix, dataset);
+  const startAfter = objectKey(prefix, windowAt(dataset, from - CADENCE_MS[dataset.cadence]));
+  // Every window before `until` has a key before this one, so a key from here on ends the search.
+  const untilKey = objectKey(prefix, windowAt(dataset, until));
+  for (const limit of [1, undefined]) {
+    let keys = 0;
+    for await (const key of sink.list(table, limit === undefined ? { startAfter } : { startAfter, limit })) {
+      keys += 1;
+      if (key >= untilKey) return null;
+      const start = windowStartOfKey(prefix, dataset, key);
+      if (start !== null) return start < until ? start : null;
+    }
+    if (limit === undefined || keys < limit) return null;
+  }
+  return null;
+}
+
+/**
+ * The last window before `until` and from `floor` on, or null, in O(log n) list requests for a
+ * last window n windows back, whatever the table holds before it: S3 lists only upwards, so it
+ * probes backwards from `until` in doubling steps ([until - step, until)) until a probe finds a
+ * window, then halves the range between that window and the last empty probe.
+ */
+async function lastWindowBefore(
+  sink: LakeSink,
+  prefix: string,
+  dataset: DatasetDefinition,
+  floor: number,
+  until: number,
+): Promise<number | null> {
+  const cadenceMs = CADENCE_MS[dataset.cadence];
+  // Invariant: no window in [empty, until).
+  let empty = until;
+  let found: number | null = null;
+  for (let step = cadenceMs; found === null; step *= 2) {
+    const probe = Math.max(floor, until - step);
+    found = await firstWindowIn(sink, prefix, dataset, probe, empty);
+    if (found === null) {
+      if (probe <= floor) return null;
+      empty = probe;
+    }
+  }
+  // Invariant: `found` is a window; none in [empty, until). Both are aligned to the cadence.
+  while (empty - found > cadenceMs) {
+    const middle = found + Math.floor((empty - found) / 2 / cadenceMs) * cadenceMs;
+    const next = await firstWindowIn(sink, prefix, dataset, middle, empty);
+    if (next === null) empty = middle;
+    else found = next;
+  }
+  return found;
+}
+
 async function readDatasetState(
   sink: LakeSink,
   prefix: string,
@@ -120,9 +180,12 @@ async function readDatasetState(
   const { from, floor } = listingStartOf(dataset, now, options, first);
   const present = await listWindows(sink, prefix, dataset, from);
   if (floor !== null && from > floor && !present.has(from)) {
-    // A gap reaches past the listed range: list back to its start so the gap is reported whole.
-    for (const start of await listWindows(sink, prefix, dataset, floor, from)) present.add(start);
-    return { firstWindowStart: first, listedFrom: floor, present, provisional };
+    // A gap reaches past the listed range: start the listing at the window before it (or at the
+    // floor when there is none), so the gap is reported whole. Older gaps, behind that window,
+    // formed longer than `gapReportMs` ago and are no longer reported.
+    const last = await lastWindowBefore(sink, prefix, dataset, floor, from);
+    if (last !== null) present.add(last);
+    return { firstWindowStart: first, listedFrom: last ?? floor, present, provisional };
   }
   return { firstWindowStart: first, listedFrom: from, present, provisional };
 }

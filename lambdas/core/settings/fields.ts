@@ -60,6 +60,9 @@ export const apiBaseUrlSchema = z.url({ error: 'must be an absolute URL' }).refi
   return url.protocol === 'https:' || (url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname));
 }, 'must use https:// (plain http:// is allowed only for localhost)');
 
+/** `apiRequestsPerMinute` when unset; the CLI's help names it too. */
+export const DEFAULT_API_REQUESTS_PER_MINUTE = 30;
+
 export const API_SETTING_FIELDS = {
   secretName: z
     .string()
@@ -70,9 +73,9 @@ export const API_SETTING_FIELDS = {
     ),
   apiBaseUrl: apiBaseUrlSchema.default(DEFAULT_BASE_URL).describe('Base URL of the Peer5 API.'),
   apiRequestsPerMinute: wholeNumber(5, 100_000)
-    .default(30)
+    .default(DEFAULT_API_REQUESTS_PER_MINUTE)
     .describe(
-      "The API's rate limit for your token, in requests per minute. The scheduled runs (hourly and daily export, report) keep a fifth of it (at least 3), each paced to a third of that in any minute; a backfill on AWS paces its items to the rest.",
+      "The API's rate limit for your token, in requests per minute. The scheduled runs (hourly and daily export, report) keep a fifth of it (at least 3), each paced to a third of that in any minute; a backfill on AWS paces its items to the rest. The CLI's run, backfill, report and start pace to all of it (--max-requests-per-minute sets it for one run).",
     ),
   backfillConcurrency: wholeNumber(1, 40)
     .default(4)

@@ -105,6 +105,18 @@ function parseJsonSetting(name: string, text: string): unknown {
 }
 
 /**
+ * One setting from its text, checked by its own field of the schema alone (its default when
+ * absent), without the rules that join it to other settings: for a value that stands for the
+ * setting in one run only. Throws a SettingsError naming the setting.
+ */
+export function parseSetting<N extends SettingName>(name: N, value: unknown): Settings[N] {
+  const parsed = (settingsSchema.shape[name] as z.ZodType).safeParse(settingFromText(name, value));
+  if (!parsed.success)
+    throw new SettingsError(problemsOf(parsed.error).map((problem) => ({ ...problem, setting: name })));
+  return parsed.data as Settings[N];
+}
+
+/**
  * Every setting from a lookup such as CDK's `node.tryGetContext`, where values are JSON from
  * `cdk.json` or strings from `-c key=value`, as JSON values ready for `parseSettings`.
  */
