@@ -142,6 +142,10 @@ export function startRunControl(options: RunControlOptions): RunControl {
     dispose() {
       clearTimeout(deadlineTimer);
       clearTimeout(stopTimer);
+      // After a stop request the handlers stay: the copy of the same keypress that npm or npx
+      // forwards can come after the run has already stopped, and without a handler Node would die
+      // of it, so that npm, seeing its child killed by a signal, kills itself the same way.
+      if (firstSignalAt !== undefined) return;
       signals.off('SIGINT', onSignal);
       signals.off('SIGTERM', onSignal);
     },

@@ -26,11 +26,11 @@ import { S3LakeSink } from '../adapters/s3-lake-sink.ts';
 import { RunLeaseError, S3RunLease } from '../adapters/s3-run-lease.ts';
 import { curateAfterRun } from '../core/lake/curate.ts';
 import { runLeaseKey } from '../core/lake/keys.ts';
-import { planBackfillRun, runExport } from '../core/lake/run.ts';
+import { planBackfillRun, runBackfill, runExport } from '../core/lake/run.ts';
 import type { RunResult } from '../core/lake/run-types.ts';
 import { readLambdaEnvironment } from '../core/settings/lambda-environment.ts';
 import { lakeRunOptionsOf } from '../core/settings/run-options.ts';
-import { EXPORT_SETTINGS, type RunKind } from './environment.ts';
+import { EXPORT_SETTINGS, RUN_KIND, type RunKind } from './environment.ts';
 import { type BackfillRequest, parseExportEvent } from './events.ts';
 import {
   type ApiTokenContext,
@@ -152,6 +152,32 @@ export function lakeRunOf(context: ApiTokenContext, kind: RunKind, pacer?: Reque
       return summary;
     },
   };
+}
+
+/**
+ * A backfill request run to its summary by a backfill function (the on-demand `Backfill`, the
+ * state machine's item), its requests kept to `pacer` (`backfillPacerOf`). The pacer is drained
+ * before this returns, failed or not, so the next invocation cannot start early on another instance.
+ */
+export async function runPacedBackfill(
+  context: ApiTokenContext,
+  request: BackfillRequest,
+  pacer: RequestPacer,
+): Promise<RunSummary> {
+  try {
+    const run = lakeRunOf(context, RUN_KIND.backfill, pacer);
+    return await run.finish(
+      await runBackfill({
+        ...run.settings,
+        datasets: request.datasets,
+        from: request.from,
+        to: request.to,
+        force: request.force,
+      }),
+    );
+  } finally {
+    await pacer.drain();
+  }
 }
 
 /**

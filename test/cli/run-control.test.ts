@@ -1,7 +1,7 @@
 /** The run's deadline and stop signals, with a stand-in for the process's signals and exit. */
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { UsageError } from '../../bin/cli/options.ts';
+import { EXIT, UsageError } from '../../bin/cli/options.ts';
 import {
   DEFAULT_DEADLINES,
   deadlineOf,
@@ -135,5 +135,20 @@ describe('startRunControl', () => {
     expect(control.signal.aborted).toBe(false);
     expect(exits).toEqual([]);
     expect(signals.listenerCount('SIGINT')).toBe(0);
+  });
+
+  it('still absorbs a late copy of the stopping keypress once disposed, and quits at once on a real second one', () => {
+    const { control, signals, alerts, exits } = start();
+    signals.send('SIGINT');
+    control.dispose();
+    vi.advanceTimersByTime(SAME_SIGNAL_MS - 100);
+    signals.send('SIGINT');
+    expect(exits).toEqual([]);
+    expect(signals.listenerCount('SIGINT')).toBe(1);
+    vi.advanceTimersByTime(60_000);
+    expect(exits).toEqual([]);
+    signals.send('SIGINT');
+    expect(exits).toEqual([EXIT.failed]);
+    expect(alerts.at(-1)).toContain('Stopped at once (SIGINT)');
   });
 });

@@ -14,6 +14,9 @@
  *   the partial row as data; it ends in a `truncated` error instead.
  */
 import { apiErrorMessage, BodyParseError, MAX_BUFFERED_VALUE } from './body-error.ts';
+import { CHAR } from './char-codes.ts';
+
+const { QUOTE, COMMA, NEWLINE, CARRIAGE_RETURN } = CHAR;
 
 export type CsvField = string | null;
 
@@ -23,11 +26,6 @@ export type CsvField = string | null;
  * the header line, or for a line that starts in one chunk and ends in another.
  */
 export type CsvLineReader<T> = (text: string, start: number, end: number) => T | undefined;
-
-const QUOTE = 0x22;
-const COMMA = 0x2c;
-const NEWLINE = 0x0a;
-const CARRIAGE_RETURN = 0x0d;
 
 type State = 'field-start' | 'bare' | 'quoted' | 'quote-in-quoted' | 'carriage-return';
 

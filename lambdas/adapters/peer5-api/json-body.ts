@@ -8,19 +8,13 @@
  * larger than MAX_BUFFERED_VALUE is refused rather than buffered.
  */
 import { BodyParseError, MAX_BUFFERED_VALUE } from './body-error.ts';
+import { CHAR } from './char-codes.ts';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const LESS_THAN = 0x3c;
+const { QUOTE, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET, COMMA, COLON, LESS_THAN } =
+  CHAR;
 
 function isWhitespace(code: number): boolean {
-  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
+  return code === CHAR.SPACE || code === CHAR.NEWLINE || code === CHAR.CARRIAGE_RETURN || code === CHAR.TAB;
 }
 
 type State =

@@ -7,7 +7,10 @@ import { INTERVAL_MS } from '../../core/contract.ts';
 import { CsvExportRow } from '../../core/csv-row.ts';
 import { isoTime } from '../../core/dates.ts';
 import { ExportRowError } from '../../core/export-errors.ts';
+import { CHAR } from './char-codes.ts';
 import type { CsvField } from './csv-body.ts';
+
+const { COMMA, QUOTE, DOT, ZERO, NINE, CARRIAGE_RETURN } = CHAR;
 
 /** The columns of a response, in the API's order: timestamp, dimensions, then metrics. */
 export function responseColumns(request: ExportRequest): string[] {
@@ -17,12 +20,6 @@ export function responseColumns(request: ExportRequest): string[] {
 /** A CSV number: bare digits with an optional fraction or exponent, nothing else. */
 const CSV_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
-const COMMA = 0x2c;
-const QUOTE = 0x22;
-const DOT = 0x2e;
-const ZERO = 0x30;
-const NINE = 0x39;
-const CARRIAGE_RETURN = 0x0d;
 /** Digits the fast path reads into a number exactly (below 2^53, and 10^n exact as a double). */
 const MAX_DIGITS = 15;
 const POWERS_OF_TEN = Array.from({ length: MAX_DIGITS + 1 }, (_, n) => 10 ** n);

@@ -26,23 +26,16 @@ export interface ReadLakeStateOptions extends RunPlanOptions {
 /** How many stray keys to skip at the head of a table while looking for its first window. */
 const FIRST_WINDOW_SCAN_LIMIT = 1000;
 
-async function firstWindowStart(
+function firstWindowStart(
   sink: LakeSink,
   prefix: string,
   dataset: DatasetDefinition,
 ): Promise<number | null> {
-  const table = tablePrefix(prefix, dataset);
-  // The first key is nearly always a window: ask for one key, and page further only if it is not.
-  for (const limit of [1, FIRST_WINDOW_SCAN_LIMIT]) {
-    let keys = 0;
-    for await (const key of sink.list(table, { limit })) {
-      keys += 1;
-      const start = windowStartOfKey(prefix, dataset, key);
-      if (start !== null) return start;
-    }
-    if (keys < limit) return null;
-  }
-  return null;
+  return firstWindowIn(sink, prefix, dataset, {
+    from: Number.NEGATIVE_INFINITY,
+    until: Number.POSITIVE_INFINITY,
+    strayKeyLimit: FIRST_WINDOW_SCAN_LIMIT,
+  });
 }
 
 /** Window starts with an object from `from` on. */
@@ -92,25 +85,31 @@ async function listMarkers(
 }
 
 /**
- * The first window in [from, until), or null: one list request from `from`'s key on (keys sort by
- * time), and more only when a stray key comes first.
+ * The first window in [from, until), or null. The first key is nearly always a window: one list
+ * request for one key from `from`'s key on (keys sort by time), and more only when a stray key
+ * comes first, at most `strayKeyLimit` of them when set.
  */
 async function firstWindowIn(
   sink: LakeSink,
   prefix: string,
   dataset: DatasetDefinition,
-  from: number,
-  until: number,
+  range: { readonly from: number; readonly until: number; readonly strayKeyLimit?: number },
 ): Promise<number | null> {
+  const { from, until, strayKeyLimit } = range;
   const table = tablePrefix(prefix, dataset);
-  const startAfter = objectKey(prefix, windowAt(dataset, from - CADENCE_MS[dataset.cadence]));
+  const startAfter = Number.isFinite(from)
+    ? objectKey(prefix, windowAt(dataset, from - CADENCE_MS[dataset.cadence]))
+    : undefined;
   // Every window before `until` has a key before this one, so a key from here on ends the search.
-  const untilKey = objectKey(prefix, windowAt(dataset, until));
-  for (const limit of [1, undefined]) {
+  const untilKey = Number.isFinite(until) ? objectKey(prefix, windowAt(dataset, until)) : undefined;
+  for (const limit of [1, strayKeyLimit]) {
     let keys = 0;
-    for await (const key of sink.list(table, limit === undefined ? { startAfter } : { startAfter, limit })) {
+    for await (const key of sink.list(table, {
+      ...(startAfter === undefined ? {} : { startAfter }),
+      ...(limit === undefined ? {} : { limit }),
+    })) {
       keys += 1;
-      if (key >= untilKey) return null;
+      if (untilKey !== undefined && key >= untilKey) return null;
       const start = windowStartOfKey(prefix, dataset, key);
       if (start !== null) return start < until ? start : null;
     }
@@ -138,7 +137,7 @@ async function lastWindowBefore(
   let found: number | null = null;
   for (let step = cadenceMs; found === null; step *= 2) {
     const probe = Math.max(floor, until - step);
-    found = await firstWindowIn(sink, prefix, dataset, probe, empty);
+    found = await firstWindowIn(sink, prefix, dataset, { from: probe, until: empty });
     if (found === null) {
       if (probe <= floor) return null;
       empty = probe;
@@ -147,7 +146,7 @@ async function lastWindowBefore(
   // Invariant: `found` is a window; none in [empty, until). Both are aligned to the cadence.
   while (empty - found > cadenceMs) {
     const middle = found + Math.floor((empty - found) / 2 / cadenceMs) * cadenceMs;
-    const next = await firstWindowIn(sink, prefix, dataset, middle, empty);
+    const next = await firstWindowIn(sink, prefix, dataset, { from: middle, until: empty });
     if (next === null) empty = middle;
     else found = next;
   }
