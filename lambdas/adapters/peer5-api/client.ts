@@ -24,6 +24,7 @@ import { type AttemptSettings, attemptRows, type Delivered } from './attempt.ts'
 import { MAX_TIMER_MS } from './backoff.ts';
 import { type ExportClientEvent, eventEmitter } from './client-events.ts';
 import { holdBack } from './hold-back.ts';
+import { pulledFetch } from './http-fetch.ts';
 import type { RequestPacer } from './pacer.ts';
 import { Redactor } from './redaction.ts';
 import { checkedFormat, planRequests, validateRequest } from './request-plan.ts';
@@ -80,6 +81,7 @@ export interface ExportClientOptions {
   readonly pacer?: RequestPacer;
   readonly random?: () => number;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** @default pulledFetch (node:http, a body read only as fast as it is parsed) */
   readonly fetch?: typeof fetch;
   /** Request, response, retry and outcome events, for logs and metrics. Never holds the token. */
   readonly onEvent?: (event: ExportClientEvent) => void;
@@ -120,7 +122,8 @@ export class ExportClient implements ExportSource {
       format,
       requestTimeoutMs: options.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs,
       deadline: options.deadline,
-      fetch: options.fetch ?? fetch,
+      // The global fetch reads a body ahead of its consumer; see http-fetch.ts.
+      fetch: options.fetch ?? pulledFetch,
       redact: this.redactor.redact,
       emit,
       onStatus: (status) => delays.answered(status),

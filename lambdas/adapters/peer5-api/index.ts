@@ -8,5 +8,6 @@ export {
   type ExportClientStats,
   type ExportErrorSummary,
 } from './client.ts';
+export { pulledFetch } from './http-fetch.ts';
 export { RequestPacer } from './pacer.ts';
 export { RowChecker, responseColumns } from './rows.ts';
