@@ -4,7 +4,9 @@
  * last two about 1.2M and 4.1M rows) or `npm run bench -- --quick` (1 and 6 hours). Each case runs in
  * its own Node process so its peak RSS (the kernel's VmHWM) is its own; the simulator serves all
  * of them from this process. Then the Lambda bundles as `cdk synth` writes them, the CLI's start-up,
- * and the daily report's API requests. Every figure is printed as a ratio to its reference. Then
+ * the daily report's API requests, and the pacing of a backfill (backfill.ts) and of a catch-up
+ * after 13 days without runs, with its S3 ÷ local figure (catch-up.ts). Every figure is printed as
+ * a ratio to its reference. Then
  * the curated tables' two scripts: curated-month.ts (objects and bytes a month's query reads,
  * curated ÷ raw) and curated.ts (the writer's throughput and memory).
  *
@@ -30,6 +32,7 @@ import { scopeReport } from '../lambdas/core/report/scope.ts';
 import { startSimulator } from '../simulator/index.ts';
 import { benchBackfill } from './backfill.ts';
 import { type BundleFigure, measureBundles } from './bundles.ts';
+import { benchCatchUp } from './catch-up.ts';
 import { measureNode, medianOf } from './process.ts';
 import {
   BENCH_DATASET,
@@ -106,6 +109,8 @@ async function cliCase(settings: CaseSettings, work: string): Promise<CaseResult
       '--now',
       iso(settings.now),
       '--force',
+      // The same work as the other cases: the day's Parquet file is curated.ts's to measure.
+      '--no-curate',
       '--max-requests-per-minute',
       '100000',
       '--json',
@@ -323,6 +328,7 @@ async function main(): Promise<void> {
     );
     await benchReportRequests(sim.url, join(work, 'outbox'));
     console.log(await benchBackfill());
+    console.log(await benchCatchUp());
   } finally {
     await sim.close();
     await rm(work, { recursive: true, force: true });

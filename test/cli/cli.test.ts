@@ -420,6 +420,24 @@ describe('the peer5-reporter command line', () => {
       expect(text.stdout).toContain('Curated days it would write (1): by_page_1d 2026-11-18');
     });
 
+    it('backfill --no-curate writes the raw table only and leaves the day marked, and the next backfill curates it', async () => {
+      const own = `${lake}-no-curate`;
+      const args = ['backfill', '--from', '2026-11-18', '--to', '2026-11-19', '--now', NOW, '--lake', own];
+      const raw = await runCli([...args, '--datasets', 'by_page_1d', '--no-curate', '--json']);
+      expect(raw.code, raw.stderr).toBe(0);
+      expect(raw.stderr).toContain('Not curated (--no-curate)');
+      expect((JSON.parse(raw.stdout) as { curated: { written: unknown[] } }).curated.written).toEqual([]);
+      const marked = await filesUnder(own);
+      expect(marked).toContain('by_page_1d/dt=2026-11-18/by_page_1d_2026-11-18.csv.gz');
+      expect(marked.filter((file) => file.endsWith('.parquet'))).toEqual([]);
+      expect(marked.filter((file) => file.startsWith('_curate/'))).not.toEqual([]);
+      const curated = await runCli([...args, '--datasets', 'by_page_1d', '--json']);
+      expect(curated.code, curated.stderr).toBe(0);
+      const files = await filesUnder(own);
+      expect(files).toContain('by_page_1d_curated/dt=2026-11-18/by_page_1d_2026-11-18.parquet');
+      expect(files.filter((file) => file.startsWith('_curate/'))).toEqual([]);
+    });
+
     it('plan shows what an hourly run would fetch without fetching it', async () => {
       const before = await filesUnder(lake);
       const result = await runCli(['plan', 'hourly', '--now', NOW, '--lake', lake, '--json']);

@@ -8,6 +8,8 @@ import { MOTO_SERVER, requireProgram } from './prerequisites.ts';
 
 export interface RunningMoto {
   readonly endpoint: string;
+  /** The server's process id: the bench counts the CPU time it spends answering. */
+  readonly pid: number | undefined;
   /** Client settings that point a real SDK v3 client at this moto. */
   readonly clientConfig: {
     endpoint: string;
@@ -117,6 +119,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<Running
   const region = options.region ?? 'us-east-1';
   return {
     endpoint,
+    pid: child.pid,
     clientConfig: {
       endpoint,
       region,

@@ -5,7 +5,7 @@ import { curationJson, curationLines, describePlan, exitCodeOf, runJson, runLine
 import { deadlineFlag, OUTPUT_FLAGS } from '../run-control.ts';
 import { AWS_BACKFILL_FLAGS, wantsAws } from './backfill-aws-flags.ts';
 import { type Command, noPositionals, print } from './command.ts';
-import { curateAfterCommand, executeWithProgress, withRuntime } from './runtime.ts';
+import { CURATE_FLAGS, curateAfterCommand, executeWithProgress, withRuntime } from './runtime.ts';
 import { BACKFILL_FLAGS, backfillRange, planWork, RUN_FLAGS } from './work.ts';
 
 export const backfill: Command = {
@@ -17,6 +17,7 @@ export const backfill: Command = {
     ...RUN_FLAGS,
     ...BACKFILL_FLAGS,
     deadline: deadlineFlag('backfill'),
+    ...CURATE_FLAGS,
     ...OUTPUT_FLAGS,
     ...AWS_BACKFILL_FLAGS,
   },
@@ -40,7 +41,7 @@ export const backfill: Command = {
         const { plan, datasets } = await planWork(work, options, values, lake, now);
         status.note(describePlan(plan)[0] ?? '');
         const result = await executeWithProgress(plan, runtime, lake, datasets);
-        const curation = await curateAfterCommand(runtime, lake, datasets);
+        const curation = await curateAfterCommand(runtime, lake, datasets, values);
         print(io, values, { ...runJson(result, lake), curated: curationJson(curation) }, () =>
           [...runLines(result, lake), ...curationLines(curation)].join('\n'),
         );

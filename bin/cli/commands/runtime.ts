@@ -12,6 +12,7 @@ import type { RunPlan } from '../../../lambdas/core/lake/plan.ts';
 import type { RunProgress, RunResult } from '../../../lambdas/core/lake/run-types.ts';
 import { type ApiConnection, connectApi, type LakeConnection } from '../connections.ts';
 import {
+  type FlagSpec,
   type FlagTable,
   type FlagValues,
   type ResolvedOptions,
@@ -122,7 +123,15 @@ export async function executeWithProgress(
   }
 }
 
-/** Nothing curated: what a run that was stopped on request reports. */
+/** --no-curate, for the commands that curate after their run. */
+export const CURATE_FLAGS = {
+  'no-curate': {
+    type: 'boolean',
+    help: 'write the raw tables only; the days stay marked, and the next run without it curates them',
+  },
+} as const satisfies Record<string, FlagSpec>;
+
+/** Nothing curated: what a run that was stopped on request, or told not to curate, reports. */
 const NOTHING_CURATED: CurationResult = { written: [], removed: [], waiting: [], failed: [], deferred: 0 };
 
 /**
@@ -134,9 +143,14 @@ export async function curateAfterCommand(
   runtime: Runtime,
   lake: LakeConnection,
   datasets: readonly DatasetDefinition[],
+  values: FlagValues,
 ): Promise<CurationResult> {
   const { control, status } = runtime;
   if (control.signal.aborted) return NOTHING_CURATED;
+  if (values['no-curate'] === true) {
+    status.note('Not curated (--no-curate): the marked days are curated by the next run without it.');
+    return NOTHING_CURATED;
+  }
   const curation = await curateLake({
     sink: lake.sink,
     prefix: lake.prefix,

@@ -125,7 +125,7 @@ export const start: Command = {
               watchSettingsOf(options.settings),
               options.settings.timeZone,
             );
-      const curation = await curateAfterCommand(runtime, lake, datasets);
+      const curation = await curateAfterCommand(runtime, lake, datasets, values);
       status.note('Writing the daily report ...');
       const { mailer, location } = await connectMailer(options.mail);
       const settings = reportOptionsOf(options.settings);
