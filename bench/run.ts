@@ -5,7 +5,8 @@
  * its own Node process so its peak RSS (the kernel's VmHWM) is its own; the simulator serves all
  * of them from this process. Then the Lambda bundles as `cdk synth` writes them, the CLI's start-up,
  * the daily report's API requests, and the pacing of a backfill (backfill.ts) and of a catch-up
- * after 13 days without runs, with its S3 ÷ local figure (catch-up.ts). Every figure is printed as
+ * after 13 days without runs, with its S3 ÷ local figure (catch-up.ts), and the bundled Backfill
+ * handler's peak RSS at the same sizes (handler-rss.ts). Every figure is printed as
  * a ratio to its reference. Then
  * the curated tables' two scripts: curated-month.ts (objects and bytes a month's query reads,
  * curated ÷ raw) and curated.ts (the writer's throughput and memory).
@@ -33,6 +34,7 @@ import { startSimulator } from '../simulator/index.ts';
 import { benchBackfill } from './backfill.ts';
 import { type BundleFigure, measureBundles } from './bundles.ts';
 import { benchCatchUp } from './catch-up.ts';
+import { benchHandlerRss } from './handler-rss.ts';
 import { measureNode, medianOf } from './process.ts';
 import {
   BENCH_DATASET,
@@ -329,6 +331,8 @@ async function main(): Promise<void> {
     await benchReportRequests(sim.url, join(work, 'outbox'));
     console.log(await benchBackfill());
     console.log(await benchCatchUp());
+    // The sizes past the small one, as in the table above.
+    console.log(await benchHandlerRss(sizes.slice(1), SEGMENTS));
   } finally {
     await sim.close();
     await rm(work, { recursive: true, force: true });
