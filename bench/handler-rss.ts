@@ -87,10 +87,7 @@ export async function benchHandlerRss(cases: readonly HandlerRssCase[], segments
     if (fn === undefined) throw new Error('the stack has no Backfill function');
     const environment = {
       ...resolveEnvironment(fn.environment, { [synthesized.lakeBucketLogicalId]: BUCKET }),
-      AWS_REGION: moto.clientConfig.region,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_ENDPOINT_URL: moto.endpoint,
+      ...moto.environment,
       AWS_LAMBDA_LOG_LEVEL: 'WARN',
     };
     // Five days back: the 1-minute interval's look-back is 7 days, and 3.5 days must fit.

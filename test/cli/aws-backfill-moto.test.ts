@@ -70,12 +70,7 @@ describe('backfill --on-aws against Step Functions and CloudFormation (moto)', (
   beforeAll(async () => {
     moto = await startMoto();
     sfn = new SFNClient(moto.clientConfig);
-    awsEnv = {
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_REGION: moto.clientConfig.region,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: SECRET_KEY,
-    };
+    awsEnv = { ...moto.environment, AWS_SECRET_ACCESS_KEY: SECRET_KEY };
     stackMachine = await createMachine('Backfill');
     otherMachine = await createMachine('BackfillElsewhere');
     // The deployed stack, reduced to what the CLI reads of it: the output naming the machine.

@@ -27,12 +27,7 @@ describe('peer5-reporter against AWS services (moto) and a token from Secrets Ma
       startMoto(),
       startSimulator({ now: Date.parse(NOW), segments: 200 }),
     ]);
-    awsEnv = {
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_REGION: moto.clientConfig.region,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-    };
+    awsEnv = { ...moto.environment };
     await new S3Client(moto.clientConfig).send(new CreateBucketCommand({ Bucket: 'analytics-lake' }));
     await new SecretsManagerClient(moto.clientConfig).send(
       new CreateSecretCommand({ Name: 'peer5/token', SecretString: JSON.stringify({ token: 'demo-token' }) }),

@@ -29,10 +29,7 @@ beforeAll(async () => {
   moto = await startMoto();
   // The middleware's client is created by middy; like in Lambda, it reads the environment.
   Object.assign(process.env, {
-    AWS_REGION: moto.clientConfig.region,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_ENDPOINT_URL: moto.endpoint,
+    ...moto.environment,
   });
   secrets = new SecretsManagerClient(moto.clientConfig);
 });

@@ -226,10 +226,7 @@ beforeAll(async () => {
   vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   const awsEnvironment = {
-    AWS_REGION: moto.clientConfig.region,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_ENDPOINT_URL: moto.endpoint,
+    ...moto.environment,
   };
   for (const id of Object.values(FUNCTIONS)) {
     const fn = synthesized.functions.get(id);

@@ -99,10 +99,7 @@ beforeAll(async () => {
   )?.[0] as string;
   const environment = {
     ...resolveEnvironment(fn.environment, { [synthesized.lakeBucketLogicalId]: BUCKET, [topicId]: topicArn }),
-    AWS_REGION: moto.clientConfig.region,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_ENDPOINT_URL: moto.endpoint,
+    ...moto.environment,
   };
   // Powertools' log lines and metrics are not what this test reads.
   vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
@@ -200,10 +197,7 @@ describe('the bundled offload watch on moto', () => {
         [synthesized.lakeBucketLogicalId]: BUCKET,
         [synthesized.workGroupLogicalId]: 'peer5-reporter',
       }),
-      AWS_REGION: moto.clientConfig.region,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_ENDPOINT_URL: moto.endpoint,
+      ...moto.environment,
     };
     const report = await importHandler(fn, environment, 'report');
     const date = new Date(INCIDENT_FROM).toISOString().slice(0, 10);

@@ -153,10 +153,7 @@ beforeAll(async () => {
     apiRequestsPerMinute: 100_000,
   });
   awsEnvironment = {
-    AWS_REGION: moto.clientConfig.region,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_ENDPOINT_URL: moto.endpoint,
+    ...moto.environment,
     AWS_LAMBDA_LOG_LEVEL: 'INFO',
   };
   s3 = new S3Client(moto.clientConfig);

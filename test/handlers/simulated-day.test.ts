@@ -168,10 +168,7 @@ beforeAll(async () => {
     apiRequestsPerMinute: 100_000,
   });
   awsEnvironment = {
-    AWS_REGION: moto.clientConfig.region,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_ENDPOINT_URL: moto.endpoint,
+    ...moto.environment,
     // What the template's LoggingConfig (application log level INFO) makes Lambda set.
     AWS_LAMBDA_LOG_LEVEL: 'INFO',
   };

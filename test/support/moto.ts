@@ -17,6 +17,11 @@ export interface RunningMoto {
     credentials: { accessKeyId: string; secretAccessKey: string };
     forcePathStyle: true;
   };
+  /**
+   * The environment that points a process's own SDK clients at this moto: for a bundled handler,
+   * a child process, or middleware that creates its client from process.env.
+   */
+  readonly environment: Readonly<Record<string, string>>;
   reset(): Promise<void>;
   /** Everything moto recorded; read sent mail with `sentRawMessages`. */
   data(): Promise<MotoData>;
@@ -117,14 +122,16 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<Running
     throw new Error(`${reason}\n${stderr}`);
   }
   const region = options.region ?? 'us-east-1';
+  const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
   return {
     endpoint,
     pid: child.pid,
-    clientConfig: {
-      endpoint,
-      region,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-      forcePathStyle: true,
+    clientConfig: { endpoint, region, credentials, forcePathStyle: true },
+    environment: {
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_ENDPOINT_URL: endpoint,
     },
     async reset() {
       await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
