@@ -19,7 +19,7 @@ import { backfillBudgetOf } from '../lambdas/core/lake/backfill-budget.ts';
 import { type BackfillItem, backfillItemsOf } from '../lambdas/core/lake/backfill-items.ts';
 import { planBackfillRun, runBackfill } from '../lambdas/core/lake/run.ts';
 import { startSimulator } from '../simulator/index.ts';
-import { BENCH_TOKEN } from './settings.ts';
+import { BENCH_TOKEN, PACING_SIMULATOR } from './settings.ts';
 
 /** The bench's budget: the defaults' concurrency, the limit scaled 10 times (30/min would take minutes). */
 const BUDGET = { apiRequestsPerMinute: 300, backfillConcurrency: 4 };
@@ -27,10 +27,8 @@ const NOW = Date.UTC(2024, 4, 20);
 
 export async function benchBackfill(): Promise<string> {
   const sim = await startSimulator({
+    ...PACING_SIMULATOR,
     now: NOW,
-    segments: 12,
-    seed: 1,
-    lateDataDelayMs: 30 * TIME.MINUTE,
     rateLimit: { requests: BUDGET.apiRequestsPerMinute },
   });
   const root = await mkdtemp(join(tmpdir(), 'peer5-bench-backfill-'));

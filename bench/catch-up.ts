@@ -21,12 +21,13 @@ import { ExportClient, RequestPacer } from '../lambdas/adapters/peer5-api/index.
 import { S3LakeSink } from '../lambdas/adapters/s3-lake-sink.ts';
 import { TIME } from '../lambdas/core/contract.ts';
 import { DEFAULT_DATASETS } from '../lambdas/core/datasets.ts';
+import { median } from '../lambdas/core/insights/watch.ts';
 import { wholeBudgetPaceOf } from '../lambdas/core/lake/backfill-budget.ts';
 import { runBackfill, runExport } from '../lambdas/core/lake/run.ts';
 import type { LakeSink } from '../lambdas/core/lake/sink.ts';
 import { type RunningSimulator, startSimulator } from '../simulator/index.ts';
 import { startMoto } from '../test/support/moto.ts';
-import { BENCH_TOKEN } from './settings.ts';
+import { BENCH_TOKEN, PACING_SIMULATOR } from './settings.ts';
 
 /** The API limit of the issue's figure, requests per minute. */
 const LIMIT = 30;
@@ -91,11 +92,6 @@ async function cpuSecondsOf(pid: number | undefined): Promise<number | null> {
   }
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
-
 async function localLake<T>(use: (sink: LakeSink) => Promise<T>): Promise<T> {
   const root = await mkdtemp(join(tmpdir(), 'peer5-bench-catch-up-'));
   try {
@@ -106,12 +102,7 @@ async function localLake<T>(use: (sink: LakeSink) => Promise<T>): Promise<T> {
 }
 
 export async function benchCatchUp(): Promise<string> {
-  const simulator = await startSimulator({
-    now: NOW,
-    segments: 12,
-    seed: 1,
-    lateDataDelayMs: 30 * TIME.MINUTE,
-  });
+  const simulator = await startSimulator({ ...PACING_SIMULATOR, now: NOW });
   const moto = await startMoto();
   try {
     // 1. Paced to the whole budget, against a simulator that enforces it.
@@ -152,8 +143,8 @@ export async function benchCatchUp(): Promise<string> {
       s3Ms.push(run.wallMs);
     }
     s3.destroy();
-    const local = median(localMs);
-    const remote = median(s3Ms);
+    const local = median(localMs) ?? Number.NaN;
+    const remote = median(s3Ms) ?? Number.NaN;
     return [
       '',
       `Catch-up after ${DAYS_WITHOUT_RUNS} days without runs, every built-in dataset, apiRequestsPerMinute ${LIMIT} (time scaled ${TIME_SCALE}×):`,
@@ -164,7 +155,7 @@ export async function benchCatchUp(): Promise<string> {
       // moto is a Python server on the same cores: the CPU it burns answering is not S3's latency.
       motoCpuSeconds.length === 0
         ? '  (moto CPU time not measured: no /proc)'
-        : `  moto's own CPU time during each S3 run: median ${median(motoCpuSeconds).toFixed(2)} s, on the same ${availableParallelism()} cores`,
+        : `  moto's own CPU time during each S3 run: median ${(median(motoCpuSeconds) ?? Number.NaN).toFixed(2)} s, on the same ${availableParallelism()} cores`,
     ].join('\n');
   } finally {
     await moto.stop();

@@ -1,7 +1,14 @@
 /** What the bench runner and its per-case child processes share. */
+import { TIME } from '../lambdas/core/contract.ts';
 import { type DatasetDefinition, parseDatasets } from '../lambdas/core/datasets.ts';
 
 export const BENCH_TOKEN = 'demo-token';
+
+/**
+ * The simulator of the benches that measure pacing (backfill.ts, catch-up.ts): few segments, so
+ * that a request is short beside its share of the rate limit, and late data that settles soon.
+ */
+export const PACING_SIMULATOR = { segments: 12, seed: 1, lateDataDelayMs: 30 * TIME.MINUTE } as const;
 
 /** The in-process pipeline's lake prefix: its tables sit at the lake root. */
 export const BENCH_LAKE_PREFIX = '';
