@@ -7,7 +7,7 @@
  * Event: `{"request": <the execution's input>, "execution": "<the execution's ARN>"}`.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type BackfillItem, backfillItemsOf, INLINE_ITEMS_LIMIT } from '../core/lake/backfill-items.ts';
 import { BACKFILL_ITEM_LIST_ID_LENGTH, backfillItemListKey } from '../core/lake/keys.ts';
 import { EventError, parseBackfillEvent } from './events.ts';

@@ -6,7 +6,7 @@
  *
  * Event: `{"request": <the execution's input>}`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type BackfillSummary, summarizeBackfill } from '../core/lake/backfill-items.ts';
 import { EventError, parseBackfillEvent } from './events.ts';
 import { config, planOfBackfillRequest } from './export-run.ts';

@@ -10,8 +10,11 @@ import { CONTEXT } from './synth.ts';
 /** Each function's bundle (`index.mjs`) may be at most this big. */
 const BUNDLE_BUDGET_BYTES = 1_000_000;
 
-/** Text found only in zod's translated messages (here German): the locales the product never loads. */
-const ZOD_LOCALE_TEXT = 'Ungültige Eingabe';
+/**
+ * Text found only in zod's translated messages (here Indonesian): the locales the product never
+ * loads. ASCII, because esbuild writes any other character of a bundle as an escape.
+ */
+const ZOD_LOCALE_TEXT = 'Input tidak valid';
 
 /** Text found only in nodemailer's MIME composer, which only the report function sends with. */
 const MIME_COMPOSER_TEXT = 'multipart/alternative';

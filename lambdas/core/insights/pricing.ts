@@ -19,6 +19,7 @@
  * fraction digits: 2 for USD, 0 for JPY, 3 for BHD) only when they are shown.
  */
 import * as z from 'zod';
+import { lazily } from '../lazy.ts';
 import { withMinusSign } from './wording.ts';
 
 /** Decimal gigabyte: see the module comment. */
@@ -118,10 +119,10 @@ export const cdnPricePerGbSchema = cdnPriceSchema
 
 export const DEFAULT_CURRENCY = 'USD';
 
-const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+const currencies = lazily(() => new Set(Intl.supportedValuesOf('currency')));
 
 export function isCurrency(code: string): boolean {
-  return /^[A-Z]{3}$/.test(code) && CURRENCIES.has(code);
+  return /^[A-Z]{3}$/.test(code) && currencies().has(code);
 }
 
 export const currencySchema = z

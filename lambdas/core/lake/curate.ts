@@ -18,7 +18,6 @@
 import { CuratedDay, CuratedDayError } from '../curated/day.ts';
 import { planCuratedDay } from '../curated/plan.ts';
 import { CURATED_CONTENT_TYPE } from '../curated/schema.ts';
-import { curatedParquet } from '../curated/write.ts';
 import type { DatasetDefinition } from '../datasets.ts';
 import { utcDateOf } from '../dates.ts';
 import { errorText } from '../error-text.ts';
@@ -167,6 +166,9 @@ export async function curateDay(
       if (body === null) throw new CuratedDayError(`${windowKey} went away while its day was read`);
       await day.addWindow(readLakeCsv(body), windowKey);
     }
+    // Loaded on the first day curated, not at start-up: the Parquet writer alone adds 10 MB and
+    // most of a hundred milliseconds to every command and function that only might curate.
+    const { curatedParquet } = await import('../curated/write.ts');
     bytes = curatedParquet(day);
     await sink.put(key, bytes, { contentType: CURATED_CONTENT_TYPE });
   } catch (error: unknown) {

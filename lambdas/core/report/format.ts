@@ -2,6 +2,7 @@
  * How figures are written in every part of the email (subject, HTML, text, chart labels), so the
  * same number reads the same everywhere.
  */
+import { lazily } from '../lazy.ts';
 
 const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] as const;
 
@@ -53,14 +54,13 @@ export function formatPercentChange(percent: number): string {
   return `${signed(percent, 1)}%`;
 }
 
-const SESSIONS_FORMAT = new Intl.NumberFormat('en-US', {
-  minimumFractionDigits: 1,
-  maximumFractionDigits: 1,
-});
+const sessionsFormat = lazily(
+  () => new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+);
 
 /** Average concurrent sessions: `1,234.5`. */
 export function formatSessions(sessions: number): string {
-  return SESSIONS_FORMAT.format(sessions);
+  return sessionsFormat().format(sessions);
 }
 
 /** The largest value as a short axis label, in the unit `formatBytes` would choose for `max`. */

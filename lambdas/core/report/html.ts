@@ -5,6 +5,7 @@
  */
 
 import { comparisonLabel } from '../insights/headline.ts';
+import { lazily } from '../lazy.ts';
 import { CHART_COLORS, CHART_HEIGHT, CHART_WIDTH, ghostSeries, type OffloadChartOptions } from './chart.ts';
 import type { RebufferBand } from './figures.ts';
 import { formatBytes, formatPercent, formatRebufferRatio, formatSessions } from './format.ts';
@@ -171,13 +172,15 @@ function legendSwatch(color: string, label: string, shape: SwatchShape): Html {
   return html`<td style="padding:0 4px 0 0;vertical-align:middle;"><table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr><td width="${width}" height="${height}"${fill} style="width:${width}px;height:${height}px;${style}font-size:0;line-height:0;">&nbsp;</td></tr></table></td><td style="padding:0 14px 0 0;font-family:${FONT};font-size:12px;line-height:16px;color:${COLORS.muted};vertical-align:middle;">${label}</td>`;
 }
 
-const WEEKDAY = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long' });
-const DAY_MONTH = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' });
+const weekday = lazily(() => new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long' }));
+const dayMonth = lazily(
+  () => new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' }),
+);
 
 /** `Last Wednesday (18 Nov)` for the report day 2026-11-25: the day the ghost shows. */
 export function ghostDayLabel(date: string): string {
   const at = Date.parse(`${addDays(date, -7)}T00:00:00Z`);
-  return `Last ${WEEKDAY.format(at)} (${DAY_MONTH.format(at)})`;
+  return `Last ${weekday().format(at)} (${dayMonth().format(at)})`;
 }
 
 /** The legend's second line, for the ghost series the chart draws (see `ghostSeries`). */

@@ -4,6 +4,7 @@
  * print on one line (markup escaping is the HTML renderer's job).
  */
 import type { Dimension } from '../contract.ts';
+import { lazily } from '../lazy.ts';
 import { type Change, REBUFFER_BANDS, type RebufferBand } from './figures.ts';
 import {
   formatBytes,
@@ -20,12 +21,12 @@ export const MAX_LABEL_LENGTH = 48;
 /** An ISO 3166-1 alpha-2 country code, the form the API gives `country.code` in. */
 export const COUNTRY_CODE = /^[A-Z]{2}$/;
 
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+const regionNames = lazily(() => new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' }));
 
 function countryName(code: string): string | undefined {
   if (!COUNTRY_CODE.test(code)) return undefined;
   try {
-    return regionNames.of(code);
+    return regionNames().of(code);
   } catch {
     return undefined;
   }
