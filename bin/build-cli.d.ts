@@ -4,3 +4,7 @@ export declare const PACKAGE_ROOT: string;
 export declare const COMPILED_CLI: string;
 export declare function compiledCliIsFresh(root?: string): boolean;
 export declare function buildCli(root?: string): Promise<boolean>;
+export declare function prepareCli(options?: {
+  readonly root?: string;
+  readonly force?: boolean;
+}): Promise<'fresh' | 'built' | 'no-esbuild'>;

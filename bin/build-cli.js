@@ -17,18 +17,28 @@ export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The compiled entry point, relative to the package root. */
 export const COMPILED_CLI = 'dist/cli.mjs';
 
-/** The sources the build read, and when it started, relative to the package root. */
+/**
+ * The sources the build read, relative to the package root, each with its modification time as
+ * it was when the build read it.
+ */
 const BUILD_RECORD = 'dist/cli-build.json';
 
 /**
- * Whether `dist/` under `root` (ending in `/`) holds a build of the sources as they
- * are: it exists, and no source it was built from has changed (or gone) since it started.
+ * Whether `dist/` under `root` (ending in `/`) holds a build of the sources as they are: it
+ * exists, and every source it was built from is still there with the modification time it had
+ * when the build read it. Times are compared for equality, not against the clock, so a clock that
+ * moved back since the checkout cannot make a build look stale, nor an edit look old.
  */
 export function compiledCliIsFresh(root = PACKAGE_ROOT) {
   try {
     const record = JSON.parse(readFileSync(root + BUILD_RECORD, 'utf8'));
     statSync(root + COMPILED_CLI);
-    return record.inputs.every((input) => statSync(root + input).mtimeMs <= record.startedAt);
+    // A record from an older build, or none: stale.
+    if (typeof record?.inputs !== 'object' || record.inputs === null || Array.isArray(record.inputs))
+      return false;
+    return Object.entries(record.inputs).every(
+      ([input, mtimeMs]) => statSync(root + input).mtimeMs === mtimeMs,
+    );
   } catch (error) {
     // No build, a source gone, or a record cut short: the sources are what runs.
     if (
@@ -40,13 +50,36 @@ export function compiledCliIsFresh(root = PACKAGE_ROOT) {
   }
 }
 
+/** esbuild's loader for each source extension the CLI imports. */
+const LOADERS = { '.ts': 'ts', '.js': 'js', '.mjs': 'js', '.json': 'json' };
+
+/**
+ * An esbuild plugin that reads the project's own sources itself, noting each one's modification
+ * time just before reading it: a file edited while the build runs then has a newer time than the
+ * one noted, and the build is stale at once, where a time taken after the build would hide it.
+ */
+function noteModificationTimes(root, noted) {
+  return {
+    name: 'note-modification-times',
+    setup(build) {
+      build.onLoad({ filter: /\.(?:ts|js|mjs|json)$/ }, (args) => {
+        if (!args.path.startsWith(root) || args.path.includes('/node_modules/')) return undefined;
+        const { mtimeMs } = statSync(args.path);
+        const contents = readFileSync(args.path);
+        noted.set(args.path.slice(root.length), mtimeMs);
+        return { contents, loader: LOADERS[args.path.slice(args.path.lastIndexOf('.'))] };
+      });
+    },
+  };
+}
+
 /**
  * Builds `dist/` from the sources. Packages stay outside the bundle and load from node_modules
  * when a command needs them (the SDK, DuckDB, the report's PNG and MIME code), except zod, which
  * every command's flags use: one bundled copy loads faster than its hundred files. Code imported
  * with `import()` (the SDK adapters, the simulator, the report, the query engine) goes into chunks
- * of its own that load only then. Written to a folder of its own first and then moved in place, so
- * a CLI started meanwhile sees the old build or the new one, never half of one.
+ * of its own that load only then. Written to a folder of its own first and then swapped in with
+ * two renames, so a CLI started meanwhile sees the old build or the new one, never half of one.
  * Returns false, building nothing, when esbuild is not installed (an install without dev
  * dependencies): the launcher then runs the sources.
  */
@@ -58,6 +91,10 @@ export async function buildCli(root = PACKAGE_ROOT) {
     if (error instanceof Error && 'code' in error && error.code === 'ERR_MODULE_NOT_FOUND') return false;
     throw error;
   }
+  const noted = new Map();
+  for (const manifestFile of ['package.json', 'package-lock.json']) {
+    noted.set(manifestFile, statSync(root + manifestFile).mtimeMs);
+  }
   const manifest = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
   const external = Object.keys({
     ...manifest.dependencies,
@@ -66,7 +103,6 @@ export async function buildCli(root = PACKAGE_ROOT) {
   })
     .filter((name) => name !== 'zod')
     .flatMap((name) => [name, `${name}/*`]);
-  const startedAt = Date.now();
   const staging = `${root}dist.build-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   const result = await esbuild.build({
@@ -81,28 +117,53 @@ export async function buildCli(root = PACKAGE_ROOT) {
     outdir: staging,
     outExtension: { '.js': '.mjs' },
     external,
+    plugins: [noteModificationTimes(root, noted)],
     metafile: true,
     logLevel: 'error',
   });
-  const inputs = [
-    'package.json',
-    'package-lock.json',
-    ...Object.keys(result.metafile.inputs).filter((input) => !input.includes('node_modules/')),
-  ];
+  // Any source esbuild read without the plugin (another extension) is noted as it is now.
+  for (const input of Object.keys(result.metafile.inputs)) {
+    if (!input.includes('node_modules/') && !noted.has(input))
+      noted.set(input, statSync(root + input).mtimeMs);
+  }
   mkdirSync(staging, { recursive: true });
-  writeFileSync(`${staging}/cli-build.json`, `${JSON.stringify({ startedAt, inputs }, null, 2)}\n`);
+  writeFileSync(
+    `${staging}/cli-build.json`,
+    `${JSON.stringify({ inputs: Object.fromEntries(noted) }, null, 2)}\n`,
+  );
   const dist = `${root}dist`;
-  rmSync(dist, { recursive: true, force: true });
+  const previous = `${root}dist.previous-${process.pid}`;
+  rmSync(previous, { recursive: true, force: true });
+  try {
+    renameSync(dist, previous);
+  } catch (error) {
+    if (!(error instanceof Error && 'code' in error && error.code === 'ENOENT')) throw error;
+  }
   renameSync(staging, dist);
+  rmSync(previous, { recursive: true, force: true });
   return true;
 }
 
-// `node bin/build-cli.js` (npm's `prepare`).
+/**
+ * What `npm ci` and `npm link` run (the `prepare` script): builds `dist/` unless it is already a
+ * build of the sources as they are, or always with `force` (`npm run build`). `npm link` runs
+ * `prepare` too, and rebuilding a fresh build there only swapped `dist/` under CLIs already running.
+ * @returns `fresh` when nothing was built, `built`, or `no-esbuild` (see {@link buildCli}).
+ */
+export async function prepareCli({ root = PACKAGE_ROOT, force = false } = {}) {
+  if (!force && compiledCliIsFresh(root)) return 'fresh';
+  return (await buildCli(root)) ? 'built' : 'no-esbuild';
+}
+
+const PREPARE_MESSAGES = {
+  fresh: `peer5-reporter: ${COMPILED_CLI} is a build of the sources as they are; nothing to build (npm run build rebuilds it)\n`,
+  built: `peer5-reporter: built ${COMPILED_CLI}\n`,
+  'no-esbuild':
+    'peer5-reporter: esbuild is not installed, so the CLI runs its TypeScript sources through tsx\n',
+};
+
+// `node bin/build-cli.js` (npm's `prepare`), or with `--force` (`npm run build`).
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const built = await buildCli();
-  process.stderr.write(
-    built
-      ? `peer5-reporter: built ${COMPILED_CLI}\n`
-      : 'peer5-reporter: esbuild is not installed, so the CLI runs its TypeScript sources through tsx\n',
-  );
+  const outcome = await prepareCli({ force: process.argv.includes('--force') });
+  process.stderr.write(PREPARE_MESSAGES[outcome]);
 }

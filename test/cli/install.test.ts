@@ -4,7 +4,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -28,15 +28,20 @@ async function runCommand(
 let prefix: string;
 let elsewhere: string;
 let installed: string;
+let buildBefore: number;
+let buildAfter: number;
+const BUILD_RECORD = path.join(REPO_ROOT, 'dist', 'cli-build.json');
 
 beforeAll(async () => {
   prefix = await mkdtemp(path.join(tmpdir(), 'peer5-global-'));
   elsewhere = await mkdtemp(path.join(tmpdir(), 'peer5-elsewhere-'));
+  buildBefore = (await stat(BUILD_RECORD)).mtimeMs;
   // What the README says: `npm link` in the clone. The prefix keeps it out of the real global folder.
   await run('npm', ['link', '--no-audit', '--no-fund', '--offline'], {
     cwd: REPO_ROOT,
     env: { ...process.env, npm_config_prefix: prefix },
   });
+  buildAfter = (await stat(BUILD_RECORD)).mtimeMs;
   installed = path.join(prefix, 'bin', 'peer5-reporter');
 }, 120_000);
 
@@ -46,6 +51,10 @@ afterAll(async () => {
 });
 
 describe('the installed command', () => {
+  it('leaves the clone’s fresh build in place: npm link runs prepare, which rebuilds only a stale one', () => {
+    expect(buildAfter).toBe(buildBefore);
+  });
+
   it('is on the global bin path and prints its version from any folder', async () => {
     expect(existsSync(installed)).toBe(true);
     const pkg = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
