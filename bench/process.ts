@@ -1,5 +1,8 @@
-/** Child processes the bench measures: wall time, and peak RSS by the kernel's VmHWM counter. */
-import { spawn } from 'node:child_process';
+/**
+ * Child processes the bench measures: wall time, peak RSS by the kernel's VmHWM counter, and CPU
+ * time, the whole process's and its main thread's.
+ */
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,10 +18,23 @@ export function ownPeakRssMb(): number {
   return Number(match[1]) / 1024;
 }
 
+/** The kernel's clock ticks per second, the unit of CPU time in /proc. */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
 export interface Measured {
   readonly seconds: number;
   readonly peakRssMb: number;
+  /** CPU time (user and system) of the whole process. */
+  readonly cpuSeconds: number;
+  /** CPU time of its main thread, which runs the JavaScript. */
+  readonly mainThreadCpuSeconds: number;
   readonly stdout: string;
+}
+
+interface PeakRecord {
+  readonly peakKb: number | null;
+  readonly cpuTicks: number;
+  readonly mainThreadCpuTicks: number;
 }
 
 /** Runs `node ...args` to its end; fails with its stderr when it exits non-zero. */
@@ -53,8 +69,16 @@ export async function measureNode(
     });
     const seconds = (performance.now() - started) / 1000;
     if (code !== 0) throw new Error(`node ${args.join(' ')} exited with ${code}: ${stderr.slice(-2000)}`);
-    const peakKb = Number(await readFile(peakFile, 'utf8'));
-    return { seconds, peakRssMb: peakKb / 1024, stdout };
+    const record = JSON.parse(await readFile(peakFile, 'utf8')) as PeakRecord;
+    if (record.peakKb === null)
+      throw new Error('no VmHWM in /proc/self/status: the bench measures memory on Linux');
+    return {
+      seconds,
+      peakRssMb: record.peakKb / 1024,
+      cpuSeconds: record.cpuTicks / CLOCK_TICKS,
+      mainThreadCpuSeconds: record.mainThreadCpuTicks / CLOCK_TICKS,
+      stdout,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

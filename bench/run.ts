@@ -32,8 +32,18 @@ import { runReport } from '../lambdas/core/report/run.ts';
 import { scopeReport } from '../lambdas/core/report/scope.ts';
 import { startSimulator } from '../simulator/index.ts';
 import { benchBackfill } from './backfill.ts';
-import { type BundleFigure, measureBundles } from './bundles.ts';
+import { measureBundles } from './bundles.ts';
 import { benchCatchUp } from './catch-up.ts';
+import {
+  type CliCpu,
+  cpuAccounting,
+  figures,
+  format,
+  GOAL,
+  mb,
+  type Row,
+  type SizeFigures,
+} from './figures.ts';
 import { benchHandlerRss } from './handler-rss.ts';
 import { measureNode, medianOf } from './process.ts';
 import {
@@ -55,18 +65,6 @@ const DAY_START = Date.UTC(2024, 2, 4);
 // Long after the last range, so every bucket is final and every window settled, and within the
 // 1-minute interval's look-back of 7 days.
 const NOW = DAY_START + 4 * TIME.DAY;
-
-/** The goals the figures are measured against. */
-const GOAL = {
-  floorRatio: 0.8,
-  peakRssMb: 150,
-  naiveTimeRatio: 0.7,
-  naiveMemoryRatio: 0.2,
-  bundleBytes: 1_000_000,
-  importRatio: 2,
-  helpSeconds: 0.3,
-  helpMb: 60,
-};
 
 function runCase(settings: CaseSettings): Promise<CaseResult> {
   return new Promise((resolve, reject) => {
@@ -90,10 +88,11 @@ function runCase(settings: CaseSettings): Promise<CaseResult> {
 }
 
 /** The CLI's backfill of the range, compiled as users run it, against the bench's simulator. */
-async function cliCase(settings: CaseSettings, work: string): Promise<CaseResult> {
+async function cliCase(settings: CaseSettings, work: string): Promise<CaseResult & { readonly cpu: CliCpu }> {
   const config = join(work, `cli-${settings.to}.json`);
   await writeFile(config, JSON.stringify({ datasets: [BENCH_DATASET_SETTING] }));
   const iso = (ms: number) => new Date(ms).toISOString();
+  const simulatorBefore = process.cpuUsage();
   const measured = await measureNode(
     [
       CLI,
@@ -119,12 +118,18 @@ async function cliCase(settings: CaseSettings, work: string): Promise<CaseResult
     ],
     { env: { PEER5_TOKEN: BENCH_TOKEN, PEER5_REPORTER_CLI: 'compiled', NO_COLOR: '1' } },
   );
+  const simulator = process.cpuUsage(simulatorBefore);
   const result = JSON.parse(measured.stdout) as { rows?: number; bytes?: number };
   return {
     rows: result.rows ?? settings.rows,
     seconds: measured.seconds,
     outputBytes: result.bytes ?? 0,
     maxRssMb: measured.peakRssMb,
+    cpu: {
+      process: measured.cpuSeconds,
+      mainThread: measured.mainThreadCpuSeconds,
+      simulator: (simulator.user + simulator.system) / 1e6,
+    },
   };
 }
 
@@ -145,105 +150,6 @@ async function lakeAsCsv(root: string, file: string): Promise<number> {
   out.end();
   await finished(out);
   return (await stat(file)).size;
-}
-
-interface Row {
-  readonly size: string;
-  readonly name: string;
-  readonly result: CaseResult;
-  readonly csvBytes: number;
-}
-
-function format(rows: readonly Row[]): string {
-  const header = ['export', 'case', 'rows', 'seconds', 'rows/s', 'CSV MB/s', 'gzip MB', 'peak RSS MB'];
-  const body = rows.map(({ size, name, result, csvBytes }) => [
-    size,
-    name,
-    result.rows.toLocaleString('en-US'),
-    result.seconds.toFixed(2),
-    Math.round(result.rows / result.seconds).toLocaleString('en-US'),
-    (csvBytes / 1e6 / result.seconds).toFixed(1),
-    (result.outputBytes / 1e6).toFixed(1),
-    result.maxRssMb.toFixed(0),
-  ]);
-  const widths = header.map((title, i) =>
-    Math.max(title.length, ...body.map((cells) => (cells[i] ?? '').length)),
-  );
-  const line = (cells: string[]) =>
-    cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
-}
-
-interface SizeFigures {
-  readonly size: string;
-  readonly pipeline: CaseResult;
-  readonly gzip: CaseResult;
-  readonly naive: CaseResult;
-  readonly api: CaseResult;
-  readonly cli: CaseResult;
-}
-
-const ratio = (value: number) => value.toFixed(2);
-const mb = (value: number) => `${value.toFixed(0)} MB`;
-
-/** Every figure of the goals, as a ratio to its reference where it has one. */
-function figures(sizes: readonly SizeFigures[], bundles: readonly BundleFigure[], help: string[]): string {
-  const lines: string[][] = [['figure', 'goal', 'measured', 'met']];
-  const add = (figure: string, goal: string, measured: string, met: boolean) =>
-    lines.push([figure, goal, measured, met ? 'yes' : 'NO']);
-  for (const { size, pipeline, gzip, naive, api, cli } of sizes.slice(1)) {
-    const floor = gzip.seconds / pipeline.seconds;
-    add(
-      `${size}: export->lake throughput / gzip of the same CSV`,
-      `>= ${GOAL.floorRatio}`,
-      ratio(floor),
-      floor >= GOAL.floorRatio,
-    );
-    add(
-      `${size}: CLI peak RSS (local lake)`,
-      `<= ${GOAL.peakRssMb} MB`,
-      mb(cli.maxRssMb),
-      cli.maxRssMb <= GOAL.peakRssMb,
-    );
-    const naiveTime = cli.seconds / naive.seconds;
-    add(
-      `${size}: CLI time / naive peer's`,
-      `<= ${GOAL.naiveTimeRatio}`,
-      ratio(naiveTime),
-      naiveTime <= GOAL.naiveTimeRatio,
-    );
-    const naiveMemory = cli.maxRssMb / naive.maxRssMb;
-    add(
-      `${size}: CLI peak RSS / naive peer's`,
-      `<= ${GOAL.naiveMemoryRatio}`,
-      `${ratio(naiveMemory)} (${mb(naive.maxRssMb)})`,
-      naiveMemory <= GOAL.naiveMemoryRatio,
-    );
-    add(
-      `${size}: API only (fetch and drop) / export->lake time`,
-      'near 1 if API-bound',
-      ratio(api.seconds / pipeline.seconds),
-      true,
-    );
-  }
-  for (const bundle of bundles) {
-    add(
-      `bundle ${bundle.id}`,
-      '<= 1 MB',
-      `${(bundle.bytes / 1e6).toFixed(2)} MB`,
-      bundle.bytes <= GOAL.bundleBytes,
-    );
-    const importRatio = bundle.importSeconds / bundle.baselineSeconds;
-    add(
-      `bundle ${bundle.id}: import time / node -e 0`,
-      `<= ${GOAL.importRatio}`,
-      `${ratio(importRatio)} (${mb(bundle.importPeakRssMb)})`,
-      importRatio <= GOAL.importRatio,
-    );
-  }
-  for (const line of help) lines.push(line.split('\t'));
-  const widths = (lines[0] ?? []).map((_, i) => Math.max(...lines.map((cells) => (cells[i] ?? '').length)));
-  return lines.map((cells) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')).join('\n');
 }
 
 /** `peer5-reporter --help`, compiled, against `node -e 0`: each the median of three. */
@@ -321,6 +227,7 @@ async function main(): Promise<void> {
     process.stderr.write('CLI --help...\n');
     const help = await helpFigures();
     console.log(`\n${figures(measured, bundles, help)}`);
+    console.log(cpuAccounting(measured));
     console.log(
       [
         '',
