@@ -79,7 +79,8 @@ function noteModificationTimes(root, noted) {
  * every command's flags use: one bundled copy loads faster than its hundred files. Code imported
  * with `import()` (the SDK adapters, the simulator, the report, the query engine) goes into chunks
  * of its own that load only then. Written to a folder of its own first and then swapped in with
- * two renames, so a CLI started meanwhile sees the old build or the new one, never half of one.
+ * two renames, so a CLI started meanwhile sees the old build or the new one, never half of one (or,
+ * in the instant between the renames, none, and runs the sources).
  * Returns false, building nothing, when esbuild is not installed (an install without dev
  * dependencies): the launcher then runs the sources.
  */
