@@ -9,7 +9,12 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { TIME } from '../lambdas/core/contract.ts';
 import { type DatasetDefinition, windowAt } from '../lambdas/core/datasets.ts';
-import { curateMarkKey, provisionalMarkerKey, runLeaseKey } from '../lambdas/core/lake/keys.ts';
+import {
+  curateClaimKey,
+  curateMarkKey,
+  provisionalMarkerKey,
+  runLeaseKey,
+} from '../lambdas/core/lake/keys.ts';
 import { CURATED_TABLES, objectKey } from '../lambdas/core/lake/layout.ts';
 import type { RunKind } from '../lambdas/handlers/environment.ts';
 import { keyPattern } from './key-patterns.ts';
@@ -19,7 +24,7 @@ const dayOf = (start: number) => start - (start % TIME.DAY);
 
 /**
  * Key patterns of the objects the lake writer may create: windows, provisional markers, curated
- * days and curation marks.
+ * days, and curation marks with their claims.
  */
 export function lakeKeyPatterns(
   prefix: string,
@@ -36,7 +41,11 @@ export function lakeKeyPatterns(
     windows: patterns((dataset, start) => objectKey(prefix, windowAt(dataset, start))),
     markers: patterns((dataset, start) => provisionalMarkerKey(prefix, dataset, start)),
     curated: patterns((dataset, start) => CURATED_TABLES.objectKeyAt(prefix, dataset, dayOf(start))),
-    curateMarks: patterns((dataset, start) => curateMarkKey(prefix, dataset, dayOf(start))),
+    // A day's mark, and the claim a run curating the day puts beside it.
+    curateMarks: [
+      ...patterns((dataset, start) => curateMarkKey(prefix, dataset, dayOf(start))),
+      ...patterns((dataset, start) => curateClaimKey(prefix, dataset, dayOf(start))),
+    ],
   };
 }
 

@@ -5,7 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { type DatasetDefinition, windowAt } from '../../lambdas/core/datasets.ts';
-import { curateMarkKey, provisionalMarkerKey, runLeaseKey } from '../../lambdas/core/lake/keys.ts';
+import {
+  curateClaimKey,
+  curateMarkKey,
+  provisionalMarkerKey,
+  runLeaseKey,
+} from '../../lambdas/core/lake/keys.ts';
 import { CURATED_TABLES, objectKey } from '../../lambdas/core/lake/layout.ts';
 import { RUN_KIND } from '../../lambdas/handlers/environment.ts';
 import { createApp } from '../../lib/app.ts';
@@ -53,7 +58,8 @@ describe('the export functions of the stack with every default dataset', () => {
     expect(statements[5]?.actions).toEqual(['s3:GetObject', 's3:PutObject', 's3:DeleteObject']);
     expect(statements[5]?.resources).toHaveLength(hourly.length);
     expect(statements[6]?.actions).toEqual(['s3:PutObject', 's3:DeleteObject']);
-    expect(statements[6]?.resources).toHaveLength(hourly.length);
+    // A day's mark and its claim, per dataset.
+    expect(statements[6]?.resources).toHaveLength(2 * hourly.length);
     expect(statements[7]).toEqual({
       sid: 'HoldRunLease',
       actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
@@ -106,6 +112,8 @@ describe('the export functions of the stack with every default dataset', () => {
           expect(allowed(curated, `${curatedKey}.tmp`)).toBe(false);
           expect(allowed(windows, curatedKey)).toBe(false);
           expect(allowed(curateMarks, curateMarkKey('peer5', dataset, day))).toBe(own);
+          expect(allowed(curateMarks, curateClaimKey('peer5', dataset, day))).toBe(own);
+          expect(allowed(curateMarks, `${curateMarkKey('peer5', dataset, day)}.tmp`)).toBe(false);
         }
       }
     }

@@ -11,7 +11,7 @@ import { LocalLakeSink } from '../../lambdas/adapters/local-lake-sink.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { type DatasetDefinition, DEFAULT_DATASETS, windowAt } from '../../lambdas/core/datasets.ts';
 import { curateLake, markedDays } from '../../lambdas/core/lake/curate.ts';
-import { curateMarkKey, provisionalMarkerKey } from '../../lambdas/core/lake/keys.ts';
+import { curateClaimKey, curateMarkKey, provisionalMarkerKey } from '../../lambdas/core/lake/keys.ts';
 import { CURATED_TABLES, objectKey, RAW_TABLES } from '../../lambdas/core/lake/layout.ts';
 import { runBackfill } from '../../lambdas/core/lake/run.ts';
 import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
@@ -151,6 +151,32 @@ describe('a marked day that is not final', () => {
     expect(await sink.head(mark)).not.toBeNull();
     await curateLake({ sink, prefix: '', datasets: [dataset] });
     expect(await sink.head(mark)).toBeNull();
+  });
+
+  it('is curated again by the next run when a run is killed after taking its mark', async () => {
+    const curatedBefore = await readFile(path.join(root, curatedKey));
+    await sink.delete(curatedKey);
+    await sink.put(mark, new Uint8Array(0));
+    // The run dies while it stores the day's file: the put never returns, and nothing after it runs.
+    const killed: LakeSink = {
+      location: sink.location,
+      list: (prefix, options) => sink.list(prefix, options),
+      head: (k) => sink.head(k),
+      get: (k) => sink.get(k),
+      delete: (k) => sink.delete(k),
+      put: (k, b) => (k === curatedKey ? new Promise(() => undefined) : sink.put(k, b)),
+    };
+    void curateLake({ sink: killed, prefix: '', datasets: [dataset] });
+    await expect.poll(async () => sink.head(mark)).toBeNull();
+    expect(await sink.head(curatedKey)).toBeNull();
+    // What the dead run left: the claim it put before taking the mark.
+    expect(await markedDays(sink, '', dataset)).toEqual([DAY_START]);
+    expect(await sink.head(curateClaimKey('', dataset, DAY_START))).not.toBeNull();
+    const next = await curateLake({ sink, prefix: '', datasets: [dataset] });
+    expect(next.written.map((day) => day.key)).toEqual([curatedKey]);
+    expect(await readFile(path.join(root, curatedKey))).toEqual(curatedBefore);
+    expect(await markedDays(sink, '', dataset)).toEqual([]);
+    expect(await listKeys(sink, curateMarkKey('', dataset, DAY_START))).toEqual([]);
   });
 
   it('has its mark put back when a window cannot be read', async () => {

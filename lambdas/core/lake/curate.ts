@@ -9,8 +9,11 @@
  *   the day marked, and after, so a window that lands while its day is being curated marks it again;
  * - a day's mark is deleted just before its windows are read, so any window stored after that
  *   marks the day again and the next run rewrites the file; a day that fails has its mark put
- *   back, and a day that waits keeps it. (A run killed between the delete and the put loses the
- *   mark; curation stops a reserve before the deadline, longer than the slowest day so far.)
+ *   back, and a day that waits keeps it;
+ * - before the mark is deleted, the run puts a claim beside it (keys.ts `curateClaimKey`), and it
+ *   deletes the claim once the file is stored: a run killed in between leaves the claim, which
+ *   later runs take for a mark, so the day is curated again. Curation also stops a reserve before
+ *   the deadline, longer than the slowest day so far, so a Lambda is rarely killed mid-day.
  * The file is one put of the whole file (a single S3 PUT; a local temp file renamed into place), so a
  * reader sees the old day or the new one, never half of one.
  */
@@ -22,6 +25,7 @@ import type { DatasetDefinition } from '../datasets.ts';
 import { utcDateOf } from '../dates.ts';
 import { errorText } from '../error-text.ts';
 import {
+  curateClaimKey,
   curateMarkKey,
   curateMarkPrefix,
   dayOfCurateMark,
@@ -91,10 +95,13 @@ export async function markedDays(
   prefix: string,
   dataset: DatasetDefinition,
 ): Promise<number[]> {
-  const days = (await listed(sink, curateMarkPrefix(prefix, dataset))).map((key) =>
-    dayOfCurateMark(prefix, dataset, key),
-  );
-  return days.filter((day): day is number => day !== null).sort((a, b) => a - b);
+  const days = new Set<number>();
+  // A day's mark, its claim (a run curating it, or killed while it did), or both.
+  for (const key of await listed(sink, curateMarkPrefix(prefix, dataset))) {
+    const day = dayOfCurateMark(prefix, dataset, key);
+    if (day !== null) days.add(day);
+  }
+  return [...days].sort((a, b) => a - b);
 }
 
 type DayFate =
@@ -154,8 +161,11 @@ export async function curateDay(
   }
   // The mark goes before the windows are read: a window written from here on marks the day again
   // (after its object is stored), so a file older than one of its windows is always curated again.
-  // Should the day fail, the mark is put back.
+  // The claim put first outlives a run killed from here until the file is stored; should the day
+  // fail, the mark is put back.
   const mark = curateMarkKey(prefix, dataset, dayStart);
+  const claim = curateClaimKey(prefix, dataset, dayStart);
+  await sink.put(claim, EMPTY);
   await sink.delete(mark);
   const day = new CuratedDay(dataset, dayStart);
   let bytes: Uint8Array;
@@ -173,8 +183,10 @@ export async function curateDay(
     await sink.put(key, bytes, { contentType: CURATED_CONTENT_TYPE });
   } catch (error: unknown) {
     await sink.put(mark, EMPTY);
+    await sink.delete(claim);
     throw error;
   }
+  await sink.delete(claim);
   return { kind: 'written', rows: day.rows, bytes: bytes.length };
 }
 

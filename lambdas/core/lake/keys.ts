@@ -60,12 +60,30 @@ export function curateMarkKey(prefix: string, dataset: DatasetDefinition, daySta
   return `${curateMarkPrefix(prefix, dataset)}${utcDateOf(dayStart)}`;
 }
 
-/** The midnight a curation mark names, or null when the key is not a mark of this dataset. */
+/** What ends a curation claim's key, after the day's date. */
+const CURATE_CLAIM_SUFFIX = '.curating';
+
+/**
+ * The claim a run puts beside a day's mark before it deletes the mark to curate the day, and
+ * deletes once the day's file is stored: a run killed in between leaves the claim, and the next
+ * run curates the day again, as if it were marked.
+ */
+export function curateClaimKey(prefix: string, dataset: DatasetDefinition, dayStart: number): string {
+  return `${curateMarkKey(prefix, dataset, dayStart)}${CURATE_CLAIM_SUFFIX}`;
+}
+
+/**
+ * The midnight a curation mark or claim names, or null when the key is neither, for this dataset.
+ */
 export function dayOfCurateMark(prefix: string, dataset: DatasetDefinition, key: string): number | null {
   const folder = curateMarkPrefix(prefix, dataset);
   if (!key.startsWith(folder)) return null;
-  const day = parseInstant(key.slice(folder.length));
-  return day !== null && curateMarkKey(prefix, dataset, day) === key ? day : null;
+  const name = key.endsWith(CURATE_CLAIM_SUFFIX) ? key.slice(0, -CURATE_CLAIM_SUFFIX.length) : key;
+  const day = parseInstant(name.slice(folder.length));
+  if (day === null) return null;
+  return curateMarkKey(prefix, dataset, day) === key || curateClaimKey(prefix, dataset, day) === key
+    ? day
+    : null;
 }
 
 /** Hex digits of the id that names one execution's item list (a `?` each in the IAM pattern). */
