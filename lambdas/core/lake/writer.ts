@@ -30,6 +30,11 @@ export class WindowWriter {
   private pending: string;
   private rowCount = 0;
   private storeError: { error: unknown } | undefined;
+  /**
+   * Aborted when the sink fails, to end a wait for gzip's drain. Not a race with `stored`: every
+   * race leaves a reaction on the promises it is given, and `stored` lives as long as the window.
+   */
+  private readonly storeFailed = new AbortController();
 
   constructor(
     sink: LakeSink,
@@ -50,6 +55,7 @@ export class WindowWriter {
     // Remembered so a write can fail fast instead of waiting on a stream nobody reads any more.
     this.stored.catch((error: unknown) => {
       this.storeError = { error };
+      this.storeFailed.abort();
     });
   }
 
@@ -72,7 +78,11 @@ export class WindowWriter {
     const text = this.pending;
     this.pending = '';
     if (text === '' || this.gzip.write(text)) return;
-    await Promise.race([once(this.gzip, 'drain'), this.stored]);
+    try {
+      await once(this.gzip, 'drain', { signal: this.storeFailed.signal });
+    } catch (error: unknown) {
+      if (!this.storeFailed.signal.aborted) throw error;
+    }
     this.throwIfStoreFailed();
   }
 

@@ -1,0 +1,87 @@
+/**
+ * One window's object through gzip into a sink: stored whole when the sink reads it, and a writer
+ * that stops with the sink's error when the sink fails while the writer waits on gzip.
+ */
+
+import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import type { ExportRow } from '../../lambdas/core/contract.ts';
+import { TIME } from '../../lambdas/core/contract.ts';
+import { type DatasetDefinition, DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
+import { LakeCsvEncoder } from '../../lambdas/core/lake/csv.ts';
+import type { LakeObjectInfo, LakeSink } from '../../lambdas/core/lake/sink.ts';
+import { WindowWriter } from '../../lambdas/core/lake/writer.ts';
+
+const TOTALS = DEFAULT_DATASETS.find((dataset) => dataset.name === 'totals_1m') as DatasetDefinition;
+const START = Date.UTC(2024, 6, 1);
+const KEY = 'totals_1m/dt=2024-07-01/hour=00/totals_1m_2024-07-01T00.csv.gz';
+
+function row(minute: number): ExportRow {
+  return {
+    timestamp: START + minute * TIME.MINUTE,
+    dimensions: {},
+    metrics: { http: 1000 + minute, p2p: 2000 + minute, played: 30, rebuffered: 1, sessions: 7 },
+  };
+}
+
+/** A sink whose `put` is `store`, for one object; the rest is never called. */
+function sinkOf(store: (body: Readable) => Promise<LakeObjectInfo>): LakeSink {
+  const unused = () => Promise.reject(new Error('not used by the writer'));
+  return {
+    location: 'test',
+    put: (_key, body) => store(body as Readable),
+    get: unused,
+    head: unused,
+    delete: unused,
+    list: () => ({ [Symbol.asyncIterator]: () => ({ next: unused }) }),
+  };
+}
+
+describe('a window writer', () => {
+  it('stores the header and every line, gzipped, and counts the rows', async () => {
+    let stored: Buffer | undefined;
+    const sink = sinkOf(async (body) => {
+      stored = await buffer(body);
+      return { size: stored.length, version: 'v1' };
+    });
+    const encoder = new LakeCsvEncoder(TOTALS);
+    const writer = new WindowWriter(sink, KEY, encoder, { chunkChars: 256 });
+    for (let minute = 0; minute < 60; minute++) await writer.write(row(minute));
+    const result = await writer.finish();
+    expect(result).toEqual({ rows: 60, bytes: stored?.length, version: 'v1' });
+    const text = gunzipSync(stored as Buffer).toString('utf8');
+    expect(text).toBe(
+      encoder.header + Array.from({ length: 60 }, (_, minute) => encoder.line(row(minute))).join(''),
+    );
+  });
+
+  it('stops with the sink’s error when the sink fails while the writer waits on gzip', async () => {
+    const failure = new Error('the sink gave up');
+    let fail!: () => void;
+    // The sink reads nothing, so gzip fills up and asks the writer to wait, then fails.
+    const sink = sinkOf(
+      () =>
+        new Promise<LakeObjectInfo>((_, reject) => {
+          fail = () => reject(failure);
+        }),
+    );
+    const writer = new WindowWriter(sink, KEY, new LakeCsvEncoder(TOTALS), { chunkChars: 64 * 1024 });
+    let waiting: Promise<void> | undefined;
+    for (let minute = 0; waiting === undefined; minute++) {
+      const paused = writer.write(row(minute % 60));
+      if (paused) {
+        // A full chunk goes to gzip; the writer waits until gzip has room, which never comes.
+        const settled = await Promise.race([
+          paused.then(() => 'drained'),
+          new Promise((r) => setTimeout(r, 50)),
+        ]);
+        if (settled !== 'drained') waiting = paused;
+      }
+    }
+    fail();
+    await expect(waiting).rejects.toBe(failure);
+    await expect(writer.finish()).rejects.toBe(failure);
+  });
+});
