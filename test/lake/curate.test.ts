@@ -24,7 +24,7 @@ import {
   openDuckDb,
   sortRows,
 } from '../curated/support.ts';
-import { directSource, listKeys } from './support/lake.ts';
+import { directSource, listKeys, sinkWith } from './support/lake.ts';
 
 const DAY_START = Date.UTC(2024, 6, 1);
 const NOW = DAY_START + 2 * TIME.DAY;
@@ -129,12 +129,7 @@ describe('a marked day that is not final', () => {
   it('is marked again when one of its windows is rewritten while it is being read', async () => {
     const key = objectKey('', windowAt(dataset, window));
     const body = await readFile(path.join(root, key));
-    const racing: LakeSink = {
-      location: sink.location,
-      list: (prefix, options) => sink.list(prefix, options),
-      head: (k) => sink.head(k),
-      put: (k, b) => sink.put(k, b),
-      delete: (k) => sink.delete(k),
+    const racing = sinkWith(sink, {
       async get(k) {
         // An overlapping run writes the window again just after this one read it, and marks its day
         // once the window is stored, as every run does (DayMarks.afterWindow).
@@ -145,7 +140,7 @@ describe('a marked day that is not final', () => {
         }
         return read;
       },
-    };
+    });
     await sink.put(mark, new Uint8Array(0));
     expect((await curateLake({ sink: racing, prefix: '', datasets: [dataset] })).written).toHaveLength(1);
     expect(await sink.head(mark)).not.toBeNull();
@@ -158,14 +153,9 @@ describe('a marked day that is not final', () => {
     await sink.delete(curatedKey);
     await sink.put(mark, new Uint8Array(0));
     // The run dies while it stores the day's file: the put never returns, and nothing after it runs.
-    const killed: LakeSink = {
-      location: sink.location,
-      list: (prefix, options) => sink.list(prefix, options),
-      head: (k) => sink.head(k),
-      get: (k) => sink.get(k),
-      delete: (k) => sink.delete(k),
+    const killed = sinkWith(sink, {
       put: (k, b) => (k === curatedKey ? new Promise(() => undefined) : sink.put(k, b)),
-    };
+    });
     void curateLake({ sink: killed, prefix: '', datasets: [dataset] });
     await expect.poll(async () => sink.head(mark)).toBeNull();
     expect(await sink.head(curatedKey)).toBeNull();

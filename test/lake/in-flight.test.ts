@@ -23,7 +23,7 @@ import type { LakeEvent, RunProgress, RunResult } from '../../lambdas/core/lake/
 import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
 import { type ExportAt, makeExportAt } from '../support/export-at.ts';
-import { directSource, finalRows, readTable, slice } from './support/lake.ts';
+import { directSource, finalRows, readTable, sinkWith, slice } from './support/lake.ts';
 
 const { MINUTE, HOUR, DAY } = TIME;
 const T0 = Date.UTC(2024, 6, 1);
@@ -66,10 +66,7 @@ function slowSink(inner: LakeSink, options: SlowSinkOptions) {
   const log: string[] = [];
   let open = 0;
   let mostOpen = 0;
-  const sink: LakeSink = {
-    location: inner.location,
-    list: (prefix, listOptions) => inner.list(prefix, listOptions),
-    get: (key) => inner.get(key),
+  const sink = sinkWith(inner, {
     put: async (key, body, putOptions) => {
       log.push(`put ${key}`);
       if (body instanceof Uint8Array) {
@@ -102,7 +99,7 @@ function slowSink(inner: LakeSink, options: SlowSinkOptions) {
       log.push(`delete ${key}`);
       await inner.delete(key);
     },
-  };
+  });
   return { sink, log, mostOpen: () => mostOpen };
 }
 

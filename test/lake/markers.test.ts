@@ -12,6 +12,7 @@ import { beginWindow, commitWindow, type MarkedWindow } from '../../lambdas/core
 import { EMPTY_DATASET_STATE, planRun } from '../../lambdas/core/lake/plan.ts';
 import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
 import type { ExportSource } from '../../lambdas/core/source.ts';
+import { sinkWith } from './support/lake.ts';
 
 const { HOUR, DAY } = TIME;
 const [hours] = parseDatasets([{ name: 'hours', interval: '1h', metrics: ['http'], cadence: 'hourly' }]) as [
@@ -24,10 +25,7 @@ const MARKER = provisionalMarkerKey('lake', hours, START);
 /** A real folder sink that records every write, delete and head, in order. */
 function recording(inner: LakeSink): { sink: LakeSink; calls: string[] } {
   const calls: string[] = [];
-  const sink: LakeSink = {
-    location: inner.location,
-    list: (prefix, options) => inner.list(prefix, options),
-    get: (key) => inner.get(key),
+  const sink = sinkWith(inner, {
     put: async (key, body, options) => {
       calls.push(`put ${key}`);
       return await inner.put(key, body, options);
@@ -40,7 +38,7 @@ function recording(inner: LakeSink): { sink: LakeSink; calls: string[] } {
       calls.push(`delete ${key}`);
       await inner.delete(key);
     },
-  };
+  });
   return { sink, calls };
 }
 

@@ -20,7 +20,7 @@ import type { LakeSink } from '../../lambdas/core/lake/sink.ts';
 import type { ExportSource } from '../../lambdas/core/source.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
 import { type ExportAt, makeExportAt } from '../support/export-at.ts';
-import { directSource, finalRows, readTable, slice } from './support/lake.ts';
+import { directSource, finalRows, readTable, sinkWith, slice } from './support/lake.ts';
 
 const { MINUTE, HOUR, DAY } = TIME;
 const T0 = Date.UTC(2024, 6, 1);
@@ -284,17 +284,12 @@ describe('runBackfill', () => {
 
 /** Lets a test act between a run's steps: `beforeDelete` runs before the sink deletes a key. */
 function interleavingSink(inner: LakeSink, beforeDelete: (key: string) => Promise<void>): LakeSink {
-  return {
-    location: inner.location,
-    list: (prefix, options) => inner.list(prefix, options),
-    put: (key, body, options) => inner.put(key, body, options),
-    get: (key) => inner.get(key),
-    head: (key) => inner.head(key),
+  return sinkWith(inner, {
     delete: async (key) => {
       await beforeDelete(key);
       await inner.delete(key);
     },
-  };
+  });
 }
 
 describe('a settled rewrite racing an older, provisional writer', () => {

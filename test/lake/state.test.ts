@@ -10,6 +10,7 @@ import { objectKey } from '../../lambdas/core/lake/layout.ts';
 import { planBackfill, planRun } from '../../lambdas/core/lake/plan.ts';
 import type { LakeListOptions, LakeSink } from '../../lambdas/core/lake/sink.ts';
 import { readLakeState } from '../../lambdas/core/lake/state.ts';
+import { sinkWith } from './support/lake.ts';
 
 const { HOUR, DAY } = TIME;
 const [daily] = parseDatasets([
@@ -37,8 +38,7 @@ afterEach(async () => {
 function countingSink(inner: LakeSink): { sink: LakeSink; listed: string[]; requests: () => number } {
   const listed: string[] = [];
   let requests = 0;
-  const sink: LakeSink = {
-    location: inner.location,
+  const sink = sinkWith(inner, {
     async *list(prefix: string, options?: LakeListOptions) {
       requests += 1;
       for await (const key of inner.list(prefix, options)) {
@@ -46,11 +46,7 @@ function countingSink(inner: LakeSink): { sink: LakeSink; listed: string[]; requ
         yield key;
       }
     },
-    put: (key, body, options) => inner.put(key, body, options),
-    get: (key) => inner.get(key),
-    head: (key) => inner.head(key),
-    delete: (key) => inner.delete(key),
-  };
+  });
   return { sink, listed, requests: () => requests };
 }
 

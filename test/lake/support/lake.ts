@@ -20,6 +20,22 @@ import type { RunningSimulator } from '../../../simulator/index.ts';
 import type { RunningMoto } from '../../support/moto.ts';
 
 /**
+ * `inner` with some of its operations replaced: the rest pass straight through, so a test writes
+ * only the step it watches or changes.
+ */
+export function sinkWith(inner: LakeSink, replaced: Partial<Omit<LakeSink, 'location'>>): LakeSink {
+  return {
+    location: inner.location,
+    list: (prefix, options) => inner.list(prefix, options),
+    put: (key, body, options) => inner.put(key, body, options),
+    get: (key) => inner.get(key),
+    head: (key) => inner.head(key),
+    delete: (key) => inner.delete(key),
+    ...replaced,
+  };
+}
+
+/**
  * The datasets of the end-to-end run tests: every metric by the minute, written hourly, and a
  * daily table split by browser and city.
  */
