@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createApp } from '../lib/app.ts';
-import { type Measured, measureNode } from './process.ts';
+import { type Measured, measureNode, medianBySeconds } from './process.ts';
 
 export interface BundleFigure {
   readonly id: string;
@@ -57,9 +57,7 @@ async function importAndBaseline(
     baselines.push(await measureNode(['-e', '0']));
     imports.push(await measureNode(['--input-type=module', '-e', `await import("${url}");`], { env }));
   }
-  const median = (all: Measured[]) =>
-    [...all].sort((a, b) => a.seconds - b.seconds)[Math.floor(all.length / 2)] as Measured;
-  return { imported: median(imports), baseline: median(baselines) };
+  return { imported: medianBySeconds(imports), baseline: medianBySeconds(baselines) };
 }
 
 export async function measureBundles(): Promise<BundleFigure[]> {

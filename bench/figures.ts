@@ -140,9 +140,10 @@ export function cpuAccounting(sizes: readonly SizeFigures[]): string {
   ];
   for (const { size, gzip, naive, cli } of sizes.slice(1)) {
     const { process: all, mainThread, simulator } = cli.cpu;
-    const floor = Math.max(mainThread, (all + simulator) / cores);
+    const total = all + simulator;
+    const floor = Math.max(mainThread, total / cores);
     lines.push(
-      `  ${size}: wall ${cli.seconds.toFixed(2)} s; CPU ${(all + simulator).toFixed(2)} s: CLI main thread ${mainThread.toFixed(2)}, CLI other threads ${(all - mainThread).toFixed(2)}, simulator ${simulator.toFixed(2)}`,
+      `  ${size}: wall ${cli.seconds.toFixed(2)} s; CPU ${total.toFixed(2)} s: CLI main thread ${mainThread.toFixed(2)}, CLI other threads ${(all - mainThread).toFixed(2)}, simulator ${simulator.toFixed(2)}`,
       `    floor on ${cores} cores, max(main thread, CPU ÷ ${cores}): ${floor.toFixed(2)} s (wall ÷ floor ${ratio(cli.seconds / floor)})`,
       `    at that floor: throughput ÷ gzip ${ratio(gzip.seconds / floor)} (goal >= ${GOAL.floorRatio}), CLI time ÷ naive peer's ${ratio(floor / naive.seconds)} (goal <= ${GOAL.naiveTimeRatio})`,
     );

@@ -84,10 +84,14 @@ export async function measureNode(
   }
 }
 
+/** The measurement of median wall time among `all`. */
+export function medianBySeconds(all: readonly Measured[]): Measured {
+  return [...all].sort((a, b) => a.seconds - b.seconds)[Math.floor(all.length / 2)] as Measured;
+}
+
 /** The median of `runs` measurements of the same command. */
 export async function medianOf(runs: number, measure: () => Promise<Measured>): Promise<Measured> {
   const all: Measured[] = [];
   for (let i = 0; i < runs; i++) all.push(await measure());
-  all.sort((a, b) => a.seconds - b.seconds);
-  return all[Math.floor(all.length / 2)] as Measured;
+  return medianBySeconds(all);
 }
