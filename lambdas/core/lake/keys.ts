@@ -78,12 +78,10 @@ export function curateClaimKey(prefix: string, dataset: DatasetDefinition, daySt
 export function dayOfCurateMark(prefix: string, dataset: DatasetDefinition, key: string): number | null {
   const folder = curateMarkPrefix(prefix, dataset);
   if (!key.startsWith(folder)) return null;
-  const name = key.endsWith(CURATE_CLAIM_SUFFIX) ? key.slice(0, -CURATE_CLAIM_SUFFIX.length) : key;
-  const day = parseInstant(name.slice(folder.length));
-  if (day === null) return null;
-  return curateMarkKey(prefix, dataset, day) === key || curateClaimKey(prefix, dataset, day) === key
-    ? day
-    : null;
+  // A claim is its day's mark key and the suffix.
+  const mark = key.endsWith(CURATE_CLAIM_SUFFIX) ? key.slice(0, -CURATE_CLAIM_SUFFIX.length) : key;
+  const day = parseInstant(mark.slice(folder.length));
+  return day !== null && curateMarkKey(prefix, dataset, day) === mark ? day : null;
 }
 
 /** Hex digits of the id that names one execution's item list (a `?` each in the IAM pattern). */
