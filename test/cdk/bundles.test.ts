@@ -19,6 +19,9 @@ const ZOD_LOCALE_TEXT = 'Input tidak valid';
 /** Text found only in nodemailer's MIME composer, which only the report function sends with. */
 const MIME_COMPOSER_TEXT = 'multipart/alternative';
 
+/** An ES module import of node:http or node:https, as esbuild writes one (minified or not). */
+const HTTP_ES_IMPORT = /from\s*"(node:)?https?"/;
+
 describe('the bundles of the synthesized stack', () => {
   const synthesized = synthesizeWithBundles(CONTEXT);
   afterAll(() => synthesized.remove());
@@ -55,6 +58,16 @@ describe('the bundles of the synthesized stack', () => {
   it.each(functions.map((fn) => [fn.id, fn] as const))('leave zod’s unused locales out of %s', (_id, fn) => {
     expect(readFileSync(fn.bundle, 'utf8')).not.toContain(ZOD_LOCALE_TEXT);
   });
+
+  it.each(functions.map((fn) => [fn.id, fn] as const))(
+    'load node:http and node:https in %s as require returns them, not through an ES import',
+    (_id, fn) => {
+      const code = readFileSync(fn.bundle, 'utf8');
+      expect(code).not.toMatch(HTTP_ES_IMPORT);
+      expect(code).toContain('process.getBuiltinModule("node:http")');
+      expect(code).toContain('process.getBuiltinModule("node:https")');
+    },
+  );
 
   it('bundle the MIME composer only into the function that sends email with it', () => {
     const withComposer = functions
