@@ -1,15 +1,24 @@
 /**
  * Each Lambda function's bundle as `cdk synth` writes it: its bytes, and how long importing it
  * takes (what a cold start pays before the handler runs) as a multiple of `node -e 0`, each the
- * median of IMPORT_RUNS fresh processes.
+ * median of IMPORT_RUNS fresh processes. Both run on the Lambda runtime's Node (24), with the
+ * function's environment and nothing of the shell's, and nothing preloaded; the memory of an import
+ * comes from one more process with the preload. Beside them, the same for a bundle of nothing but
+ * the S3 client (bench/s3-client-alone.ts), bundled as the functions are: what any function that
+ * reads or writes the lake pays at least.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { createApp } from '../lib/app.ts';
-import { type Measured, measureNode, medianBySeconds } from './process.ts';
+import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from '../lib/defaults.ts';
+import { BUNDLING } from '../lib/reporter-function.ts';
+import { node24 } from '../test/support/node24.ts';
+import { measureNode, type NodeRunOptions, timeNode } from './process.ts';
 
 export interface BundleFigure {
   readonly id: string;
@@ -41,55 +50,110 @@ function environmentOf(variables: Record<string, unknown>): NodeJS.ProcessEnv {
 const CONTEXT = { sender: 'Peer5 Reports <reports@example.com>', recipients: 'ops@example.com' };
 
 /**
- * Processes per median. On a 0.1 s base a busy moment of the machine moves a figure by a tenth or
- * more: with three, one bundle's ratio moved from 1.1 to 2.5 between two runs of the bench.
+ * Processes per median. On a base of a few hundredths of a second a busy moment of the machine
+ * moves one process's figure by a third or more.
  */
-const IMPORT_RUNS = 7;
+const IMPORT_RUNS = 11;
 
-/** The median of IMPORT_RUNS imports and of as many `node -e 0`, run in turns. */
-async function importAndBaseline(
-  url: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{ imported: Measured; baseline: Measured }> {
-  const imports: Measured[] = [];
-  const baselines: Measured[] = [];
-  for (let i = 0; i < IMPORT_RUNS; i++) {
-    baselines.push(await measureNode(['-e', '0']));
-    imports.push(await measureNode(['--input-type=module', '-e', `await import("${url}");`], { env }));
-  }
-  return { imported: medianBySeconds(imports), baseline: medianBySeconds(baselines) };
+/** The median of `values`. */
+function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 }
 
+/** The bundle at `bundle`, imported as the runtime imports a handler, measured against `node -e 0`. */
+async function measureImport(
+  executable: string,
+  { id, bundle, env }: SynthesizedFunction,
+): Promise<BundleFigure> {
+  const options: NodeRunOptions = { executable, env, onlyEnv: true };
+  const importArgs = ['--input-type=module', '-e', `await import("${pathToFileURL(bundle).href}");`];
+  const imports: number[] = [];
+  const baselines: number[] = [];
+  for (let i = 0; i < IMPORT_RUNS; i++) {
+    baselines.push(await timeNode(['-e', '0'], options));
+    imports.push(await timeNode(importArgs, options));
+  }
+  const { peakRssMb } = await measureNode(importArgs, options);
+  return {
+    id,
+    bytes: statSync(bundle).size,
+    importSeconds: median(imports),
+    baselineSeconds: median(baselines),
+    importPeakRssMb: peakRssMb,
+  };
+}
+
+interface SynthesizedBundles {
+  readonly template: { readonly Resources: Record<string, FunctionResource> };
+  readonly assets: { readonly files: Record<string, { readonly source: { readonly path: string } }> };
+}
+
+interface SynthesizedFunction {
+  /** The logical id without its `Function` suffix and hash. */
+  readonly id: string;
+  readonly bundle: string;
+  /** As deployed, with stand-ins for references. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Each function of a synthesized stack. */
+function functionsOf(outdir: string, { template, assets }: SynthesizedBundles): SynthesizedFunction[] {
+  const found: SynthesizedFunction[] = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const hash = resource.Properties?.Code?.S3Key?.replace(/\.zip$/, '') ?? '';
+    const asset = assets.files[hash];
+    if (!asset) continue;
+    found.push({
+      id: logicalId.replace(/Function[0-9A-F]{8}$/, ''),
+      bundle: join(outdir, asset.source.path, 'index.mjs'),
+      env: environmentOf(resource.Properties?.Environment?.Variables ?? {}),
+    });
+  }
+  return found;
+}
+
+function synthesized(outdir: string, app: App, stackName: string): SynthesizedBundles {
+  return {
+    template: app.synth().getStackByName(stackName).template as SynthesizedBundles['template'],
+    assets: JSON.parse(readFileSync(join(outdir, `${stackName}.assets.json`), 'utf8')),
+  };
+}
+
+/** The id of the reference bundle of nothing but the S3 client. */
+export const S3_CLIENT_ALONE = 'S3ClientAlone';
+
+/** A stack of one function whose handler only creates an S3 client, bundled as every function is. */
+function s3ClientAloneApp(outdir: string): { app: App; stackName: string } {
+  const app = new App({ outdir });
+  const stack = new Stack(app, S3_CLIENT_ALONE);
+  // Named so that its logical id reads as the stack's do (`<id>Function<hash>`).
+  new nodejs.NodejsFunction(stack, `${S3_CLIENT_ALONE}Function`, {
+    entry: fileURLToPath(new URL('./s3-client-alone.ts', import.meta.url)),
+    runtime: LAMBDA_RUNTIME,
+    architecture: LAMBDA_ARCHITECTURE,
+    bundling: BUNDLING,
+  });
+  return { app, stackName: stack.stackName };
+}
+
+/** Every function of the stack, then the S3 client alone (id S3_CLIENT_ALONE, last). */
 export async function measureBundles(): Promise<BundleFigure[]> {
   const outdir = await mkdtemp(join(tmpdir(), 'peer5-bench-synth-'));
+  const floorOutdir = await mkdtemp(join(tmpdir(), 'peer5-bench-synth-'));
   try {
     const { app, stack } = createApp({ context: CONTEXT, outdir, checks: false });
-    const template = app.synth().getStackByName(stack.stackName).template as {
-      Resources: Record<string, FunctionResource>;
-    };
-    const assets = JSON.parse(readFileSync(join(outdir, `${stack.stackName}.assets.json`), 'utf8')) as {
-      files: Record<string, { source: { path: string } }>;
-    };
+    const floor = s3ClientAloneApp(floorOutdir);
+    const functions = [
+      ...functionsOf(outdir, synthesized(outdir, app, stack.stackName)),
+      ...functionsOf(floorOutdir, synthesized(floorOutdir, floor.app, floor.stackName)),
+    ];
+    const executable = node24();
     const bundles: BundleFigure[] = [];
-    for (const [logicalId, resource] of Object.entries(template.Resources)) {
-      if (resource.Type !== 'AWS::Lambda::Function') continue;
-      const hash = resource.Properties?.Code?.S3Key?.replace(/\.zip$/, '') ?? '';
-      const asset = assets.files[hash];
-      if (!asset) continue;
-      const bundle = join(outdir, asset.source.path, 'index.mjs');
-      const url = pathToFileURL(bundle).href;
-      const env = environmentOf(resource.Properties?.Environment?.Variables ?? {});
-      const { imported, baseline } = await importAndBaseline(url, env);
-      bundles.push({
-        id: logicalId.replace(/Function[0-9A-F]{8}$/, ''),
-        bytes: statSync(bundle).size,
-        importSeconds: imported.seconds,
-        baselineSeconds: baseline.seconds,
-        importPeakRssMb: imported.peakRssMb,
-      });
-    }
+    for (const fn of functions) bundles.push(await measureImport(executable, fn));
     return bundles;
   } finally {
     await rm(outdir, { recursive: true, force: true });
+    await rm(floorOutdir, { recursive: true, force: true });
   }
 }

@@ -37,38 +37,70 @@ interface PeakRecord {
   readonly mainThreadCpuTicks: number;
 }
 
-/** Runs `node ...args` to its end; fails with its stderr when it exits non-zero. */
-export async function measureNode(
-  args: readonly string[],
-  options: { readonly env?: NodeJS.ProcessEnv; readonly cwd?: string } = {},
-): Promise<Measured> {
+export interface NodeRunOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** @default process.execPath */
+  readonly executable?: string;
+  /**
+   * The child's whole environment is `env` and PATH, nothing of this process's: as a Lambda
+   * function's is its template's variables. A developer's shell can hold variables that slow every
+   * Node start, such as NODE_EXTRA_CA_CERTS (tens of milliseconds to read a CA bundle).
+   * @default false
+   */
+  readonly onlyEnv?: boolean;
+}
+
+interface NodeRun {
+  readonly seconds: number;
+  readonly stdout: string;
+}
+
+/** Runs `node ...args` to its end, timed; fails with its stderr when it exits non-zero. */
+async function runNode(args: readonly string[], options: NodeRunOptions): Promise<NodeRun> {
+  // Without the parent's NODE_OPTIONS: under `tsx` they load tsx into every child, and the
+  // child must pay only for what it runs itself.
+  const env: NodeJS.ProcessEnv = options.onlyEnv
+    ? { PATH: process.env.PATH, ...options.env }
+    : { ...process.env, ...options.env };
+  delete env.NODE_OPTIONS;
+  const started = performance.now();
+  const child = spawn(options.executable ?? process.execPath, args, {
+    env,
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if (code !== 0) throw new Error(`node ${args.join(' ')} exited with ${code}: ${stderr.slice(-2000)}`);
+  return { seconds, stdout };
+}
+
+/** Wall time of `node ...args`, with nothing preloaded into it. */
+export async function timeNode(args: readonly string[], options: NodeRunOptions = {}): Promise<number> {
+  return (await runNode(args, options)).seconds;
+}
+
+/** Runs `node ...args` to its end with peak-rss.mjs preloaded, which records its memory and CPU. */
+export async function measureNode(args: readonly string[], options: NodeRunOptions = {}): Promise<Measured> {
   const dir = await mkdtemp(join(tmpdir(), 'peer5-peak-'));
   const peakFile = join(dir, 'peak');
   try {
-    // Without the parent's NODE_OPTIONS: under `tsx` they load tsx into every child, and the
-    // child must pay only for what it runs itself.
-    const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, PEER5_BENCH_PEAK_FILE: peakFile };
-    delete env.NODE_OPTIONS;
-    const started = performance.now();
-    const child = spawn(process.execPath, ['--import', PEAK_RSS_PRELOAD, ...args], {
-      env,
-      cwd: options.cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { seconds, stdout } = await runNode(['--import', PEAK_RSS_PRELOAD, ...args], {
+      ...options,
+      env: { ...options.env, PEER5_BENCH_PEAK_FILE: peakFile },
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', resolve);
-    });
-    const seconds = (performance.now() - started) / 1000;
-    if (code !== 0) throw new Error(`node ${args.join(' ')} exited with ${code}: ${stderr.slice(-2000)}`);
     const record = JSON.parse(await readFile(peakFile, 'utf8')) as PeakRecord;
     if (record.peakKb === null)
       throw new Error('no VmHWM in /proc/self/status: the bench measures memory on Linux');

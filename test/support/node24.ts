@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
  */
 export const LAMBDA_NODE_MAJOR = 24;
 
-function node24(): string {
+export function node24(): string {
   if (Number(process.versions.node.split('.')[0]) === LAMBDA_NODE_MAJOR) return process.execPath;
   process.stderr.write(
     `Node ${process.versions.node} runs npm; fetching Node ${LAMBDA_NODE_MAJOR} with npx ...\n`,
