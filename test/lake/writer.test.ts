@@ -1,6 +1,7 @@
 /**
- * One window's object through gzip into a sink: stored whole when the sink reads it, and a writer
- * that stops with the sink's error when the sink fails while the writer waits on gzip.
+ * One window's object through gzip into a sink: stored whole when the sink reads it, many chunks
+ * handed to gzip before a write waits, and a writer that stops with the sink's error when the sink
+ * fails while the writer waits on gzip.
  */
 
 import type { Readable } from 'node:stream';
@@ -13,7 +14,7 @@ import { TIME } from '../../lambdas/core/contract.ts';
 import { type DatasetDefinition, DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
 import { LakeCsvEncoder } from '../../lambdas/core/lake/csv.ts';
 import type { LakeObjectInfo, LakeSink } from '../../lambdas/core/lake/sink.ts';
-import { WindowWriter } from '../../lambdas/core/lake/writer.ts';
+import { GZIP_INPUT_BYTES, WindowWriter } from '../../lambdas/core/lake/writer.ts';
 
 const TOTALS = DEFAULT_DATASETS.find((dataset) => dataset.name === 'totals_1m') as DatasetDefinition;
 const START = Date.UTC(2024, 6, 1);
@@ -56,6 +57,36 @@ describe('a window writer', () => {
     expect(text).toBe(
       encoder.header + Array.from({ length: 60 }, (_, minute) => encoder.line(row(minute))).join(''),
     );
+  });
+
+  it('hands gzip up to GZIP_INPUT_BYTES of chunks before a write waits for it', async () => {
+    let body!: Gzip;
+    let finish!: () => void;
+    const sink = sinkOf(async (stream) => {
+      body = stream as Gzip;
+      await new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      stream.resume();
+      return { size: 0, version: 'v1' };
+    });
+    const chunkChars = 64 * 1024;
+    const writer = new WindowWriter(sink, KEY, new LakeCsvEncoder(TOTALS), { chunkChars });
+    // Until a write has to wait, each flush settles in microtasks, which give zlib's thread no turn
+    // to hand input back: every chunk so far is still held by gzip.
+    let chunks = 0;
+    let waiting: Promise<void> | undefined;
+    for (let minute = 0; waiting === undefined; minute++) {
+      const flushed = writer.write(row(minute % 60));
+      if (flushed === undefined) continue;
+      chunks += 1;
+      if (body.writableNeedDrain) waiting = flushed;
+      else await flushed;
+    }
+    expect(chunks).toBeGreaterThanOrEqual(GZIP_INPUT_BYTES / chunkChars);
+    finish();
+    await waiting;
+    await writer.finish();
   });
 
   it('stops with the sink’s error when the sink fails while the writer waits on gzip', async () => {
