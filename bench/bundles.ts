@@ -18,7 +18,7 @@ import { createApp } from '../lib/app.ts';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from '../lib/defaults.ts';
 import { BUNDLING } from '../lib/reporter-function.ts';
 import { node24 } from '../test/support/node24.ts';
-import { measureNode, type NodeRunOptions, timeNode } from './process.ts';
+import { measureNode, medianBy, type NodeRunOptions, timeNode } from './process.ts';
 
 export interface BundleFigure {
   readonly id: string;
@@ -55,11 +55,6 @@ const CONTEXT = { sender: 'Peer5 Reports <reports@example.com>', recipients: 'op
  */
 const IMPORT_RUNS = 11;
 
-/** The median of `values`. */
-function median(values: readonly number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-}
-
 /** The bundle at `bundle`, imported as the runtime imports a handler, measured against `node -e 0`. */
 async function measureImport(
   executable: string,
@@ -77,8 +72,8 @@ async function measureImport(
   return {
     id,
     bytes: statSync(bundle).size,
-    importSeconds: median(imports),
-    baselineSeconds: median(baselines),
+    importSeconds: medianBy(imports, (seconds) => seconds),
+    baselineSeconds: medianBy(baselines, (seconds) => seconds),
     importPeakRssMb: peakRssMb,
   };
 }
@@ -113,6 +108,7 @@ function functionsOf(outdir: string, { template, assets }: SynthesizedBundles): 
   return found;
 }
 
+/** Synthesizes `app` into `outdir`: the stack's template and where its assets were written. */
 function synthesized(outdir: string, app: App, stackName: string): SynthesizedBundles {
   return {
     template: app.synth().getStackByName(stackName).template as SynthesizedBundles['template'],

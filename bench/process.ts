@@ -116,9 +116,14 @@ export async function measureNode(args: readonly string[], options: NodeRunOptio
   }
 }
 
+/** The item of `all` whose `value` is the median (the upper one of an even count). */
+export function medianBy<T>(all: readonly T[], value: (item: T) => number): T {
+  return [...all].sort((a, b) => value(a) - value(b))[Math.floor(all.length / 2)] as T;
+}
+
 /** The measurement of median wall time among `all`. */
 export function medianBySeconds(all: readonly Measured[]): Measured {
-  return [...all].sort((a, b) => a.seconds - b.seconds)[Math.floor(all.length / 2)] as Measured;
+  return medianBy(all, (measured) => measured.seconds);
 }
 
 /** The median of `runs` measurements of the same command. */
