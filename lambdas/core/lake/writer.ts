@@ -12,10 +12,11 @@ import type { LakeObjectInfo, LakeSink } from './sink.ts';
 
 /**
  * Bytes of CSV gzip may hold before a write waits for it (its writable high-water mark). Node's
- * default (16 KiB; 64 KiB from Node 22) is not more than one chunk, so each chunk waited for gzip to take it whole, and the
- * main thread and gzip's thread took turns. With room for 16 chunks the main thread reads and
- * encodes the next ones while gzip compresses: a day of the bench's largest export went from about
- * 5.5 s to 4.5 s in the CLI. It costs at most this much memory for each window being compressed.
+ * default (16 KiB; 64 KiB from Node 22) is not more than one chunk, so each chunk waited for gzip
+ * to take it whole, and the main thread and gzip's thread took turns. With room for 16 chunks the
+ * main thread reads and encodes the next ones while gzip compresses: a day of the bench's largest
+ * export went from about 5.5 s to 4.5 s in the CLI. It costs at most this much memory for each
+ * window being compressed; 2 and 3 MiB were no faster and took the CLI's peak RSS past 150 MB.
  */
 export const GZIP_INPUT_BYTES = 1024 * 1024;
 
