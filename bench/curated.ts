@@ -5,7 +5,6 @@
  * hours). The day's windows are first written by the real pipeline from the simulator, then each
  * case runs in its own Node process, so its peak RSS (the OS's counter) is its own.
  */
-import { spawn } from 'node:child_process';
 import { closeSync, createReadStream, openSync, readFileSync, writeSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { CuratedDay, curatedParquetChunks } from '../lambdas/core/curated/index.
 import { tablePrefix } from '../lambdas/core/lake/layout.ts';
 import { readLakeCsv } from '../lambdas/core/lake/read.ts';
 import { startSimulator } from '../simulator/index.ts';
+import { runScriptForJson } from './process.ts';
 import { BENCH_DATASET, type CaseResult, type CaseSettings } from './settings.ts';
 
 const SCRIPT = fileURLToPath(import.meta.url);
@@ -80,24 +80,6 @@ async function child(root: string, readOnly: boolean): Promise<CurateResult> {
   };
 }
 
-function run<T>(script: string, args: readonly string[]): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    proc.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    proc.once('error', reject);
-    proc.once('exit', (code) => {
-      const line = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0 || line === '') reject(new Error(`${script} ${args[0]} exited with code ${code}`));
-      else resolve(JSON.parse(line) as T);
-    });
-  });
-}
-
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const hours = quick ? 6 : 24;
@@ -115,11 +97,11 @@ async function main(): Promise<void> {
       csvFile: join(work, 'unused.csv'),
       rows: 0,
     };
-    const written = await run<CaseResult>(CASE_SCRIPT, [JSON.stringify(lake)]);
+    const written = await runScriptForJson<CaseResult>(CASE_SCRIPT, [JSON.stringify(lake)]);
     process.stderr.write('reading it back... ');
-    const floor = await run<CurateResult>(SCRIPT, ['--child', work, '--read-only']);
+    const floor = await runScriptForJson<CurateResult>(SCRIPT, ['--child', work, '--read-only']);
     process.stderr.write('curating it...\n');
-    const curated = await run<CurateResult>(SCRIPT, ['--child', work]);
+    const curated = await runScriptForJson<CurateResult>(SCRIPT, ['--child', work]);
     const parquetBytes = (await stat(join(work, 'day.parquet'))).size;
     const line = (name: string, r: CurateResult) =>
       [

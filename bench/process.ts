@@ -87,6 +87,17 @@ async function runNode(args: readonly string[], options: NodeRunOptions): Promis
   return { seconds, stdout };
 }
 
+/**
+ * Runs a bench script under tsx in a process of its own and returns what the last line of its
+ * stdout holds, as JSON: how every case reports its figures to the bench.
+ */
+export async function runScriptForJson<T>(script: string, args: readonly string[]): Promise<T> {
+  const { stdout } = await runNode(['--import', 'tsx', script, ...args], {});
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  if (line === '') throw new Error(`${script} ${args[0] ?? ''} printed no result`);
+  return JSON.parse(line) as T;
+}
+
 /** Wall time of `node ...args`, with nothing preloaded into it. */
 export async function timeNode(args: readonly string[], options: NodeRunOptions = {}): Promise<number> {
   return (await runNode(args, options)).seconds;

@@ -45,7 +45,7 @@ import {
   type SizeFigures,
 } from './figures.ts';
 import { benchHandlerRss } from './handler-rss.ts';
-import { measureNode, medianOf } from './process.ts';
+import { measureNode, medianOf, runScriptForJson } from './process.ts';
 import {
   BENCH_DATASET,
   BENCH_DATASET_SETTING,
@@ -67,24 +67,7 @@ const DAY_START = Date.UTC(2024, 2, 4);
 const NOW = DAY_START + 4 * TIME.DAY;
 
 function runCase(settings: CaseSettings): Promise<CaseResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CASE_SCRIPT, JSON.stringify(settings)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const line = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0 || line === '') {
-        reject(new Error(`bench case ${settings.kind} exited with code ${code}`));
-        return;
-      }
-      resolve(JSON.parse(line) as CaseResult);
-    });
-  });
+  return runScriptForJson<CaseResult>(CASE_SCRIPT, [JSON.stringify(settings)]);
 }
 
 /** The CLI's backfill of the range, compiled as users run it, against the bench's simulator. */
