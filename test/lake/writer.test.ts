@@ -1,20 +1,26 @@
 /**
- * One window's object through gzip into a sink: stored whole when the sink reads it, many chunks
- * handed to gzip before a write waits, and a writer that stops with the sink's error when the sink
+ * One window's object through gzip into a sink: stored whole when the sink reads it, blocks of
+ * chunks handed to gzip before a write waits, and a writer that stops with the sink's error when the sink
  * fails while the writer waits on gzip.
  */
 
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { setImmediate } from 'node:timers/promises';
-import { type Gzip, gunzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { ExportRow } from '../../lambdas/core/contract.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
 import { type DatasetDefinition, DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
 import { LakeCsvEncoder } from '../../lambdas/core/lake/csv.ts';
+import {
+  GZIP_BLOCK_BYTES,
+  GZIP_BLOCKS_IN_FLIGHT,
+  GZIP_INPUT_BYTES,
+  type ParallelGzip,
+} from '../../lambdas/core/lake/parallel-gzip.ts';
 import type { LakeObjectInfo, LakeSink } from '../../lambdas/core/lake/sink.ts';
-import { GZIP_INPUT_BYTES, WindowWriter } from '../../lambdas/core/lake/writer.ts';
+import { WindowWriter } from '../../lambdas/core/lake/writer.ts';
 
 const TOTALS = DEFAULT_DATASETS.find((dataset) => dataset.name === 'totals_1m') as DatasetDefinition;
 const START = Date.UTC(2024, 6, 1);
@@ -59,11 +65,11 @@ describe('a window writer', () => {
     );
   });
 
-  it('hands gzip up to GZIP_INPUT_BYTES of chunks before a write waits for it', async () => {
-    let body!: Gzip;
+  it('hands gzip whole blocks to compress at once, and more, before a write waits for it', async () => {
+    let body!: ParallelGzip;
     let finish!: () => void;
     const sink = sinkOf(async (stream) => {
-      body = stream as Gzip;
+      body = stream as ParallelGzip;
       await new Promise<void>((resolve) => {
         finish = resolve;
       });
@@ -72,8 +78,8 @@ describe('a window writer', () => {
     });
     const chunkChars = 64 * 1024;
     const writer = new WindowWriter(sink, KEY, new LakeCsvEncoder(TOTALS), { chunkChars });
-    // Until a write has to wait, each flush settles in microtasks, which give zlib's thread no turn
-    // to hand input back: every chunk so far is still held by gzip.
+    // Until a write has to wait, each flush settles in microtasks, which give zlib's threads no turn
+    // to hand a block back: every chunk so far is still held by gzip, in its blocks and its buffer.
     let chunks = 0;
     let waiting: Promise<void> | undefined;
     for (let minute = 0; waiting === undefined; minute++) {
@@ -83,7 +89,10 @@ describe('a window writer', () => {
       if (body.writableNeedDrain) waiting = flushed;
       else await flushed;
     }
-    expect(chunks).toBeGreaterThanOrEqual(GZIP_INPUT_BYTES / chunkChars);
+    // Every slot's block, and more buffered behind them: no write waited for a block to compress.
+    expect(chunks * chunkChars).toBeGreaterThan(
+      GZIP_BLOCKS_IN_FLIGHT * GZIP_BLOCK_BYTES + GZIP_INPUT_BYTES / 2,
+    );
     finish();
     await waiting;
     await writer.finish();
@@ -92,12 +101,12 @@ describe('a window writer', () => {
   it('stops with the sink’s error when the sink fails while the writer waits on gzip', async () => {
     const failure = new Error('the sink gave up');
     let fail!: () => void;
-    let body!: Gzip;
+    let body!: ParallelGzip;
     // The sink reads nothing, so gzip fills up and asks the writer to wait, then fails.
     const sink = sinkOf(
       (stream) =>
         new Promise<LakeObjectInfo>((_, reject) => {
-          body = stream as Gzip;
+          body = stream as ParallelGzip;
           fail = () => reject(failure);
         }),
     );

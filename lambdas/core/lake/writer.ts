@@ -4,21 +4,10 @@
  * than the compression). `abort()` fails the body, which makes the sink drop the object.
  */
 import { once } from 'node:events';
-import type { TransformOptions } from 'node:stream';
-import { createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
 import type { ExportRow } from '../contract.ts';
 import { LAKE_CONTENT_ENCODING, LAKE_CONTENT_TYPE, type LakeCsvEncoder } from './csv.ts';
+import { ParallelGzip } from './parallel-gzip.ts';
 import type { LakeObjectInfo, LakeSink } from './sink.ts';
-
-/**
- * Bytes of CSV gzip may hold before a write waits for it (its writable high-water mark). Node's
- * default (16 KiB; 64 KiB from Node 22) is not more than one chunk, so each chunk waited for gzip
- * to take it whole, and the main thread and gzip's thread took turns. With room for four chunks
- * the main thread reads and encodes the next ones while gzip compresses. In ten paired runs of the
- * CLI over a day of the bench's largest export, the median went from 4.48 s to 4.20 s (faster in 8
- * of 10) at the same peak RSS; 1 MiB was no faster than this and took about 5 MB more.
- */
-export const GZIP_INPUT_BYTES = 256 * 1024;
 
 export interface WindowWriterOptions {
   /** zlib level, 1 (fast) to 9 (small); 6 by default. */
@@ -35,7 +24,7 @@ export interface WindowWriteResult {
 }
 
 export class WindowWriter {
-  private readonly gzip: Gzip;
+  private readonly gzip: ParallelGzip;
   private readonly stored: Promise<LakeObjectInfo>;
   private readonly chunkChars: number;
   private pending: string;
@@ -53,12 +42,7 @@ export class WindowWriter {
     private readonly encoder: LakeCsvEncoder,
     options: WindowWriterOptions = {},
   ) {
-    // zlib hands stream options on to its Transform, though its type lists only its own.
-    const gzipOptions: ZlibOptions & Pick<TransformOptions, 'writableHighWaterMark'> = {
-      level: options.gzipLevel ?? 6,
-      writableHighWaterMark: GZIP_INPUT_BYTES,
-    };
-    this.gzip = createGzip(gzipOptions);
+    this.gzip = new ParallelGzip({ level: options.gzipLevel ?? 6 });
     this.chunkChars = options.chunkChars ?? 64 * 1024;
     this.pending = encoder.header;
     // The sink reports a failed body through put(); this listener only keeps an abort that comes
