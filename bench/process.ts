@@ -2,12 +2,13 @@
  * Child processes the bench measures: wall time, peak RSS by the kernel's VmHWM counter, and CPU
  * time, the whole process's and its main thread's.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runToEnd } from '../test/support/run-to-end.ts';
 
 const PEAK_RSS_PRELOAD = fileURLToPath(new URL('./peak-rss.mjs', import.meta.url));
 
@@ -65,25 +66,11 @@ async function runNode(args: readonly string[], options: NodeRunOptions): Promis
     : { ...process.env, ...options.env };
   delete env.NODE_OPTIONS;
   const started = performance.now();
-  const child = spawn(options.executable ?? process.execPath, args, {
+  const { stdout } = await runToEnd(`node ${args.join(' ')}`, options.executable ?? process.execPath, args, {
     env,
     cwd: options.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
   });
   const seconds = (performance.now() - started) / 1000;
-  if (code !== 0) throw new Error(`node ${args.join(' ')} exited with ${code}: ${stderr.slice(-2000)}`);
   return { seconds, stdout };
 }
 

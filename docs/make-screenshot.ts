@@ -8,7 +8,6 @@
  * report was made with and the hashes of the HTML and the PNG. test/docs/screenshot.test.ts checks
  * that these are what `npm start` uses and writes.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +19,7 @@ import { COMMANDS } from '../bin/cli/commands.ts';
 import { resolveOptions } from '../bin/cli/options.ts';
 import { TIME } from '../lambdas/core/contract.ts';
 import { screenshotHtml, trimBottom } from '../test/report/support/chromium.ts';
+import { runToEnd } from '../test/support/run-to-end.ts';
 
 export const DOCS_FOLDER = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.dirname(DOCS_FOLDER);
@@ -73,24 +73,12 @@ interface StartJson {
 
 /** Runs `peer5-reporter start --now ISO --json` in `cwd` and returns what it printed. */
 async function runStart(cwd: string, now: string): Promise<StartJson> {
-  const child = spawn(
+  const { stdout } = await runToEnd(
+    'peer5-reporter start',
     process.execPath,
     [path.join(REPO_ROOT, 'bin', 'peer5-reporter.js'), 'start', '--now', now, '--json'],
-    { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+    { cwd, env: { ...process.env, NO_COLOR: '1' } },
   );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-  if (code !== 0) throw new Error(`peer5-reporter start exited with code ${code}:\n${stderr}`);
   return JSON.parse(stdout) as StartJson;
 }
 

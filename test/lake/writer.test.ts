@@ -1,7 +1,7 @@
 /**
  * One window's object through gzip into a sink: stored whole when the sink reads it, blocks of
- * chunks handed to gzip before a write waits, and a writer that stops with the sink's error when the sink
- * fails while the writer waits on gzip.
+ * chunks handed to gzip before a write waits, and a writer that stops with the sink's error when
+ * the sink fails while the writer waits on gzip.
  */
 
 import type { Readable } from 'node:stream';

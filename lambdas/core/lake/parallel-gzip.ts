@@ -10,10 +10,11 @@
  * and each block is compressed by one call of zlib's raw deflate, in one go on one of libuv's
  * threads, while the main thread gathers the next. Each block is primed with the last 32 KiB of
  * the block before as its dictionary, so its matches reach back across the cut as in one stream,
- * and ends with a sync flush, so the blocks join byte-aligned into one deflate stream. The header, the blocks in order, an empty final block and a trailer of
- * CRC-32 and length make one gzip member: any gzip reader reads it, with no multi-member support
- * needed. The output is a few bytes per block larger than one stream's (0.03 % for the bench's
- * day); the CSV inside is the same byte for byte.
+ * and ends with a sync flush, so the blocks join byte-aligned into one deflate stream. The header,
+ * the blocks in order, an empty final block and a trailer of CRC-32 and length make one gzip
+ * member: any gzip reader reads it, with no multi-member support needed. The output is a few
+ * bytes per block larger than one stream's (0.03 % for the bench's day); the CSV inside is the
+ * same byte for byte.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { constants, crc32, deflateRaw } from 'node:zlib';
@@ -155,9 +156,9 @@ export class ParallelGzip extends Transform {
   private dictionaryBytes = 0;
   private crc = 0;
   private inputBytes = 0;
-  /** The chunk being gathered, from `taken` on, and its write's callback, held until it is in. */
+  /** The chunk being gathered, from `heldChunkOffset` on, and its write's callback, held till it is in. */
   private heldChunk: Buffer | undefined;
-  private taken = 0;
+  private heldChunkOffset = 0;
   private heldWrite: TransformCallback | undefined;
   /** The end, held until the last block is out. */
   private heldEnd: TransformCallback | undefined;
@@ -182,7 +183,7 @@ export class ParallelGzip extends Transform {
     this.crc = crc32(chunk, this.crc);
     this.inputBytes += chunk.length;
     this.heldChunk = chunk;
-    this.taken = 0;
+    this.heldChunkOffset = 0;
     this.heldWrite = callback;
     this.gather();
   }
@@ -230,35 +231,31 @@ export class ParallelGzip extends Transform {
   private gather(): void {
     const chunk = this.heldChunk;
     if (chunk) {
-      while (this.taken < chunk.length) {
+      while (this.heldChunkOffset < chunk.length) {
         if (this.gatheredFull()) {
           if (!this.mayCompress()) {
-            this.waitForSlot();
+            this.slots.waitFor(this.wake);
             return;
           }
           this.compressGathered();
         }
         this.gathering ??= this.slots.buffer();
-        const copied = chunk.copy(this.gathering, this.gatheredBytes, this.taken);
+        const copied = chunk.copy(this.gathering, this.gatheredBytes, this.heldChunkOffset);
         this.gatheredBytes += copied;
-        this.taken += copied;
+        this.heldChunkOffset += copied;
       }
       this.heldChunk = undefined;
     }
     // A block filled by the chunk's last bytes starts now if it may, else with the next chunk.
     if (this.gatheredFull() && this.mayCompress()) this.compressGathered();
     if (!this.readerWantsMore) {
-      this.waitForSlot();
+      this.slots.waitFor(this.wake);
       return;
     }
     const callback = this.heldWrite;
     this.heldWrite = undefined;
     this.slots.stopWaiting(this.wake);
     callback?.();
-  }
-
-  private waitForSlot(): void {
-    this.slots.waitFor(this.wake);
   }
 
   private compressGathered(): void {
@@ -319,7 +316,7 @@ export class ParallelGzip extends Transform {
     if (!this.heldEnd) return;
     if (this.gatheredBytes > 0) {
       if (this.mayCompress()) this.compressGathered();
-      else this.waitForSlot();
+      else this.slots.waitFor(this.wake);
     }
     if (this.blocks.length === 0 && this.gatheredBytes === 0) {
       if (this.gathering) this.slots.recycle(this.gathering);
