@@ -3,6 +3,7 @@
  * be driven by the HTTP client in production and tests alike.
  */
 import type { ExportRequest, ExportRow } from './contract.ts';
+import type { ExportBatch } from './csv-lines.ts';
 
 /**
  * A query over any [from, to): unlike an `ExportRequest` it may be longer than one API call
@@ -24,9 +25,10 @@ export interface ExportSource {
   /**
    * The same rows in the same order, in batches (a source that has them in chunks hands each chunk
    * on whole), so a consumer of millions of rows pays one async hop per batch rather than per row.
-   * A source without it is read through `rows`, one row a batch.
+   * A batch is rows as objects, or rows read in place from CSV bytes (CsvLines), which a consumer
+   * can copy without building objects. A source without it is read through `rows`, one row a batch.
    */
-  batches?(query: ExportQuery, options?: ExportStreamOptions): AsyncIterable<readonly ExportRow[]>;
+  batches?(query: ExportQuery, options?: ExportStreamOptions): AsyncIterable<ExportBatch>;
 }
 
 /** The query's rows in batches: the source's own when it has them, else one row a batch. */
@@ -34,7 +36,7 @@ export async function* batchesOf(
   source: ExportSource,
   query: ExportQuery,
   options?: ExportStreamOptions,
-): AsyncGenerator<readonly ExportRow[]> {
+): AsyncGenerator<ExportBatch> {
   if (source.batches) {
     yield* source.batches(query, options);
     return;

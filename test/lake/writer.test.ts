@@ -1,5 +1,6 @@
 /**
- * One window's object through gzip into a sink: stored whole when the sink reads it, blocks of
+ * One window's object through gzip into a sink: stored whole when the sink reads it, rows read in
+ * place from CSV bytes written as the encoder's lines, blocks of
  * chunks handed to gzip before a write waits, and a writer that stops with the sink's error when
  * the sink fails while the writer waits on gzip.
  */
@@ -9,9 +10,11 @@ import { buffer } from 'node:stream/consumers';
 import { setImmediate } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { CsvLineRunReader } from '../../lambdas/adapters/peer5-api/csv-lines-reader.ts';
 import type { ExportRow } from '../../lambdas/core/contract.ts';
 import { TIME } from '../../lambdas/core/contract.ts';
-import { type DatasetDefinition, DEFAULT_DATASETS } from '../../lambdas/core/datasets.ts';
+import type { CsvLines } from '../../lambdas/core/csv-lines.ts';
+import { type DatasetDefinition, DEFAULT_DATASETS, parseDatasets } from '../../lambdas/core/datasets.ts';
 import { LakeCsvEncoder } from '../../lambdas/core/lake/csv.ts';
 import {
   GZIP_BLOCK_BYTES,
@@ -55,14 +58,62 @@ describe('a window writer', () => {
       return { size: stored.length, version: 'v1' };
     });
     const encoder = new LakeCsvEncoder(TOTALS);
-    const writer = new WindowWriter(sink, KEY, encoder, { chunkChars: 256 });
-    for (let minute = 0; minute < 60; minute++) await writer.write(row(minute));
+    const writer = new WindowWriter(sink, KEY, encoder, { chunkBytes: 256 });
+    for (let minute = 0; minute < 60; minute++) await writer.write([row(minute)], 0);
     const result = await writer.finish();
     expect(result).toEqual({ rows: 60, bytes: stored?.length, version: 'v1' });
     const text = gunzipSync(stored as Buffer).toString('utf8');
     expect(text).toBe(
       encoder.header + Array.from({ length: 60 }, (_, minute) => encoder.line(row(minute))).join(''),
     );
+  });
+
+  it('copies rows read in place as the lines the encoder writes, while gzip still holds chunks', async () => {
+    const [byCity] = parseDatasets([
+      {
+        name: 'by_city_1m',
+        interval: '1m',
+        metrics: ['http', 'sessions'],
+        dimensions: ['city.name'],
+        cadence: 'hourly',
+      },
+    ]) as [DatasetDefinition];
+    const cities = [
+      '"Paris"',
+      '',
+      '""',
+      '"Tricky, ""quoted"""',
+      '" spaced "',
+      '"back\\slash"',
+      '"東京"',
+      'Lyon',
+    ];
+    const body = Buffer.from(
+      Array.from(
+        { length: 60_000 },
+        (_, n) =>
+          `${START + Math.floor(n / 1000) * TIME.MINUTE},${cities[n % cities.length]},${n},${n % 7}.5\n`,
+      ).join(''),
+    );
+    const lines = new CsvLineRunReader(['city.name'], ['http', 'sessions']).read(
+      body,
+      0,
+      body.length,
+    ) as CsvLines;
+    expect(lines.length).toBe(60_000);
+    let stored: Buffer | undefined;
+    // The sink starts reading late, so gzip's slots fill and it keeps chunks it has not taken in.
+    const sink = sinkOf(async (stream) => {
+      for (let turn = 0; turn < 20; turn++) await setImmediate();
+      stored = await buffer(stream);
+      return { size: stored.length, version: 'v1' };
+    });
+    const encoder = new LakeCsvEncoder(byCity);
+    const writer = new WindowWriter(sink, KEY, encoder, { chunkBytes: 4096 });
+    for (let i = 0; i < lines.length; i++) await writer.write(lines, i);
+    await writer.finish();
+    const expected = encoder.header + [...lines].map((row) => encoder.line(row)).join('');
+    expect(gunzipSync(stored as Buffer).toString('utf8')).toBe(expected);
   });
 
   it('hands gzip whole blocks to compress at once, and more, before a write waits for it', async () => {
@@ -76,21 +127,21 @@ describe('a window writer', () => {
       stream.resume();
       return { size: 0, version: 'v1' };
     });
-    const chunkChars = 64 * 1024;
-    const writer = new WindowWriter(sink, KEY, new LakeCsvEncoder(TOTALS), { chunkChars });
+    const chunkBytes = 64 * 1024;
+    const writer = new WindowWriter(sink, KEY, new LakeCsvEncoder(TOTALS), { chunkBytes });
     // Until a write has to wait, each flush settles in microtasks, which give zlib's threads no turn
     // to hand a block back: every chunk so far is still held by gzip, in its blocks and its buffer.
     let chunks = 0;
     let waiting: Promise<void> | undefined;
     for (let minute = 0; waiting === undefined; minute++) {
-      const flushed = writer.write(row(minute % 60));
+      const flushed = writer.write([row(minute % 60)], 0);
       if (flushed === undefined) continue;
       chunks += 1;
       if (body.writableNeedDrain) waiting = flushed;
       else await flushed;
     }
     // Every slot's block, and more buffered behind them: no write waited for a block to compress.
-    expect(chunks * chunkChars).toBeGreaterThan(
+    expect(chunks * chunkBytes).toBeGreaterThan(
       GZIP_BLOCKS_IN_FLIGHT * GZIP_BLOCK_BYTES + GZIP_INPUT_BYTES / 2,
     );
     finish();
@@ -110,12 +161,12 @@ describe('a window writer', () => {
           fail = () => reject(failure);
         }),
     );
-    const writer = new WindowWriter(sink, KEY, new LakeCsvEncoder(TOTALS), { chunkChars: 64 * 1024 });
+    const writer = new WindowWriter(sink, KEY, new LakeCsvEncoder(TOTALS), { chunkBytes: 64 * 1024 });
     // Gzip can take no more: its output is full, nobody reads it, and input is left over.
     const stuck = () => body.readableLength >= body.readableHighWaterMark && body.writableNeedDrain;
     let waiting: Promise<void> | undefined;
     for (let minute = 0; waiting === undefined; minute++) {
-      const paused = writer.write(row(minute % 60));
+      const paused = writer.write([row(minute % 60)], 0);
       if (paused === undefined) continue;
       let drained = false;
       // Its rejection is the assertion below.

@@ -4,6 +4,7 @@
  * body) into one public error. Retrying is the caller's business.
  */
 import type { ExportFormat, ExportRequest, ExportRow } from '../../core/contract.ts';
+import { CsvLines, type ExportBatch } from '../../core/csv-lines.ts';
 import { isoTime } from '../../core/dates.ts';
 import {
   DeadlineExceededError,
@@ -18,7 +19,8 @@ import { MAX_TIMER_MS, parseRetryAfter } from './backoff.ts';
 import { BodyParseError } from './body-error.ts';
 import type { EmitEvent } from './client-events.ts';
 import { summarizeRequest } from './client-events.ts';
-import { type CsvField, parseCsvBody } from './csv-body.ts';
+import { parseCsvBody } from './csv-body.ts';
+import { CsvLineRunReader } from './csv-lines-reader.ts';
 import { JsonExportParser } from './json-body.ts';
 import type { Redact } from './redaction.ts';
 import { describeRequest, requestBody } from './request-plan.ts';
@@ -135,7 +137,7 @@ class AttemptControl {
 export async function* attemptRows(
   settings: AttemptSettings,
   call: AttemptCall,
-): AsyncGenerator<readonly ExportRow[]> {
+): AsyncGenerator<ExportBatch> {
   const { request, delivered } = call;
   const control = new AttemptControl(settings.requestTimeoutMs, settings.deadline, call.signal);
   const started = Date.now();
@@ -198,7 +200,7 @@ export async function* attemptRows(
         { status: response.status, request },
       );
     }
-    yield* decodeRows(settings.format, bodyText(reader, control, settings.tally, delivered), request);
+    yield* decodeRows(settings.format, bodyBytes(reader, control, settings.tally, delivered), request);
   } catch (error) {
     throw attemptFailure(error, { control, phase, request, settings, rowsYielded: delivered.rows });
   } finally {
@@ -208,18 +210,19 @@ export async function* attemptRows(
 }
 
 /**
- * The rows of a body's text, each checked against the request, in one batch per piece of text:
- * parsing, checking and the hops through the retry and hold-back loops happen per batch.
+ * The rows of a body, each checked against the request, in one batch per piece of the body:
+ * parsing, checking and the hops through the retry and hold-back loops happen per batch. A CSV
+ * body's plain lines stay bytes (CsvLines); every other line, and JSON, become row objects.
  */
 async function* decodeRows(
   format: ExportFormat,
-  text: AsyncIterable<string>,
+  body: AsyncIterable<Uint8Array>,
   request: ExportRequest,
-): AsyncGenerator<readonly ExportRow[]> {
+): AsyncGenerator<ExportBatch> {
   const checker = new RowChecker(request);
   if (format === 'json') {
     const parser = new JsonExportParser();
-    for await (const chunk of text) {
+    for await (const chunk of utf8Text(body)) {
       const raws = parser.push(chunk);
       const batch: ExportRow[] = new Array(raws.length);
       for (let i = 0; i < raws.length; i++) batch[i] = checker.fromJson(raws[i] as Record<string, unknown>);
@@ -229,37 +232,46 @@ async function* decodeRows(
     return;
   }
   let header = true;
-  // Plain lines are read in place by the checker; any other line comes as a record of fields.
-  const readLine = (line: string, start: number, end: number) => checker.readCsvLine(line, start, end);
-  for await (const records of parseCsvBody(text, readLine)) {
-    let first = 0;
-    if (header && records.length > 0) {
-      checker.checkHeader(records[0] as CsvField[]);
-      header = false;
-      first = 1;
+  const reader = new CsvLineRunReader(request.dimensions ?? [], request.metrics);
+  for await (const pieces of parseCsvBody(body, reader)) {
+    let rows: ExportRow[] = [];
+    for (const piece of pieces) {
+      if (piece instanceof CsvLines) {
+        // Rows stay in the body's order: the objects before these lines go out first.
+        if (rows.length > 0) yield rows;
+        rows = [];
+        yield checker.checkLines(piece);
+      } else if (header) {
+        checker.checkHeader(piece);
+        header = false;
+      } else {
+        rows.push(checker.fromCsv(piece));
+      }
     }
-    const batch: ExportRow[] = new Array(records.length - first);
-    for (let i = first; i < records.length; i++) {
-      const record = records[i] as CsvField[] | ExportRow;
-      batch[i - first] = Array.isArray(record) ? checker.fromCsv(record) : checker.checkRead(record);
-    }
-    yield batch;
+    if (rows.length > 0) yield rows;
   }
 }
 
-/** Decodes the body as UTF-8 text, chunk by chunk; a character split across chunks is kept whole. */
-async function* bodyText(
+/** The body's bytes as they arrive, counted. */
+async function* bodyBytes(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   control: AttemptControl,
   tally: { bytes: number },
   delivered: { bytes: number },
-): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+): AsyncGenerator<Uint8Array> {
   for (;;) {
     const { done, value } = await control.guard(reader.read());
-    if (done) break;
+    if (done) return;
     tally.bytes += value.byteLength;
     delivered.bytes += value.byteLength;
+    yield value;
+  }
+}
+
+/** Decodes the body as UTF-8 text, chunk by chunk; a character split across chunks is kept whole. */
+async function* utf8Text(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for await (const value of body) {
     let text: string;
     try {
       text = decoder.decode(value, { stream: true });

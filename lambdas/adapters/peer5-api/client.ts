@@ -19,6 +19,7 @@ import {
   type ExportRequest,
   type ExportRow,
 } from '../../core/contract.ts';
+import type { ExportBatch } from '../../core/csv-lines.ts';
 import type { ExportQuery, ExportSource, ExportStreamOptions, TokenProvider } from '../../core/source.ts';
 import { type AttemptSettings, attemptRows, type Delivered } from './attempt.ts';
 import { MAX_TIMER_MS } from './backoff.ts';
@@ -156,10 +157,7 @@ export class ExportClient implements ExportSource {
   }
 
   /** The rows of `query` in batches, one per piece of each response body as it was parsed. */
-  async *batches(
-    query: ExportQuery,
-    options: ExportStreamOptions = {},
-  ): AsyncGenerator<readonly ExportRow[]> {
+  async *batches(query: ExportQuery, options: ExportStreamOptions = {}): AsyncGenerator<ExportBatch> {
     // Plan and check every request before sending the first, so a bad query costs no API call.
     const signal = this.stopSignal(options.signal);
     for (const request of this.plan(query)) yield* this.send(request, signal);
@@ -178,10 +176,7 @@ export class ExportClient implements ExportSource {
     return AbortSignal.any([own, callerSignal]);
   }
 
-  private send(
-    request: ExportRequest,
-    signal: AbortSignal | undefined,
-  ): AsyncGenerator<readonly ExportRow[]> {
+  private send(request: ExportRequest, signal: AbortSignal | undefined): AsyncGenerator<ExportBatch> {
     const job = {
       request,
       signal,

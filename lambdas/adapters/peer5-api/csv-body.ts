@@ -1,164 +1,142 @@
 /**
- * Streams a CSV export body, fed as decoded text chunks, into records of fields: a quoted field is
- * a string (possibly empty), an unquoted empty field is null (the contract's unknown value).
+ * Streams a CSV export body, fed as the bytes that arrive, into records of fields (csv-records.ts)
+ * and, where a fast path is given, runs of plain lines read in place from the bytes.
  *
- * The dialect is the contract's, and only that: comma-separated, `"` quoting with `""` inside,
- * every line ending in `\n` (a `\r` before it is tolerated). A small dedicated scanner rather than a
- * general CSV library, because the null-versus-empty distinction needs to know whether each field
- * was quoted, and asking a general parser for that per field made it an order of magnitude slower.
- *
- * Two more things the contract asks for:
+ * Two things the contract asks for come first:
  * - errors come as a JSON body whatever format was asked for, and proxies answer with HTML, so
  *   the first non-blank character is sniffed before any CSV is parsed;
- * - a record is released only once its `\n` has arrived, so a body cut off mid-row never delivers
+ * - a line is released only once its `\n` has arrived, so a body cut off mid-row never delivers
  *   the partial row as data; it ends in a `truncated` error instead.
+ *
+ * The bytes must be UTF-8: each run of whole lines is checked at once (a `\n` never falls inside a
+ * character), and only the lines the fast path does not take are decoded to text.
  */
+import { isUtf8 } from 'node:buffer';
+import { CHAR } from '../../core/char-codes.ts';
 import { apiErrorMessage, BodyParseError, MAX_BUFFERED_VALUE } from './body-error.ts';
-import { CHAR } from './char-codes.ts';
+import { type CsvField, CsvRecordParser } from './csv-records.ts';
 
-const { QUOTE, COMMA, NEWLINE, CARRIAGE_RETURN } = CHAR;
-
-export type CsvField = string | null;
+const { NEWLINE } = CHAR;
 
 /**
- * A fast path for whole lines: given the text and a line's bounds (`end` is its `\n`), returns
- * what that line stands for, or undefined to have the parser read it as usual. Never called for
- * the header line, or for a line that starts in one chunk and ends in another.
+ * A fast path for runs of whole lines, never asked for the header or for a line inside a quoted
+ * field: `read` takes plain lines from `start` on, up to `end` (just after a `\n`), and returns
+ * what it made of them, or undefined when it took none; `stoppedAt` is then the first line it left
+ * for the record parser.
  */
-export type CsvLineReader<T> = (text: string, start: number, end: number) => T | undefined;
+export interface CsvLinesReader<T extends { readonly length: number }> {
+  read(bytes: Buffer, start: number, end: number): T | undefined;
+  readonly stoppedAt: number;
+}
 
-type State = 'field-start' | 'bare' | 'quoted' | 'quote-in-quoted' | 'carriage-return';
+/** Bytes of a line without its `\n` kept before the rest goes to the record parser as it comes. */
+const MAX_HELD_LINE_BYTES = MAX_BUFFERED_VALUE;
 
-export class CsvRecordParser<T = never> {
-  private state: State = 'field-start';
-  private fields: CsvField[] = [];
-  private field = '';
-  private lines = 0;
-  private started = false;
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
 
-  constructor(private readonly readLine?: CsvLineReader<T>) {}
+function notUtf8(): BodyParseError {
+  return new BodyParseError('malformed', 'the body is not valid UTF-8');
+}
 
-  /**
-   * Feeds the next chunk of text; returns, in order, the records whose line ended within it, and
-   * what the line reader made of the lines it took.
-   */
-  push(chunk: string): (CsvField[] | T)[] {
+/** One body's CSV bytes into records and runs of plain lines, in order. */
+class CsvBytesParser<T extends { readonly length: number }> {
+  private readonly records = new CsvRecordParser();
+  /** For text that reaches the record parser before its line is whole (a very long line). */
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  /** The last line so far, without its `\n`. */
+  private held: Buffer | undefined;
+  /** The record parser holds the start of a line whose rest goes to it through `decoder`. */
+  private lineOpen = false;
+
+  constructor(private readonly reader: CsvLinesReader<T> | undefined) {}
+
+  push(chunk: Uint8Array): (CsvField[] | T)[] {
     const out: (CsvField[] | T)[] = [];
-    let text = chunk;
-    if (!this.started && text.length > 0) {
-      this.started = true;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const bytes = asBuffer(chunk);
+    let position = 0;
+    if (this.lineOpen) {
+      const newline = bytes.indexOf(NEWLINE);
+      const lineEnd = newline < 0 ? bytes.length : newline + 1;
+      this.pushText(this.decode(bytes.subarray(0, lineEnd)), out);
+      if (newline < 0) return out;
+      this.lineOpen = false;
+      position = lineEnd;
+    } else if (this.held !== undefined) {
+      // Only the line split between the chunks is copied: the rest is read where it arrived.
+      const newline = bytes.indexOf(NEWLINE);
+      const lineEnd = newline < 0 ? bytes.length : newline + 1;
+      const line = Buffer.concat([this.held, bytes.subarray(0, lineEnd)]);
+      this.held = undefined;
+      this.wholeLines(line, 0, out);
+      position = lineEnd;
     }
-    const length = text.length;
-    let i = 0;
-    while (i < length) {
-      switch (this.state) {
-        case 'field-start':
-          if (this.readLine !== undefined && this.fields.length === 0 && this.lines > 0) {
-            const end = text.indexOf('\n', i);
-            const read = end >= 0 && end - i <= MAX_BUFFERED_VALUE ? this.readLine(text, i, end) : undefined;
-            if (read !== undefined) {
-              out.push(read);
-              this.lines++;
-              i = end + 1;
-              break;
-            }
-          }
-          if (text.charCodeAt(i) === QUOTE) {
-            this.state = 'quoted';
-            i++;
-          } else {
-            this.state = 'bare';
-          }
-          break;
-        case 'bare': {
-          let j = i;
-          let code = 0;
-          while (j < length) {
-            code = text.charCodeAt(j);
-            if (code === COMMA || code === NEWLINE || code === QUOTE) break;
-            j++;
-          }
-          this.append(text, i, j);
-          if (j === length) return out;
-          if (code === QUOTE) throw this.malformed('a bare field holds a double quote');
-          let value = this.field;
-          if (code === NEWLINE && value.endsWith('\r')) value = value.slice(0, -1);
-          this.fields.push(value === '' ? null : value);
-          this.field = '';
-          this.state = 'field-start';
-          if (code === NEWLINE) this.endRecord(out);
-          i = j + 1;
-          break;
-        }
-        case 'quoted': {
-          const close = text.indexOf('"', i);
-          if (close < 0) {
-            this.append(text, i, length);
-            return out;
-          }
-          this.append(text, i, close);
-          this.state = 'quote-in-quoted';
-          i = close + 1;
-          break;
-        }
-        case 'quote-in-quoted': {
-          const code = text.charCodeAt(i);
-          if (code === QUOTE) {
-            this.field += '"';
-            this.state = 'quoted';
-          } else if (code === COMMA || code === NEWLINE) {
-            this.fields.push(this.field);
-            this.field = '';
-            this.state = 'field-start';
-            if (code === NEWLINE) this.endRecord(out);
-          } else if (code === CARRIAGE_RETURN) {
-            this.fields.push(this.field);
-            this.field = '';
-            this.state = 'carriage-return';
-          } else {
-            throw this.malformed('a closing quote is followed by text');
-          }
-          i++;
-          break;
-        }
-        case 'carriage-return':
-          if (text.charCodeAt(i) !== NEWLINE) throw this.malformed('a "\\r" is not followed by "\\n"');
-          this.state = 'field-start';
-          this.endRecord(out);
-          i++;
-          break;
-      }
-    }
+    this.wholeLines(bytes, position, out);
     return out;
   }
 
   /** Call after the last chunk: throws when the body did not end with a complete line. */
   end(): void {
-    if (this.state !== 'field-start' || this.fields.length > 0) {
-      throw new BodyParseError(
-        'truncated',
-        `the CSV body ended mid-row: its last line has no "\\n" (after ${this.lines} complete lines)`,
-      );
+    const out: (CsvField[] | T)[] = [];
+    if (this.held !== undefined) this.pushText(this.decode(this.held), out);
+    let tail: string;
+    try {
+      tail = this.decoder.decode();
+    } catch {
+      throw new BodyParseError('truncated', 'the body ended in the middle of a UTF-8 character');
+    }
+    this.pushText(tail, out);
+    this.records.end();
+  }
+
+  /** The lines of `bytes` from `start`: the whole ones now, the last one kept if it has no `\n`. */
+  private wholeLines(bytes: Buffer, start: number, out: (CsvField[] | T)[]): void {
+    const end = Math.max(start, bytes.lastIndexOf(NEWLINE) + 1);
+    if (end > start) {
+      if (!isUtf8(bytes.subarray(start, end))) throw notUtf8();
+      this.lines(bytes, start, end, out);
+    }
+    const rest = bytes.subarray(end);
+    if (rest.length > MAX_HELD_LINE_BYTES) {
+      this.lineOpen = true;
+      this.pushText(this.decode(rest), out);
+    } else if (rest.length > 0) {
+      this.held = rest;
     }
   }
 
-  private append(text: string, from: number, to: number): void {
-    if (to <= from) return;
-    if (this.field.length + (to - from) > MAX_BUFFERED_VALUE) {
-      throw this.malformed(`a field is longer than ${MAX_BUFFERED_VALUE} characters`);
+  /** The whole lines from `start` to `end`, already checked as UTF-8. */
+  private lines(bytes: Buffer, start: number, end: number, out: (CsvField[] | T)[]): void {
+    const { reader, records } = this;
+    let position = start;
+    while (position < end) {
+      if (reader !== undefined && records.atRecordStart && records.lineCount > 0) {
+        const lines = reader.read(bytes, position, end);
+        if (lines !== undefined) {
+          out.push(lines);
+          records.countLines(lines.length);
+        }
+        position = reader.stoppedAt;
+        if (position >= end) return;
+      }
+      const lineEnd = bytes.indexOf(NEWLINE, position) + 1;
+      this.pushText(bytes.toString('utf8', position, lineEnd), out);
+      position = lineEnd;
     }
-    this.field += text.slice(from, to);
   }
 
-  private endRecord(out: (CsvField[] | T)[]): void {
-    out.push(this.fields);
-    this.fields = [];
-    this.lines++;
+  private pushText(text: string, out: (CsvField[] | T)[]): void {
+    if (text.length === 0) return;
+    for (const record of this.records.push(text)) out.push(record);
   }
 
-  private malformed(rule: string): BodyParseError {
-    return new BodyParseError('malformed', `the CSV body is malformed at line ${this.lines + 1}: ${rule}`);
+  private decode(bytes: Uint8Array): string {
+    try {
+      return this.decoder.decode(bytes, { stream: true });
+    } catch {
+      throw notUtf8();
+    }
   }
 }
 
@@ -186,32 +164,57 @@ async function readErrorBody(first: string, rest: AsyncIterator<string>): Promis
   throw new BodyParseError('malformed', 'the body is JSON, but CSV was asked for');
 }
 
+/** The rest of the body as text, through the decoder that read its start. */
+async function* restAsText(
+  rest: AsyncIterator<Uint8Array>,
+  decoder: InstanceType<typeof TextDecoder>,
+): AsyncGenerator<string> {
+  for (let next = await rest.next(); !next.done; next = await rest.next()) {
+    yield decoder.decode(next.value, { stream: true });
+  }
+}
+
 /**
- * Sniffs the body, then streams its CSV records in batches (one per chunk of text, so an async hop
- * is paid per chunk rather than per row); the first record is the header.
+ * Sniffs the body, then streams its CSV in batches, one per chunk of bytes (so an async hop is paid
+ * per chunk rather than per row): records of fields, the first of them the header, and whatever the
+ * reader made of the runs of plain lines it took.
  */
-export async function* parseCsvBody<T = never>(
-  chunks: AsyncIterable<string>,
-  readLine?: CsvLineReader<T>,
+export async function* parseCsvBody<T extends { readonly length: number } = never>(
+  chunks: AsyncIterable<Uint8Array>,
+  reader?: CsvLinesReader<T>,
 ): AsyncGenerator<(CsvField[] | T)[]> {
   const iterator = chunks[Symbol.asyncIterator]();
+  const sniffer = new TextDecoder('utf-8', { fatal: true });
+  const sniffed: Uint8Array[] = [];
   let head = '';
   let first = '';
-  while (first === '') {
-    const next = await iterator.next();
-    if (next.done) {
-      if (head.length === 0) throw new BodyParseError('truncated', 'the CSV body is empty (no header line)');
-      throw new BodyParseError('truncated', 'the CSV body holds only blank text (no header line)');
-    }
-    head += next.value;
-    first = head.replace(/^[\s\uFEFF]+/, '').charAt(0);
-  }
-  if (first === '{') await readErrorBody(head, iterator);
-  if (first === '<') throw new BodyParseError('malformed', 'the body is an HTML page, not CSV data');
-
-  const parser = new CsvRecordParser(readLine);
   try {
-    yield parser.push(head);
+    while (first === '') {
+      const next = await iterator.next();
+      if (next.done) {
+        try {
+          head += sniffer.decode();
+        } catch {
+          throw new BodyParseError('truncated', 'the body ended in the middle of a UTF-8 character');
+        }
+        if (head.length === 0)
+          throw new BodyParseError('truncated', 'the CSV body is empty (no header line)');
+        throw new BodyParseError('truncated', 'the CSV body holds only blank text (no header line)');
+      }
+      sniffed.push(next.value);
+      try {
+        head += sniffer.decode(next.value, { stream: true });
+      } catch {
+        throw notUtf8();
+      }
+      first = head.replace(/^[\s\uFEFF]+/, '').charAt(0);
+    }
+    if (first === '{') await readErrorBody(head, restAsText(iterator, sniffer));
+    if (first === '<') throw new BodyParseError('malformed', 'the body is an HTML page, not CSV data');
+
+    const parser = new CsvBytesParser(reader);
+    for (const chunk of sniffed) yield parser.push(chunk);
+    sniffed.length = 0;
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
       yield parser.push(next.value);
     }

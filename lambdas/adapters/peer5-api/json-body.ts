@@ -7,8 +7,9 @@
  * `JSON.parse`. Memory therefore holds one row at a time, however long the body is, and a value
  * larger than MAX_BUFFERED_VALUE is refused rather than buffered.
  */
+
+import { CHAR } from '../../core/char-codes.ts';
 import { BodyParseError, MAX_BUFFERED_VALUE } from './body-error.ts';
-import { CHAR } from './char-codes.ts';
 
 const { QUOTE, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET, COMMA, COLON, LESS_THAN } =
   CHAR;

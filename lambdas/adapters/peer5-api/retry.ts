@@ -3,7 +3,8 @@
  * only while none of its rows has reached the consumer (see the client's module comment); a 401 is
  * answered once with a fresh token, without backing off.
  */
-import type { ExportRequest, ExportRow } from '../../core/contract.ts';
+import type { ExportRequest } from '../../core/contract.ts';
+import type { ExportBatch } from '../../core/csv-lines.ts';
 import { isoTime } from '../../core/dates.ts';
 import {
   DeadlineExceededError,
@@ -80,17 +81,14 @@ export interface RetryJob {
    * One attempt's rows, in batches (one per piece of the body), as they may reach the consumer; it
    * counts `delivered.bytes` as they arrive.
    */
-  attempt(token: string, attempt: number, delivered: Delivered): AsyncIterable<readonly ExportRow[]>;
+  attempt(token: string, attempt: number, delivered: Delivered): AsyncIterable<ExportBatch>;
 }
 
 /**
  * Streams the rows of one request in batches, retrying what can be retried before any row was
  * delivered. One hop per batch, not per row: the loop costs nothing per row.
  */
-export async function* withRetries(
-  job: RetryJob,
-  settings: RetrySettings,
-): AsyncGenerator<readonly ExportRow[]> {
+export async function* withRetries(job: RetryJob, settings: RetrySettings): AsyncGenerator<ExportBatch> {
   const { request, signal } = job;
   const { deadline, emit, tally } = settings;
   const started = Date.now();

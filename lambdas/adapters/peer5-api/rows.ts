@@ -4,13 +4,10 @@
  */
 import type { Dimension, ExportRequest, ExportRow, Metric } from '../../core/contract.ts';
 import { INTERVAL_MS } from '../../core/contract.ts';
-import { CsvExportRow } from '../../core/csv-row.ts';
+import type { CsvLines } from '../../core/csv-lines.ts';
 import { isoTime } from '../../core/dates.ts';
 import { ExportRowError } from '../../core/export-errors.ts';
-import { CHAR } from './char-codes.ts';
-import type { CsvField } from './csv-body.ts';
-
-const { COMMA, QUOTE, DOT, ZERO, NINE, CARRIAGE_RETURN } = CHAR;
+import type { CsvField } from './csv-records.ts';
 
 /** The columns of a response, in the API's order: timestamp, dimensions, then metrics. */
 export function responseColumns(request: ExportRequest): string[] {
@@ -19,12 +16,6 @@ export function responseColumns(request: ExportRequest): string[] {
 
 /** A CSV number: bare digits with an optional fraction or exponent, nothing else. */
 const CSV_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-
-/** Digits the fast path reads into a number exactly (below 2^53, and 10^n exact as a double). */
-const MAX_DIGITS = 15;
-const POWERS_OF_TEN = Array.from({ length: MAX_DIGITS + 1 }, (_, n) => 10 ** n);
-/** Below this, `String(value)` switches to exponent notation, unlike the API's text. */
-const SMALLEST_PLAIN = 1e-6;
 
 export class RowChecker {
   private readonly bucket: number;
@@ -110,88 +101,17 @@ export class RowChecker {
   }
 
   /**
-   * The fast path for one CSV line, `text` from `start` to its `\n` at `end`: reads the fields in
-   * place, without a record or a regular expression, when the line is of the plain form the API
-   * sends (timestamp and metrics as bare digits with an optional fraction, dimensions quoted
-   * without inner quotes, or bare, or empty). Any other line gives undefined, and the caller hands
-   * it to the general parser and `fromCsv`, which accept or refuse it with their own messages.
-   * Reads only: `checkRead` then makes, in the body's order, the checks this reading leaves (a
-   * line read here passes every other check `fromCsv` makes).
+   * Checks the rows the line reader read in place, in their turn: each timestamp, as `fromCsv`
+   * would (every other check `fromCsv` makes, such a line passes by its form).
    */
-  readCsvLine(text: string, start: number, end: number): ExportRow | undefined {
-    if (end <= start || text.charCodeAt(end - 1) === CARRIAGE_RETURN) return undefined;
-    let at = start;
-    let timestamp = 0;
-    for (let code = text.charCodeAt(at); code >= ZERO && code <= NINE; code = text.charCodeAt(++at)) {
-      timestamp = timestamp * 10 + (code - ZERO);
+  checkLines(lines: CsvLines): CsvLines {
+    const { timestamps, length } = lines;
+    for (let i = 0; i < length; i++) {
+      const timestamp = timestamps[i] as number;
+      this.checkTimestamp(timestamp, timestamp);
+      this.index++;
     }
-    if (at === start || at - start > MAX_DIGITS || at >= end || text.charCodeAt(at) !== COMMA)
-      return undefined;
-    at++;
-    const dimensions: Partial<Record<Dimension, string | null>> = {};
-    for (const dimension of this.dimensions) {
-      if (text.charCodeAt(at) === QUOTE) {
-        const close = text.indexOf('"', at + 1);
-        if (close < 0 || close + 1 >= end || text.charCodeAt(close + 1) !== COMMA) return undefined;
-        dimensions[dimension] = text.slice(at + 1, close);
-        at = close + 2;
-      } else {
-        const comma = text.indexOf(',', at);
-        if (comma < 0 || comma >= end) return undefined;
-        const quote = text.indexOf('"', at);
-        if (quote >= 0 && quote < comma) return undefined;
-        dimensions[dimension] = comma === at ? null : text.slice(at, comma);
-        at = comma + 1;
-      }
-    }
-    const metrics: Partial<Record<Metric, number>> = {};
-    const metricsStart = at;
-    const last = this.metrics.length - 1;
-    let fractions = 0;
-    let canonical = true;
-    for (let m = 0; m <= last; m++) {
-      const first = at;
-      let digits = 0;
-      for (let code = text.charCodeAt(at); code >= ZERO && code <= NINE; code = text.charCodeAt(++at)) {
-        digits = digits * 10 + (code - ZERO);
-      }
-      const whole = at - first;
-      if (whole === 0 || whole > MAX_DIGITS) return undefined;
-      const leadingZero = whole > 1 && text.charCodeAt(first) === ZERO;
-      let value = digits;
-      if (at < end && text.charCodeAt(at) === DOT) {
-        const point = at++;
-        for (let code = text.charCodeAt(at); code >= ZERO && code <= NINE; code = text.charCodeAt(++at)) {
-          digits = digits * 10 + (code - ZERO);
-        }
-        const decimals = at - point - 1;
-        if (decimals === 0 || whole + decimals > MAX_DIGITS) return undefined;
-        // One correctly rounded division of two exact integers: the double Number(text) gives.
-        value = digits / (POWERS_OF_TEN[decimals] as number);
-        fractions |= 1 << m;
-        if (text.charCodeAt(at - 1) === ZERO || value < SMALLEST_PLAIN) canonical = false;
-      }
-      if (leadingZero) canonical = false;
-      if (m === last ? at !== end : at >= end || text.charCodeAt(at) !== COMMA) return undefined;
-      metrics[this.metrics[m] as Metric] = value;
-      at++;
-    }
-    if (!canonical || last > 30) return { timestamp, dimensions, metrics };
-    return new CsvExportRow(
-      timestamp,
-      dimensions,
-      metrics,
-      text.slice(metricsStart, end),
-      this.metrics,
-      fractions,
-    );
-  }
-
-  /** Checks a row `readCsvLine` read, in its turn: its timestamp, as `fromCsv` would. */
-  checkRead(row: ExportRow): ExportRow {
-    this.checkTimestamp(row.timestamp, row.timestamp);
-    this.index++;
-    return row;
+    return lines;
   }
 
   private checkTimestamp(value: number, raw: unknown): number {

@@ -16,8 +16,10 @@
  *   quotes the value, because outside quotes a leading escape is dropped as well). The Glue table
  *   must keep `escapeChar` = `\` for `\\` to read back as one `\`; see LAKE_SERDE_PARAMETERS.
  */
+
+import { CHAR } from '../char-codes.ts';
 import type { ExportRow } from '../contract.ts';
-import { CsvExportRow } from '../csv-row.ts';
+import { type CsvLines, METRICS_NOT_CANONICAL } from '../csv-lines.ts';
 import { columnsOf, type DatasetDefinition } from '../datasets.ts';
 
 /**
@@ -55,6 +57,10 @@ export class LakeCsvParseError extends Error {
   override readonly name = 'LakeCsvParseError';
 }
 
+const { TAB, NEWLINE, CARRIAGE_RETURN, SPACE, QUOTE, COMMA, BACKSLASH } = CHAR;
+/** From here on a byte is part of a multi-byte character, which might be whitespace to `\s`. */
+const FIRST_NON_ASCII = 0x80;
+
 const LINE_BREAKS = /\r\n|[\r\n]/g;
 const NEEDS_QUOTES = /[",\\]|^\s|\s$/;
 /** Anything that needs work: most values have none and are written as they are. */
@@ -83,10 +89,11 @@ export class LakeCsvEncoder {
   private readonly metrics: readonly string[];
   /** Per metric: true when its column is bigint and the value must be a whole number. */
   private readonly whole: readonly boolean[];
-  /** The same, as a bit mask (bit i for metric i), for rows that carry their metric text. */
+  /** The same, as a bit mask (bit i for metric i), for rows copied from CSV bytes. */
   private readonly wholeMask: number;
-  /** The last metric list a row carried text for that is this encoder's metrics, in its order. */
-  private accepted: readonly string[] | undefined;
+  /** The last column lists of CsvLines found to be this encoder's columns, in its order. */
+  private acceptedDimensions: readonly string[] | undefined;
+  private acceptedMetrics: readonly string[] | undefined;
 
   constructor(dataset: DatasetDefinition) {
     const columns = columnsOf(dataset);
@@ -113,9 +120,6 @@ export class LakeCsvEncoder {
     let line = String(timestamp);
     const dimensions = row.dimensions as Readonly<Record<string, string | null | undefined>>;
     for (const dimension of this.dimensions) line += `,${encodeTextField(dimensions[dimension])}`;
-    // The API's own text for the metrics, when it is already what the loop below would write.
-    const text = this.metricsTextOf(row);
-    if (text !== undefined) return `${line},${text}\n`;
     const metrics = row.metrics as Readonly<Record<string, number | undefined>>;
     for (let i = 0; i < this.metrics.length; i++) {
       const metric = this.metrics[i] as string;
@@ -140,19 +144,111 @@ export class LakeCsvEncoder {
   }
 
   /**
-   * The metric text `row` carries, if it names this encoder's metrics in its order and none of
-   * the bigint ones has a fraction (that row takes the loop, which names the rule it breaks).
+   * Writes row `i` of `lines` into `out` at `at` as the line `line` would write, by copying the
+   * row's bytes, when each of its fields is already written that way; returns where the line ends
+   * in `out`, or -1 when the row needs `line` (a value to quote or flatten, a number to format, or
+   * columns in another order). `out` must have room from `at` for the row's line as the API wrote
+   * it and two quotes per dimension (a bare value may need them), which the lake's line never
+   * exceeds.
    */
-  private metricsTextOf(row: ExportRow): string | undefined {
-    const names = CsvExportRow.metricNames(row);
-    if (names === undefined) return undefined;
-    if (names !== this.accepted) {
-      const same = names.length === this.metrics.length && names.every((name, i) => name === this.metrics[i]);
-      if (!same) return undefined;
-      this.accepted = names;
+  copyLine(lines: CsvLines, i: number, out: Buffer, at: number): number {
+    const fraction = lines.fractions(i);
+    if (fraction === METRICS_NOT_CANONICAL || (fraction & this.wholeMask) !== 0) return -1;
+    if (lines.dimensions !== this.acceptedDimensions || lines.metrics !== this.acceptedMetrics) {
+      if (!sameNames(lines.dimensions, this.dimensions) || !sameNames(lines.metrics, this.metrics)) return -1;
+      this.acceptedDimensions = lines.dimensions;
+      this.acceptedMetrics = lines.metrics;
     }
-    return CsvExportRow.metricsText(row, names, this.wholeMask);
+    const { bytes, fields } = lines;
+    let slot = i * lines.stride;
+    let o = at;
+    for (let p = fields[slot] as number, end = fields[slot + 1] as number; p < end; p++) {
+      out[o++] = bytes[p] as number;
+    }
+    slot += 2;
+    for (let d = this.dimensions.length; d > 0; d--, slot += 2) {
+      out[o++] = COMMA;
+      const start = fields[slot] as number;
+      const end = fields[slot + 1] as number;
+      if (start < 0) continue;
+      if (start === end) {
+        out[o++] = QUOTE;
+        out[o++] = QUOTE;
+        continue;
+      }
+      // SPECIAL on bytes, in the same pass as the copy. A quote reaches here doubled, as the lake
+      // writes it inside quotes, and a `\n` never does (the reader's form).
+      const copied = o;
+      let found = 0;
+      for (let p = start; p < end; p++) {
+        const byte = bytes[p] as number;
+        found |= BYTE_NEEDS[byte] as number;
+        out[o++] = byte;
+      }
+      if ((found & NEEDS_LINE) !== 0) return -1;
+      if ((found & NEEDS_QUOTES_BYTE) !== 0 || spaceAtStart(bytes, start) || spaceAtEnd(bytes, end)) {
+        out.copyWithin(copied + 1, copied, o);
+        out[copied] = QUOTE;
+        out[o + 1] = QUOTE;
+        o += 2;
+      }
+    }
+    out[o++] = COMMA;
+    for (let p = fields[slot] as number, end = fields[slot + 1] as number; p < end; p++) {
+      out[o++] = bytes[p] as number;
+    }
+    out[o++] = NEWLINE;
+    return o;
   }
+}
+
+/** Per byte of a dimension's text: what it asks of the copy (nothing for most). */
+const NEEDS_QUOTES_BYTE = 1;
+const NEEDS_LINE = 2;
+const BYTE_NEEDS = new Uint8Array(256);
+BYTE_NEEDS[COMMA] = NEEDS_QUOTES_BYTE;
+BYTE_NEEDS[QUOTE] = NEEDS_QUOTES_BYTE;
+// Doubled, or flattened to a space: `line` does that.
+BYTE_NEEDS[BACKSLASH] = NEEDS_LINE;
+BYTE_NEEDS[CARRIAGE_RETURN] = NEEDS_LINE;
+
+/** Code points `\s` matches beyond ASCII (ECMAScript's WhiteSpace and LineTerminator). */
+const NON_ASCII_SPACES = new Set([
+  0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a,
+  0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff,
+]);
+
+function isAsciiSpace(byte: number): boolean {
+  return byte === SPACE || (byte >= TAB && byte <= CARRIAGE_RETURN);
+}
+
+/** Whether the UTF-8 text at `start` begins with a character `\s` matches. */
+function spaceAtStart(bytes: Buffer, start: number): boolean {
+  const byte = bytes[start] as number;
+  if (byte < FIRST_NON_ASCII) return isAsciiSpace(byte);
+  return NON_ASCII_SPACES.has(codePointAt(bytes, start));
+}
+
+/** Whether the UTF-8 text ending before `end` ends with a character `\s` matches. */
+function spaceAtEnd(bytes: Buffer, end: number): boolean {
+  const byte = bytes[end - 1] as number;
+  if (byte < FIRST_NON_ASCII) return isAsciiSpace(byte);
+  let start = end - 1;
+  while (((bytes[start] as number) & 0xc0) === 0x80) start--;
+  return NON_ASCII_SPACES.has(codePointAt(bytes, start));
+}
+
+/** The code point of the (valid) UTF-8 character at `at`. */
+function codePointAt(bytes: Buffer, at: number): number {
+  const lead = bytes[at] as number;
+  const length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+  let codePoint = lead & (0x7f >> length);
+  for (let i = 1; i < length; i++) codePoint = (codePoint << 6) | ((bytes[at + i] as number) & 0x3f);
+  return codePoint;
+}
+
+function sameNames(names: readonly string[], expected: readonly string[]): boolean {
+  return names.length === expected.length && names.every((name, i) => name === expected[i]);
 }
 
 /**

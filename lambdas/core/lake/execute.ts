@@ -9,6 +9,7 @@
  * failures or on request, and the run's tally.
  */
 
+import { timestampAt } from '../csv-lines.ts';
 import { CADENCE_MS, type DatasetDefinition, exportRequestFor } from '../datasets.ts';
 import { DeadlineExceededError } from '../export-errors.ts';
 import { batchesOf, type ExportSource } from '../source.ts';
@@ -289,18 +290,19 @@ class PlanExecution {
       let previous = Number.NEGATIVE_INFINITY;
       // One async hop per batch; the rows of a batch are checked and encoded in a plain loop.
       stream: for await (const batch of batches)
-        for (const row of batch) {
-          if (row.timestamp < previous) {
+        for (let i = 0; i < batch.length; i++) {
+          const timestamp = timestampAt(batch, i);
+          if (timestamp < previous) {
             throw new LakeSourceOrderError(
-              `${dataset.name}: the source sent a row at ${iso(row.timestamp)} after one at ${iso(previous)}; rows must be sorted by timestamp`,
+              `${dataset.name}: the source sent a row at ${iso(timestamp)} after one at ${iso(previous)}; rows must be sorted by timestamp`,
             );
           }
-          previous = row.timestamp;
-          if (row.timestamp >= active.window.end) {
-            const target = from + Math.floor((row.timestamp - first.start) / cadenceMs);
+          previous = timestamp;
+          if (timestamp >= active.window.end) {
+            const target = from + Math.floor((timestamp - first.start) / cadenceMs);
             if (target >= windows.length) {
               throw new LakeSourceOrderError(
-                `${dataset.name}: the source sent a row at ${iso(row.timestamp)}, after the end of the query (${iso(fetch.to)})`,
+                `${dataset.name}: the source sent a row at ${iso(timestamp)}, after the end of the query (${iso(fetch.to)})`,
               );
             }
             while (current < target) {
@@ -309,12 +311,12 @@ class PlanExecution {
               if (this.timeIsShort()) break stream;
               active = await this.open(dataset, windows[current] as PlannedWindow, current);
             }
-          } else if (row.timestamp < first.start) {
+          } else if (timestamp < first.start) {
             throw new LakeSourceOrderError(
-              `${dataset.name}: the source sent a row at ${iso(row.timestamp)}, before the start of the query (${iso(first.start)})`,
+              `${dataset.name}: the source sent a row at ${iso(timestamp)}, before the start of the query (${iso(first.start)})`,
             );
           }
-          const pause = active.writer.write(row);
+          const pause = active.writer.write(batch, i);
           if (pause) await pause;
         }
       if (active !== null) {

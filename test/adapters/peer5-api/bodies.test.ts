@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BodyParseError } from '../../../lambdas/adapters/peer5-api/body-error.ts';
-import { type CsvField, parseCsvBody } from '../../../lambdas/adapters/peer5-api/csv-body.ts';
+import { parseCsvBody } from '../../../lambdas/adapters/peer5-api/csv-body.ts';
+import type { CsvField } from '../../../lambdas/adapters/peer5-api/csv-records.ts';
 import { JsonExportParser } from '../../../lambdas/adapters/peer5-api/json-body.ts';
 
 const TRICKY = [
@@ -47,8 +48,9 @@ function parseJson(pieces: string[]): Record<string, unknown>[] {
   return rows;
 }
 
-async function* chunks(pieces: string[]): AsyncGenerator<string> {
-  for (const piece of pieces) yield piece;
+/** The pieces as the body's bytes, one chunk each. */
+async function* chunks(pieces: string[]): AsyncGenerator<Uint8Array> {
+  for (const piece of pieces) yield Buffer.from(piece, 'utf8');
 }
 
 async function parseCsv(pieces: string[]): Promise<CsvField[][]> {
@@ -198,4 +200,45 @@ describe('the streaming CSV body parser', () => {
     ]);
     expect(await problemOf(() => parseCsv([]))).toEqual(['truncated', expect.stringContaining('empty')]);
   });
+
+  it('reads a line longer than it holds back, with the body cut anywhere, even inside a character', async () => {
+    // 1.25 MB of UTF-8 in one field: past what a line may hold before it goes to the record parser.
+    const long = 'é東'.repeat(250_000);
+    const bytes = Buffer.from(`"timestamp","city.name"\n1,"${long}"\n2,"x"\n`, 'utf8');
+    const expected = [
+      ['timestamp', 'city.name'],
+      ['1', long],
+      ['2', 'x'],
+    ];
+    for (const cuts of [[], [30], [30 + 600_001, 30 + 1_000_003], [bytes.length - 9]]) {
+      const pieces = [0, ...cuts].map((start, k) => bytes.subarray(start, cuts[k] ?? bytes.length));
+      const records: CsvField[][] = [];
+      for await (const batch of parseCsvBody(byteChunks(pieces))) records.push(...batch);
+      expect(records, `cut at ${cuts.join(', ')}`).toEqual(expected);
+    }
+  });
+
+  it('refuses bytes that are not UTF-8, and a body that ends inside a character', async () => {
+    const header = Buffer.from('"timestamp","city.name"\n1,"ok"\n', 'utf8');
+    const invalid = Buffer.concat([header, Buffer.from([0x32, 0x2c, 0xff, 0x0a])]);
+    expect(await problemOf(() => parseBytes([invalid]))).toEqual([
+      'malformed',
+      'the body is not valid UTF-8',
+    ]);
+    const cutInside = Buffer.concat([header, Buffer.from('2,"é', 'utf8').subarray(0, -1)]);
+    expect(await problemOf(() => parseBytes([cutInside]))).toEqual([
+      'truncated',
+      'the body ended in the middle of a UTF-8 character',
+    ]);
+  });
 });
+
+async function* byteChunks(pieces: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  for (const piece of pieces) yield piece;
+}
+
+async function parseBytes(pieces: Uint8Array[]): Promise<CsvField[][]> {
+  const records: CsvField[][] = [];
+  for await (const batch of parseCsvBody(byteChunks(pieces))) records.push(...batch);
+  return records;
+}

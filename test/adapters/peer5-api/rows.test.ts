@@ -1,7 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseCsvBody } from '../../../lambdas/adapters/peer5-api/csv-body.ts';
+import { CsvLineRunReader } from '../../../lambdas/adapters/peer5-api/csv-lines-reader.ts';
 import { RowChecker } from '../../../lambdas/adapters/peer5-api/rows.ts';
 import type { ExportRequest, ExportRow } from '../../../lambdas/core/contract.ts';
+import { CsvLines } from '../../../lambdas/core/csv-lines.ts';
 import { parseDatasets } from '../../../lambdas/core/datasets.ts';
 import { LakeCsvEncoder } from '../../../lambdas/core/lake/csv.ts';
 
@@ -27,34 +30,45 @@ const HEADER = '"timestamp","city.name","http","sessions"\n';
 
 type Outcome = { lines: string[]; plain: ExportRow[] } | { error: string };
 
-/** Decodes a CSV body as the client does, with the line fast path or without it, then encodes it. */
+/**
+ * Decodes a CSV body as the client does, with the line fast path or without it, then encodes it
+ * for the lake: rows read in place are copied (`copyLine`) where the encoder can, as the writer does.
+ */
 async function decode(body: string, fast: boolean, cuts = [body.length]): Promise<Outcome> {
+  const bytes = Buffer.from(body, 'utf8');
   const checker = new RowChecker(REQUEST);
   const encoder = new LakeCsvEncoder(DATASET as NonNullable<typeof DATASET>);
-  async function* chunks(): AsyncGenerator<string> {
+  async function* chunks(): AsyncGenerator<Uint8Array> {
     let last = 0;
-    for (const cut of [...cuts, body.length]) {
-      yield body.slice(last, cut);
+    for (const cut of [...cuts, bytes.length]) {
+      yield bytes.subarray(last, cut);
       last = cut;
     }
   }
-  const readLine = fast
-    ? (text: string, start: number, end: number) => checker.readCsvLine(text, start, end)
-    : undefined;
+  const reader = fast ? new CsvLineRunReader(REQUEST.dimensions ?? [], REQUEST.metrics) : undefined;
   const lines: string[] = [];
   const plain: ExportRow[] = [];
+  const out = Buffer.alloc(4096);
   try {
     let header = true;
-    for await (const records of parseCsvBody(chunks(), readLine)) {
-      for (const record of records) {
-        if (header && Array.isArray(record)) {
-          checker.checkHeader(record);
+    for await (const pieces of parseCsvBody(chunks(), reader)) {
+      for (const piece of pieces) {
+        if (piece instanceof CsvLines) {
+          checker.checkLines(piece);
+          for (let i = 0; i < piece.length; i++) {
+            const row = piece.rowAt(i);
+            plain.push(row);
+            const end = encoder.copyLine(piece, i, out, 0);
+            lines.push(end >= 0 ? out.toString('utf8', 0, end) : encoder.line(row));
+          }
+        } else if (header) {
+          checker.checkHeader(piece);
           header = false;
-          continue;
+        } else {
+          const row = checker.fromCsv(piece);
+          plain.push(row);
+          lines.push(encoder.line(row));
         }
-        const row = Array.isArray(record) ? checker.fromCsv(record) : checker.checkRead(record as ExportRow);
-        plain.push({ ...row });
-        lines.push(encoder.line(row));
       }
     }
   } catch (error) {
@@ -63,11 +77,25 @@ async function decode(body: string, fast: boolean, cuts = [body.length]): Promis
   return { lines, plain };
 }
 
+/** Lines the fast path reads in place, of a body that holds only plain lines after its header. */
+async function linesReadInPlace(body: string): Promise<number> {
+  const reader = new CsvLineRunReader(REQUEST.dimensions ?? [], REQUEST.metrics);
+  let read = 0;
+  async function* whole(): AsyncGenerator<Uint8Array> {
+    yield Buffer.from(body, 'utf8');
+  }
+  for await (const pieces of parseCsvBody(whole(), reader)) {
+    for (const piece of pieces) if (piece instanceof CsvLines) read += piece.length;
+  }
+  return read;
+}
+
 async function sameBothWays(body: string): Promise<Outcome> {
   const general = await decode(body, false);
   expect(await decode(body, true)).toEqual(general);
-  // Wherever a chunk ends, the fast path gives the same.
-  for (let cut = 1; cut < body.length; cut += 7) expect(await decode(body, true, [cut])).toEqual(general);
+  // Wherever a chunk ends, even inside a character, the fast path gives the same.
+  const length = Buffer.byteLength(body);
+  for (let cut = 1; cut < length; cut += 7) expect(await decode(body, true, [cut])).toEqual(general);
   return general;
 }
 
@@ -77,9 +105,7 @@ describe('the CSV line fast path of the row checker', () => {
     const outcome = await sameBothWays(body);
     expect('lines' in outcome && outcome.lines.length).toBe(4);
     // And the fast path did read them: no line went to the general parser.
-    const checker = new RowChecker(REQUEST);
-    const lines = body.split('\n').slice(1, -1);
-    for (const line of lines) expect(checker.readCsvLine(`${line}\n`, 0, line.length)).toBeDefined();
+    expect(await linesReadInPlace(body)).toBe(4);
   });
 
   it('hands odd lines to the general parser with identical output: quotes, escapes, non-ASCII, CRLF, odd numbers', async () => {
@@ -115,6 +141,87 @@ describe('the CSV line fast path of the row checker', () => {
       const outcome = await sameBothWays(`${HEADER}${lines}\n`);
       expect('error' in outcome && outcome.error).toMatch(rule);
     }
+  });
+
+  it('reads values that need quotes or trimming rules in place, and writes them as the general path does', async () => {
+    const lines = [
+      `${FROM},"Tricky, ""quoted"" city",1,2`,
+      `${FROM}, Paris ,1,2`,
+      `${FROM},"\u00a0Lyon",1,2`,
+      `${FROM},"Nice\u3000",1,2`,
+      `${FROM},"\ufeffBOM",1,2`,
+      `${FROM},"tab\tinside",1,2`,
+      `${FROM},"東京",1,2.5`,
+      `${FROM},"""",1,2`,
+    ];
+    const body = `${HEADER}${lines.join('\n')}\n`;
+    const outcome = await sameBothWays(body);
+    expect('lines' in outcome && outcome.lines.slice(0, 5)).toEqual([
+      `${FROM},"Tricky, ""quoted"" city",1,2\n`,
+      `${FROM}," Paris ",1,2\n`,
+      `${FROM},"\u00a0Lyon",1,2\n`,
+      `${FROM},"Nice\u3000",1,2\n`,
+      `${FROM},"\ufeffBOM",1,2\n`,
+    ]);
+    expect(await linesReadInPlace(body)).toBe(lines.length);
+  });
+
+  it('gives the general path’s rows and lake lines for any body, cut anywhere', async () => {
+    const value = fc.oneof(
+      fc.constant(null),
+      fc.string({
+        unit: fc.constantFrom(
+          'a',
+          'é',
+          '東',
+          ',',
+          '"',
+          '\\',
+          ' ',
+          '\t',
+          '\r',
+          '\n',
+          '\u00a0',
+          '\u2028',
+          '😀',
+        ),
+      }),
+      fc.string(),
+    );
+    const number = fc.oneof(
+      fc.nat().map(String),
+      fc.constantFrom(
+        '0',
+        '00',
+        '07',
+        '1.50',
+        '0.000001',
+        '0.0000001',
+        '2.25',
+        '1e3',
+        '-1',
+        '',
+        'x',
+        '123456789012345678',
+      ),
+    );
+    const line = fc
+      .tuple(fc.nat({ max: 59 }), value, number, number)
+      .map(([minute, city, http, sessions]) => {
+        const field = city === null ? '' : `"${city.replaceAll('"', '""')}"`;
+        return { minute, text: `${field},${http},${sessions}` };
+      });
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { maxLength: 6 }), fc.nat(), async (lines, cutSeed) => {
+        const sorted = [...lines].sort((a, b) => a.minute - b.minute);
+        const body = `${HEADER}${sorted.map(({ minute, text }) => `${FROM + minute * MINUTE},${text}\n`).join('')}`;
+        const general = await decode(body, false);
+        const length = Buffer.byteLength(body);
+        expect(await decode(body, true)).toEqual(general);
+        expect(await decode(body, true, [cutSeed % length])).toEqual(general);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('still checks the header, which it never reads itself', async () => {

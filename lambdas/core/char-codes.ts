@@ -1,4 +1,7 @@
-/** The UTF-16 code units the body parsers and the row checker scan for, named once. */
+/**
+ * The ASCII characters the body parsers, the row checker and the lake's encoder scan for, named
+ * once: the same numbers as UTF-16 code units and as UTF-8 bytes.
+ */
 export const CHAR = {
   TAB: 0x09,
   NEWLINE: 0x0a,
