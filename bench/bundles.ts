@@ -5,12 +5,13 @@
  * function's environment and nothing of the shell's, and nothing preloaded; the memory of an import
  * comes from one more process with the preload. Beside them, the same for a bundle of nothing but
  * the S3 client (bench/s3-client-alone.ts), bundled as the functions are: what any function that
- * reads or writes the lake pays at least.
+ * reads or writes the lake pays at least; and the same handler with the SDK left out of the bundle
+ * and loaded from node_modules, as a function that used the runtime's own SDK would load it.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -118,32 +119,47 @@ function synthesized(outdir: string, app: App, stackName: string): SynthesizedBu
 
 /** The id of the reference bundle of nothing but the S3 client. */
 export const S3_CLIENT_ALONE = 'S3ClientAlone';
+/** The id of the same handler bundled without the SDK, which it imports from node_modules. */
+export const S3_CLIENT_EXTERNAL = 'S3ClientExternal';
 
-/** A stack of one function whose handler only creates an S3 client, bundled as every function is. */
+/** The repository's node_modules, standing in for the runtime's own copy of the SDK. */
+const NODE_MODULES = fileURLToPath(new URL('../node_modules', import.meta.url));
+
+/**
+ * A stack of two functions whose handler only creates an S3 client: one bundled as every function
+ * is, one with the SDK left out of the bundle (the runtime would load its own).
+ */
 function s3ClientAloneApp(outdir: string): { app: App; stackName: string } {
   const app = new App({ outdir });
   const stack = new Stack(app, S3_CLIENT_ALONE);
-  // Named so that its logical id reads as the stack's do (`<id>Function<hash>`).
-  new nodejs.NodejsFunction(stack, `${S3_CLIENT_ALONE}Function`, {
-    entry: fileURLToPath(new URL('./s3-client-alone.ts', import.meta.url)),
-    runtime: LAMBDA_RUNTIME,
-    architecture: LAMBDA_ARCHITECTURE,
-    bundling: BUNDLING,
-  });
+  const bundlings = {
+    [S3_CLIENT_ALONE]: BUNDLING,
+    [S3_CLIENT_EXTERNAL]: { ...BUNDLING, bundleAwsSDK: false },
+  };
+  for (const [id, bundling] of Object.entries(bundlings)) {
+    // Named so that its logical id reads as the stack's do (`<id>Function<hash>`).
+    new nodejs.NodejsFunction(stack, `${id}Function`, {
+      entry: fileURLToPath(new URL('./s3-client-alone.ts', import.meta.url)),
+      runtime: LAMBDA_RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
+      bundling,
+    });
+  }
   return { app, stackName: stack.stackName };
 }
 
-/** Every function of the stack, then the S3 client alone (id S3_CLIENT_ALONE, last). */
+/** Every function of the stack, then the S3 client alone (S3_CLIENT_ALONE and S3_CLIENT_EXTERNAL, last). */
 export async function measureBundles(): Promise<BundleFigure[]> {
   const outdir = await mkdtemp(join(tmpdir(), 'peer5-bench-synth-'));
   const floorOutdir = await mkdtemp(join(tmpdir(), 'peer5-bench-synth-'));
   try {
     const { app, stack } = createApp({ context: CONTEXT, outdir, checks: false });
     const floor = s3ClientAloneApp(floorOutdir);
-    const functions = [
-      ...functionsOf(outdir, synthesized(outdir, app, stack.stackName)),
-      ...functionsOf(floorOutdir, synthesized(floorOutdir, floor.app, floor.stackName)),
-    ];
+    const floors = functionsOf(floorOutdir, synthesized(floorOutdir, floor.app, floor.stackName));
+    for (const { id, bundle } of floors) {
+      if (id === S3_CLIENT_EXTERNAL) await symlink(NODE_MODULES, join(dirname(bundle), 'node_modules'));
+    }
+    const functions = [...functionsOf(outdir, synthesized(outdir, app, stack.stackName)), ...floors];
     const executable = node24();
     const bundles: BundleFigure[] = [];
     for (const fn of functions) bundles.push(await measureImport(executable, fn));

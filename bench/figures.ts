@@ -1,6 +1,6 @@
 /** The bench's figures as tables: each case's measurements, and every goal beside its figure. */
 import { availableParallelism } from 'node:os';
-import { type BundleFigure, S3_CLIENT_ALONE } from './bundles.ts';
+import { type BundleFigure, S3_CLIENT_ALONE, S3_CLIENT_EXTERNAL } from './bundles.ts';
 import type { CaseResult } from './settings.ts';
 
 /** The goals the figures are measured against. */
@@ -111,6 +111,10 @@ export function figures(
     const measured = `${ratio(importRatio)} (${mb(bundle.importPeakRssMb)})`;
     if (bundle.id === S3_CLIENT_ALONE) {
       add('the S3 client alone: import time / node -e 0', 'least a lake function pays', measured, true);
+      continue;
+    }
+    if (bundle.id === S3_CLIENT_EXTERNAL) {
+      add('the S3 client alone, SDK from node_modules', 'vs bundled: keep bundled?', measured, true);
       continue;
     }
     add(
