@@ -43,8 +43,12 @@ function notUtf8(): BodyParseError {
 /** One body's CSV bytes into records and runs of plain lines, in order. */
 class CsvBytesParser<T extends { readonly length: number }> {
   private readonly records = new CsvRecordParser();
-  /** For text that reaches the record parser before its line is whole (a very long line). */
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  /**
+   * For text that reaches the record parser before its line is whole (a very long line). It may
+   * first run deep in the body, so it keeps a U+FEFF it starts with: only the body's first
+   * character may be a byte order mark, and the record parser drops that one.
+   */
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   /** The last line so far, without its `\n`. */
   private held: Buffer | undefined;
   /** The record parser holds the start of a line whose rest goes to it through `decoder`. */

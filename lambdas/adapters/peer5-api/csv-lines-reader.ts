@@ -146,11 +146,13 @@ export class CsvLineRunReader implements CsvLinesReader<CsvLines> {
       taken = at;
     }
     this.stoppedAt = taken;
+    // Kept with what is used of them even when no line was taken: a slab made for a line that then
+    // stopped is empty, and the next read fills it rather than making another.
     this.fieldSlab = fields;
     this.timestampSlab = timestamps;
-    if (rows === 0) return undefined;
     this.fieldsUsed = fieldsBase + rows * stride;
     this.timestampsUsed = timestampsBase + rows;
+    if (rows === 0) return undefined;
     return new CsvLines(
       bytes,
       rows,

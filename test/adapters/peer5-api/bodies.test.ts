@@ -218,6 +218,20 @@ describe('the streaming CSV body parser', () => {
     }
   });
 
+  it('drops a byte order mark only at the start of the body, not at the start of a later line', async () => {
+    // The second line is long enough to reach the record parser through the text decoder.
+    const long = 'é東'.repeat(250_000);
+    const bytes = Buffer.from(`\uFEFF"timestamp","city.name"\n\uFEFF1,"${long}"\n\uFEFF2,"x"\n`, 'utf8');
+    for (const cuts of [[], [40], [40 + 1_100_000]]) {
+      const pieces = [0, ...cuts].map((start, k) => bytes.subarray(start, cuts[k] ?? bytes.length));
+      expect(await parseBytes(pieces), `cut at ${cuts.join(', ')}`).toEqual([
+        ['timestamp', 'city.name'],
+        ['\uFEFF1', long],
+        ['\uFEFF2', 'x'],
+      ]);
+    }
+  });
+
   it('refuses bytes that are not UTF-8, and a body that ends inside a character', async () => {
     const header = Buffer.from('"timestamp","city.name"\n1,"ok"\n', 'utf8');
     const invalid = Buffer.concat([header, Buffer.from([0x32, 0x2c, 0xff, 0x0a])]);
