@@ -26,6 +26,7 @@ import type { Redact } from './redaction.ts';
 import { describeRequest, requestBody } from './request-plan.ts';
 import { RowChecker } from './rows.ts';
 import { errorBodyMessage, statusError } from './status-errors.ts';
+import { utf8Text } from './utf8-body.ts';
 
 /** Largest error body read to find the server's message. */
 const MAX_ERROR_BODY_BYTES = 16 * 1024;
@@ -266,27 +267,6 @@ async function* bodyBytes(
     delivered.bytes += value.byteLength;
     yield value;
   }
-}
-
-/** Decodes the body as UTF-8 text, chunk by chunk; a character split across chunks is kept whole. */
-async function* utf8Text(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  for await (const value of body) {
-    let text: string;
-    try {
-      text = decoder.decode(value, { stream: true });
-    } catch {
-      throw new BodyParseError('malformed', 'the body is not valid UTF-8');
-    }
-    if (text.length > 0) yield text;
-  }
-  let tail: string;
-  try {
-    tail = decoder.decode();
-  } catch {
-    throw new BodyParseError('truncated', 'the body ended in the middle of a UTF-8 character');
-  }
-  if (tail.length > 0) yield tail;
 }
 
 /**

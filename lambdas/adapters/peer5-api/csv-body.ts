@@ -15,6 +15,7 @@ import { isUtf8 } from 'node:buffer';
 import { CHAR } from '../../core/char-codes.ts';
 import { apiErrorMessage, BodyParseError, MAX_BUFFERED_VALUE } from './body-error.ts';
 import { type CsvField, CsvRecordParser } from './csv-records.ts';
+import { notUtf8Error, Utf8BodyDecoder, utf8Text } from './utf8-body.ts';
 
 const { NEWLINE } = CHAR;
 
@@ -36,19 +37,15 @@ function asBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
-function notUtf8(): BodyParseError {
-  return new BodyParseError('malformed', 'the body is not valid UTF-8');
-}
-
 /** One body's CSV bytes into records and runs of plain lines, in order. */
 class CsvBytesParser<T extends { readonly length: number }> {
   private readonly records = new CsvRecordParser();
   /**
-   * For text that reaches the record parser before its line is whole (a very long line). It may
-   * first run deep in the body, so it keeps a U+FEFF it starts with: only the body's first
-   * character may be a byte order mark, and the record parser drops that one.
+   * For text that reaches the record parser before its line is whole (a very long line). It keeps a
+   * U+FEFF it starts with, since it may first run deep in the body: the record parser drops the
+   * body's own byte order mark.
    */
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  private readonly decoder = new Utf8BodyDecoder(true);
   /** The last line so far, without its `\n`. */
   private held: Buffer | undefined;
   /** The record parser holds the start of a line whose rest goes to it through `decoder`. */
@@ -63,7 +60,7 @@ class CsvBytesParser<T extends { readonly length: number }> {
     if (this.lineOpen) {
       const newline = bytes.indexOf(NEWLINE);
       const lineEnd = newline < 0 ? bytes.length : newline + 1;
-      this.pushText(this.decode(bytes.subarray(0, lineEnd)), out);
+      this.pushText(this.decoder.decode(bytes.subarray(0, lineEnd)), out);
       if (newline < 0) return out;
       this.lineOpen = false;
       position = lineEnd;
@@ -83,14 +80,8 @@ class CsvBytesParser<T extends { readonly length: number }> {
   /** Call after the last chunk: throws when the body did not end with a complete line. */
   end(): void {
     const out: (CsvField[] | T)[] = [];
-    if (this.held !== undefined) this.pushText(this.decode(this.held), out);
-    let tail: string;
-    try {
-      tail = this.decoder.decode();
-    } catch {
-      throw new BodyParseError('truncated', 'the body ended in the middle of a UTF-8 character');
-    }
-    this.pushText(tail, out);
+    if (this.held !== undefined) this.pushText(this.decoder.decode(this.held), out);
+    this.pushText(this.decoder.end(), out);
     this.records.end();
   }
 
@@ -98,13 +89,13 @@ class CsvBytesParser<T extends { readonly length: number }> {
   private wholeLines(bytes: Buffer, start: number, out: (CsvField[] | T)[]): void {
     const end = Math.max(start, bytes.lastIndexOf(NEWLINE) + 1);
     if (end > start) {
-      if (!isUtf8(bytes.subarray(start, end))) throw notUtf8();
+      if (!isUtf8(bytes.subarray(start, end))) throw notUtf8Error();
       this.lines(bytes, start, end, out);
     }
     const rest = bytes.subarray(end);
     if (rest.length > MAX_HELD_LINE_BYTES) {
       this.lineOpen = true;
-      this.pushText(this.decode(rest), out);
+      this.pushText(this.decoder.decode(rest), out);
     } else if (rest.length > 0) {
       this.held = rest;
     }
@@ -134,14 +125,6 @@ class CsvBytesParser<T extends { readonly length: number }> {
     if (text.length === 0) return;
     for (const record of this.records.push(text)) out.push(record);
   }
-
-  private decode(bytes: Uint8Array): string {
-    try {
-      return this.decoder.decode(bytes, { stream: true });
-    } catch {
-      throw notUtf8();
-    }
-  }
 }
 
 async function readErrorBody(first: string, rest: AsyncIterator<string>): Promise<never> {
@@ -168,16 +151,6 @@ async function readErrorBody(first: string, rest: AsyncIterator<string>): Promis
   throw new BodyParseError('malformed', 'the body is JSON, but CSV was asked for');
 }
 
-/** The rest of the body as text, through the decoder that read its start. */
-async function* restAsText(
-  rest: AsyncIterator<Uint8Array>,
-  decoder: InstanceType<typeof TextDecoder>,
-): AsyncGenerator<string> {
-  for (let next = await rest.next(); !next.done; next = await rest.next()) {
-    yield decoder.decode(next.value, { stream: true });
-  }
-}
-
 /**
  * Sniffs the body, then streams its CSV in batches, one per chunk of bytes (so an async hop is paid
  * per chunk rather than per row): records of fields, the first of them the header, and whatever the
@@ -188,7 +161,7 @@ export async function* parseCsvBody<T extends { readonly length: number } = neve
   reader?: CsvLinesReader<T>,
 ): AsyncGenerator<(CsvField[] | T)[]> {
   const iterator = chunks[Symbol.asyncIterator]();
-  const sniffer = new TextDecoder('utf-8', { fatal: true });
+  const sniffer = new Utf8BodyDecoder();
   const sniffed: Uint8Array[] = [];
   let head = '';
   let first = '';
@@ -196,24 +169,20 @@ export async function* parseCsvBody<T extends { readonly length: number } = neve
     while (first === '') {
       const next = await iterator.next();
       if (next.done) {
-        try {
-          head += sniffer.decode();
-        } catch {
-          throw new BodyParseError('truncated', 'the body ended in the middle of a UTF-8 character');
-        }
+        head += sniffer.end();
         if (head.length === 0)
           throw new BodyParseError('truncated', 'the CSV body is empty (no header line)');
         throw new BodyParseError('truncated', 'the CSV body holds only blank text (no header line)');
       }
       sniffed.push(next.value);
-      try {
-        head += sniffer.decode(next.value, { stream: true });
-      } catch {
-        throw notUtf8();
-      }
+      head += sniffer.decode(next.value);
       first = head.replace(/^[\s\uFEFF]+/, '').charAt(0);
     }
-    if (first === '{') await readErrorBody(head, restAsText(iterator, sniffer));
+    if (first === '{') {
+      // The rest of an error body is read as text through the decoder that read its start.
+      const rest = { [Symbol.asyncIterator]: () => iterator };
+      await readErrorBody(head, utf8Text(rest, sniffer));
+    }
     if (first === '<') throw new BodyParseError('malformed', 'the body is an HTML page, not CSV data');
 
     const parser = new CsvBytesParser(reader);

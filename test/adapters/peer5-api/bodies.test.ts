@@ -239,6 +239,12 @@ describe('the streaming CSV body parser', () => {
       'malformed',
       'the body is not valid UTF-8',
     ]);
+    // An error body is text too: the bytes after its first chunk are checked as the CSV's are.
+    const errorStart = Buffer.from('{"error": true, "message": "', 'utf8');
+    expect(await problemOf(() => parseBytes([errorStart, Buffer.from([0xff, 0x22, 0x7d])]))).toEqual([
+      'malformed',
+      'the body is not valid UTF-8',
+    ]);
     const cutInside = Buffer.concat([header, Buffer.from('2,"é', 'utf8').subarray(0, -1)]);
     expect(await problemOf(() => parseBytes([cutInside]))).toEqual([
       'truncated',
