@@ -68,16 +68,13 @@ export class CsvLineRunReader implements CsvLinesReader<CsvLines> {
       if (timestampDigits === 0 || timestampDigits > MAX_DIGITS || code !== COMMA) break;
       let fraction = timestampDigits > 1 && bytes[taken] === ZERO ? METRICS_NOT_CANONICAL : 0;
       if (fieldsBase + (rows + 1) * stride > fields.length) {
-        fields = moved(fields, fieldsBase, rows * stride, Math.max(SLAB_FIELDS, 2 * (rows + 1) * stride));
+        const size = Math.max(SLAB_FIELDS, 2 * (rows + 1) * stride);
+        fields = moved(fields, new Int32Array(size), fieldsBase, rows * stride);
         fieldsBase = 0;
       }
       if (timestampsBase + rows + 1 > timestamps.length) {
-        timestamps = movedTimestamps(
-          timestamps,
-          timestampsBase,
-          rows,
-          Math.max(SLAB_TIMESTAMPS, 2 * (rows + 1)),
-        );
+        const size = Math.max(SLAB_TIMESTAMPS, 2 * (rows + 1));
+        timestamps = moved(timestamps, new Float64Array(size), timestampsBase, rows);
         timestampsBase = 0;
       }
       let slot = fieldsBase + rows * stride;
@@ -164,15 +161,13 @@ export class CsvLineRunReader implements CsvLinesReader<CsvLines> {
   }
 }
 
-/** A new slab, with the `count` entries of the run in progress at `from` copied to its start. */
-function moved(slab: Int32Array, from: number, count: number, size: number): Int32Array {
-  const fresh = new Int32Array(size);
-  fresh.set(slab.subarray(from, from + count));
-  return fresh;
-}
-
-function movedTimestamps(slab: Float64Array, from: number, count: number, size: number): Float64Array {
-  const fresh = new Float64Array(size);
+/** `fresh`, a new slab, with the `count` entries of the run in progress at `from` copied to its start. */
+function moved<Slab extends Int32Array | Float64Array>(
+  slab: Slab,
+  fresh: Slab,
+  from: number,
+  count: number,
+): Slab {
   fresh.set(slab.subarray(from, from + count));
   return fresh;
 }
