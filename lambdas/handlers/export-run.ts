@@ -24,7 +24,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { RequestPacer } from '../adapters/peer5-api/index.ts';
 import { S3LakeSink } from '../adapters/s3-lake-sink.ts';
 import { RunLeaseError, S3RunLease } from '../adapters/s3-run-lease.ts';
-import { curateAfterRun } from '../core/lake/curate.ts';
+import type { DatasetDefinition } from '../core/datasets.ts';
+import { type CurationRange, curateAfterRun } from '../core/lake/curate.ts';
 import { runLeaseKey } from '../core/lake/keys.ts';
 import { planBackfillRun, runBackfill, runExport } from '../core/lake/run.ts';
 import type { RunResult } from '../core/lake/run-types.ts';
@@ -126,6 +127,12 @@ async function releaseQuietly(release: () => Promise<void>, kind: RunKind): Prom
   }
 }
 
+/** What `finish` curates: every dataset's marked days, unless a backfill names its own. */
+interface CurationScope {
+  readonly datasets: readonly DatasetDefinition[];
+  readonly days?: CurationRange;
+}
+
 /**
  * One invocation's lake run: the API client and the settings every run of this function shares.
  * `finish` curates the days the run (or an earlier one) marked, within the run's deadline, records
@@ -145,8 +152,11 @@ export function lakeRunOf(context: ApiTokenContext, kind: RunKind, pacer?: Reque
   };
   return {
     settings,
-    async finish(result: RunResult): Promise<RunSummary> {
-      const curation = await curateAfterRun({ ...settings, datasets: config.datasets });
+    async finish(
+      result: RunResult,
+      scope: CurationScope = { datasets: config.datasets },
+    ): Promise<RunSummary> {
+      const curation = await curateAfterRun({ ...settings, datasets: scope.datasets }, scope.days);
       const summary = recordRun(result, curation, client.stats, kind);
       if (summary.windowsFailed > 0 || summary.curatedDaysFailed > 0) throw new RunFailedError(summary);
       return summary;
@@ -174,6 +184,10 @@ export async function runPacedBackfill(
         to: request.to,
         force: request.force,
       }),
+      // Its own days only: the state machine's items run at once, and each curating every marked
+      // day read each day's windows again in every item that ended while it was due. The scheduled
+      // runs curate what any run left marked.
+      { datasets: request.datasets, days: { from: request.from, to: request.to } },
     );
   } finally {
     await pacer.drain();

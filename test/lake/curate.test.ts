@@ -189,3 +189,33 @@ describe('a marked day that is not final', () => {
     await curateLake({ sink, prefix: '', datasets: [dataset] });
   });
 });
+
+describe('curating the days of a range', () => {
+  const [dataset] = DATASETS as [DatasetDefinition];
+  const days = [DAY_START - TIME.DAY, DAY_START, DAY_START + TIME.DAY];
+
+  it('looks only at the marked days the range overlaps, and leaves the others marked', async () => {
+    // Days with a mark and no window wait, so each one looked at is listed as waiting.
+    const folder = await mkdtemp(path.join(tmpdir(), 'peer5-curate-range-'));
+    const lake = new LocalLakeSink({ root: folder });
+    for (const day of days) await lake.put(curateMarkKey('', dataset, day), new Uint8Array(0));
+    const waitingDays = async (range: { from: number; to: number }) =>
+      (await curateLake({ sink: lake, prefix: '', datasets: [dataset], days: range })).waiting.map(
+        (day) => day.day,
+      );
+    // A range inside one day, and one from the last hour of a day to the first of the next.
+    expect(await waitingDays({ from: DAY_START + 6 * TIME.HOUR, to: DAY_START + 12 * TIME.HOUR })).toEqual([
+      '2024-07-01',
+    ]);
+    expect(await waitingDays({ from: DAY_START - TIME.HOUR, to: DAY_START + TIME.HOUR })).toEqual([
+      '2024-06-30',
+      '2024-07-01',
+    ]);
+    // A range that starts where a day ends does not reach that day.
+    expect(await waitingDays({ from: DAY_START + TIME.DAY, to: DAY_START + 2 * TIME.DAY })).toEqual([
+      '2024-07-02',
+    ]);
+    expect(await markedDays(lake, '', dataset)).toEqual(days);
+    await rm(folder, { recursive: true, force: true });
+  });
+});

@@ -18,6 +18,7 @@
  * reader sees the old day or the new one, never half of one.
  */
 
+import { TIME } from '../contract.ts';
 import { CuratedDay, CuratedDayError } from '../curated/day.ts';
 import { planCuratedDay } from '../curated/plan.ts';
 import { CURATED_CONTENT_TYPE } from '../curated/schema.ts';
@@ -45,6 +46,12 @@ export interface CurateLakeInput {
   readonly prefix: string;
   /** The datasets whose marked days are curated. */
   readonly datasets: readonly DatasetDefinition[];
+  /**
+   * Only the marked days that overlap this range are curated; the others keep their mark for a
+   * later run. A backfill's items pass their own range, so that items running at once do not each
+   * curate every day the others marked. @default every marked day
+   */
+  readonly days?: CurationRange;
   /** Wall-clock time (per `clock`) by which curation must have stopped; days left keep their mark. */
   readonly deadline?: number;
   /** Wall clock for the deadline. @default Date.now */
@@ -52,6 +59,12 @@ export interface CurateLakeInput {
   /** No new day starts when less than this (or the slowest day so far) is left. @default 10 s */
   readonly reserveMs?: number;
   readonly log?: (event: LakeEvent) => void;
+}
+
+/** A range of time, `[from, to)` in epoch ms, whose UTC days are curated. */
+export interface CurationRange {
+  readonly from: number;
+  readonly to: number;
 }
 
 /** One day of one dataset, as curation left it. */
@@ -202,8 +215,11 @@ export async function curateLake(input: CurateLakeInput): Promise<CurationResult
     deferred: 0,
   };
   let slowestMs = 0;
+  const range = input.days;
+  const inRange = (dayStart: number) =>
+    range === undefined || (dayStart < range.to && dayStart + TIME.DAY > range.from);
   for (const dataset of input.datasets) {
-    const days = await markedDays(input.sink, input.prefix, dataset);
+    const days = (await markedDays(input.sink, input.prefix, dataset)).filter(inRange);
     for (const [index, dayStart] of days.entries()) {
       if (input.deadline !== undefined && clock() + Math.max(reserveMs, slowestMs) >= input.deadline) {
         result.deferred += days.length - index;
@@ -263,12 +279,16 @@ export async function curateLake(input: CurateLakeInput): Promise<CurationResult
   return result;
 }
 
-/** Curation at the end of a lake run, under the run's own lake, datasets, deadline and log. */
-export async function curateAfterRun(settings: RunSettings): Promise<CurationResult> {
+/**
+ * Curation at the end of a lake run, under the run's own lake, datasets, deadline and log, of the
+ * marked days in `days` (every marked day without it).
+ */
+export async function curateAfterRun(settings: RunSettings, days?: CurationRange): Promise<CurationResult> {
   return await curateLake({
     sink: settings.sink,
     prefix: settings.prefix,
     datasets: settings.datasets,
+    ...(days === undefined ? {} : { days }),
     ...(settings.deadline === undefined ? {} : { deadline: settings.deadline }),
     ...(settings.clock === undefined ? {} : { clock: settings.clock }),
     ...(settings.reserveMs === undefined ? {} : { reserveMs: settings.reserveMs }),
