@@ -10,14 +10,13 @@ const WORKERS = Math.max(1, availableParallelism());
 /**
  * Three projects, run in this order by `npm test`:
  * - `unit` (`npm run test:unit`): everything not listed below. In-process and quick, so it runs in
- *   seconds, on both cores, in worker threads (cheaper to start than processes) that keep their
- *   modules from file to file.
+ *   seconds, on both cores, in worker threads (cheaper to start than processes).
  * - `slow` (`npm run test:slow`): the tests that take seconds a file, listed in SLOW_TESTS. They
  *   need nothing but Node either, so they run on Node 24 in CI with the unit tests.
  * - `integration`: the tests that start moto_server or headless Chromium, listed in
  *   INTEGRATION_TESTS. A test file listed in neither place that starts moto or Chromium fails,
  *   saying so.
- * Each runs WORKERS files at once.
+ * Each runs WORKERS files at once, in workers that keep their modules from file to file.
  */
 export const INTEGRATION_TESTS = [
   'test/cli/aws.test.ts',
@@ -64,6 +63,7 @@ export const SLOW_TESTS = [
   'test/cdk/stack.test.ts',
   'test/cdk/backfill-workflow.test.ts',
   'test/cdk/bundles.test.ts',
+  'test/cdk/template-validation.test.ts',
   // Load DuckDB and run SQL over a lake written for the test.
   'test/cli/athena-functions.test.ts',
   'test/cli/athena-rewrite.test.ts',
@@ -85,6 +85,14 @@ export const SLOW_TESTS = [
   'test/docs/demo-incident.test.ts',
 ];
 
+/**
+ * One module graph per worker rather than per file, in every project: most of a unit file's time,
+ * and about 100 CPU-s of the slow and integration files', was loading the CDK, the SDK, zod and the
+ * core again. Stubbed variables are put back after each test so that none leaks into the next file;
+ * the handler tests load each bundle afresh (test/handlers/deployment.ts `importHandler`).
+ */
+const MODULES_KEPT = { isolate: false, unstubEnvs: true } as const;
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -93,9 +101,12 @@ export default defineConfig({
     // The CLI tests run the compiled CLI, as users do: built here when dist/ is missing or stale.
     // The handler tests run the functions' bundles: built here once per change of the sources.
     globalSetup: ['test/support/build-cli.ts', 'test/support/handler-bundles.ts'],
-    // On Node 20 the SDK warns that future releases need Node 22; that notice is for operators
-    // (see "Node.js versions" in the README), not test output.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // - On Node 20 the SDK warns that future releases need Node 22; that notice is for operators
+    //   (see "Node.js versions" in the README), not test output.
+    // - The CDK's built-in CloudFormation validation runs on every synth, in the test's process and
+    //   in every cdk it starts: about 4 CPU-s a process, a third of the CDK tests' time.
+    //   test/cdk/template-validation.test.ts switches it back on and checks the stack with it.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', CDK_VALIDATION: 'false' },
     projects: [
       {
         extends: true,
@@ -105,11 +116,7 @@ export default defineConfig({
           exclude: [...INTEGRATION_TESTS, ...SLOW_TESTS],
           pool: 'threads',
           maxWorkers: WORKERS,
-          // One module graph per worker rather than per file: most of a unit file's time was
-          // loading the SDK, zod and the core again. Stubbed variables are put back after each test
-          // so that none leaks into the next file.
-          isolate: false,
-          unstubEnvs: true,
+          ...MODULES_KEPT,
           sequence: { groupOrder: 0 },
           // Read by test/support/prerequisites.ts, which refuses to start moto or Chromium here.
           env: { PEER5_TEST_PROJECT: 'unit' },
@@ -121,6 +128,7 @@ export default defineConfig({
           name: 'slow',
           include: SLOW_TESTS,
           maxWorkers: WORKERS,
+          ...MODULES_KEPT,
           sequence: { groupOrder: 1 },
           env: { PEER5_TEST_PROJECT: 'slow' },
         },
@@ -131,6 +139,7 @@ export default defineConfig({
           name: 'integration',
           include: INTEGRATION_TESTS,
           maxWorkers: WORKERS,
+          ...MODULES_KEPT,
           sequence: { groupOrder: 2 },
         },
       },

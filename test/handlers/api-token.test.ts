@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenProvider } from '../../lambdas/core/source.ts';
 import { type ApiTokenContext, apiToken } from '../../lambdas/handlers/middleware.ts';
 import { type RunningMoto, startMoto } from '../support/moto.ts';
+import { restoreEnvironment, setEnvironment } from '../support/process-environment.ts';
 
 let moto: RunningMoto;
 let secrets: SecretsManagerClient;
@@ -28,15 +29,14 @@ function invoker(secretId: string) {
 beforeAll(async () => {
   moto = await startMoto();
   // The middleware's client is created by middy; like in Lambda, it reads the environment.
-  Object.assign(process.env, {
-    ...moto.environment,
-  });
+  setEnvironment(moto.environment);
   secrets = new SecretsManagerClient(moto.clientConfig);
 });
 
 afterEach(() => clearCache());
 
 afterAll(async () => {
+  restoreEnvironment();
   await moto?.stop();
 });
 

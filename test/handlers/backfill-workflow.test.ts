@@ -27,6 +27,7 @@ import { BACKFILL_WORKFLOW } from '../../lambdas/handlers/environment.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
 import { finalRows, readTable } from '../lake/support/lake.ts';
 import { type RunningMoto, startMoto } from '../support/moto.ts';
+import { restoreEnvironment } from '../support/process-environment.ts';
 import { STATE_MACHINE_RUN_TIMEOUT_MS } from '../support/timeouts.ts';
 import {
   importHandler,
@@ -240,6 +241,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  restoreEnvironment();
   vi.restoreAllMocks();
   vi.useRealTimers();
   await simulator?.close();

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { type CloudWatchClient, PutMetricDataCommand, type StandardUnit } from '@aws-sdk/client-cloudwatch';
 import type { Context } from 'aws-lambda';
 import { createApp } from '../../lib/app.ts';
+import { setEnvironment } from '../support/process-environment.ts';
 import { cachedBundles, functionIdOf } from './bundle-cache.ts';
 
 export interface SynthesizedFunction {
@@ -103,18 +104,24 @@ export function resolveEnvironment(
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
+let coldStarts = 0;
+
 /**
  * Imports a bundle with `environment` in `process.env`, as Lambda's init would: module-scope code
- * (settings, SDK clients) reads it once, here.
+ * (settings, SDK clients) reads it once, here. Each call is a fresh module instance, as a new cold
+ * start is, even for a bundle another test file of the same worker loaded (vitest.config.ts keeps
+ * modules from file to file). The variables stay set, since SDK clients read credentials at their
+ * first request: the test file puts them back with `restoreEnvironment` (test/support) once done.
  */
 export async function importHandler(
   fn: SynthesizedFunction,
   environment: Readonly<Record<string, string>>,
-  /** A fresh module instance per distinct value, like a new cold start. */
+  /** Names the instance in stack traces and profiles. */
   coldStart = 'first',
 ): Promise<LambdaHandler> {
-  Object.assign(process.env, environment);
-  const url = `${pathToFileURL(fn.bundle).href}?cold-start=${encodeURIComponent(coldStart)}`;
+  setEnvironment(environment);
+  coldStarts += 1;
+  const url = `${pathToFileURL(fn.bundle).href}?cold-start=${encodeURIComponent(coldStart)}-${coldStarts}`;
   const module = (await import(url)) as { handler?: LambdaHandler };
   if (typeof module.handler !== 'function') throw new Error(`${fn.bundle} exports no handler`);
   return module.handler;

@@ -20,6 +20,7 @@ import { runBackfill } from '../../lambdas/core/lake/run.ts';
 import { WATCH_DELAY_MINUTES, WATCH_STATE_KEY_VARIABLE } from '../../lambdas/handlers/environment.ts';
 import { DEFAULT_TOKENS } from '../../simulator/index.ts';
 import { type RunningMoto, sentRawMessages, startMoto } from '../support/moto.ts';
+import { restoreEnvironment } from '../support/process-environment.ts';
 import { type SimulatorClient, stageTopPairIncident, startSimulatorClient } from '../support/simulator.ts';
 import {
   importHandler,
@@ -107,6 +108,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  restoreEnvironment();
   vi.restoreAllMocks();
   await simulator?.close();
   await moto?.stop();

@@ -24,6 +24,7 @@ import { objectKey } from '../../lambdas/core/lake/layout.ts';
 import { RUN_KIND } from '../../lambdas/handlers/environment.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
 import { type RunningMoto, startMoto } from '../support/moto.ts';
+import { restoreEnvironment } from '../support/process-environment.ts';
 import {
   importHandler,
   type LambdaHandler,
@@ -187,6 +188,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  restoreEnvironment();
   vi.restoreAllMocks();
   vi.useRealTimers();
   await simulator?.close();

@@ -29,6 +29,7 @@ import { readLakeObject } from '../../lambdas/core/lake/read.ts';
 import { TOKEN_CACHE_MS } from '../../lambdas/handlers/middleware.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/index.ts';
 import { type RunningMoto, sentRawMessages, startMoto } from '../support/moto.ts';
+import { restoreEnvironment, setEnvironment } from '../support/process-environment.ts';
 import {
   emfBlobs,
   importHandler,
@@ -197,6 +198,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  restoreEnvironment();
   vi.restoreAllMocks();
   vi.useRealTimers();
   await simulator?.close();
@@ -479,7 +481,7 @@ describe('a simulated day of the deployed functions', () => {
     await expect(importHandler(fn('HourlyExport'), environment, 'bad-prefix')).rejects.toThrow(
       /Invalid environment variable "PEER5_PREFIX"/,
     );
-    Object.assign(process.env, environmentOf('HourlyExport'));
+    setEnvironment(environmentOf('HourlyExport'));
   });
 });
 
