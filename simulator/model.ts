@@ -92,7 +92,7 @@ function* wholeHourBuckets(
         const wobble = hourTotals(population, segment, hour, totals, 0, factor);
         if (Number.isNaN(wobble)) continue;
         const counts = limits ? observed : totals;
-        if (limits) observedWithinHour(totals, 0, wobble, 1, limits, observed);
+        if (limits) observedWithinHour(totals, 0, wobble, Math.sin(wobble), 1, limits, observed);
         const base = (groupOf[member] ?? 0) * COUNTER_COUNT;
         for (let counter = 0; counter < COUNTER_COUNT; counter++) {
           sums[base + counter] = (sums[base + counter] ?? 0) + (counts[counter] ?? 0);
@@ -112,9 +112,11 @@ function* subHourBuckets(
 ): Generator<BucketSums> {
   const { members, groupOf } = resolved;
   const sums = new Float64Array(resolved.groups.length * COUNTER_COUNT);
-  // Per member: this hour's totals, wobble phase, and the floored cumulative at the last boundary.
+  // Per member: this hour's totals, wobble phase and its sine, and the floored cumulative at the last
+  // boundary.
   const totals = new Float64Array(members.length * COUNTER_COUNT);
   const wobble = new Float64Array(members.length);
+  const wobbleSine = new Float64Array(members.length);
   const previous = new Float64Array(members.length * COUNTER_COUNT);
   const current = new Float64Array(COUNTER_COUNT);
   const settledLimits = LATE_STREAM_DELAYS.map(() => 1);
@@ -134,7 +136,17 @@ function* subHourBuckets(
         previous.fill(0, member * COUNTER_COUNT, (member + 1) * COUNTER_COUNT);
         continue;
       }
-      observedWithinHour(totals, member * COUNTER_COUNT, phase, (start - hourStart) / HOUR, limits, current);
+      const sine = Math.sin(phase);
+      wobbleSine[member] = sine;
+      observedWithinHour(
+        totals,
+        member * COUNTER_COUNT,
+        phase,
+        sine,
+        (start - hourStart) / HOUR,
+        limits,
+        current,
+      );
       previous.set(current, member * COUNTER_COUNT);
     }
     const hourEnd = Math.min(hourStart + HOUR, query.to);
@@ -145,7 +157,7 @@ function* subHourBuckets(
         const phase = wobble[member] ?? Number.NaN;
         if (Number.isNaN(phase)) continue;
         const offset = member * COUNTER_COUNT;
-        observedWithinHour(totals, offset, phase, x, limits, current);
+        observedWithinHour(totals, offset, phase, wobbleSine[member] ?? 0, x, limits, current);
         const base = (groupOf[member] ?? 0) * COUNTER_COUNT;
         for (let counter = 0; counter < COUNTER_COUNT; counter++) {
           const value = current[counter] ?? 0;

@@ -150,13 +150,15 @@ export function hourTotals(
   return (2 * Math.PI * mix32(draw ^ SALT.wobble)) / UINT32_RANGE;
 }
 
-/** Share of an hour's traffic that happened before fraction `x` of the hour: 0 at 0, 1 at 1. */
-function cumulativeShare(x: number, wobblePhase: number): number {
+/**
+ * Share of an hour's traffic that happened before fraction `x` of the hour: 0 at 0, 1 at 1.
+ * `wobbleSine` is `Math.sin(wobblePhase)`, which the caller computes once per segment-hour rather
+ * than once per bucket (the same value, so the numbers do not change).
+ */
+function cumulativeShare(x: number, wobblePhase: number, wobbleSine: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  return (
-    x + WOBBLE_AMPLITUDE * (Math.sin(2 * Math.PI * WOBBLE_CYCLES * x + wobblePhase) - Math.sin(wobblePhase))
-  );
+  return x + WOBBLE_AMPLITUDE * (Math.sin(2 * Math.PI * WOBBLE_CYCLES * x + wobblePhase) - wobbleSine);
 }
 
 /** The floored part of `part` that happened before the cumulative `share` of the hour. */
@@ -174,6 +176,8 @@ export function observedWithinHour(
   totals: Float64Array,
   offset: number,
   wobblePhase: number,
+  /** `Math.sin(wobblePhase)`: see cumulativeShare. */
+  wobbleSine: number,
   x: number,
   limits: readonly number[],
   out: Float64Array,
@@ -181,10 +185,10 @@ export function observedWithinHour(
   const position0 = Math.min(x, limits[0] ?? 0);
   const position1 = Math.min(x, limits[1] ?? 0);
   const position2 = Math.min(x, limits[2] ?? 0);
-  const share0 = cumulativeShare(position0, wobblePhase);
+  const share0 = cumulativeShare(position0, wobblePhase, wobbleSine);
   // Settled hours give every stream the same position: evaluate the shape once.
-  const share1 = position1 === position0 ? share0 : cumulativeShare(position1, wobblePhase);
-  const share2 = position2 === position1 ? share1 : cumulativeShare(position2, wobblePhase);
+  const share1 = position1 === position0 ? share0 : cumulativeShare(position1, wobblePhase, wobbleSine);
+  const share2 = position2 === position1 ? share1 : cumulativeShare(position2, wobblePhase, wobbleSine);
   for (let counter = 0; counter < COUNTER_COUNT; counter++) {
     const total = totals[offset + counter] ?? 0;
     const part1 = Math.floor(total * LATE_SHARE_1);
