@@ -88,8 +88,9 @@ export const SLOW_TESTS = [
 /**
  * One module graph per worker rather than per file, in every project: most of a unit file's time,
  * and about 100 CPU-s of the slow and integration files', was loading the CDK, the SDK, zod and the
- * core again. Stubbed variables are put back after each test so that none leaks into the next file;
- * the handler tests load each bundle afresh (test/handlers/deployment.ts `importHandler`).
+ * core again. So that nothing leaks into the next file, variables stubbed with `vi.stubEnv` are put
+ * back before each test, those a file sets for longer are put back by it (test/support/
+ * process-environment.ts), and the handler tests load each bundle afresh (`importHandler`).
  */
 const MODULES_KEPT = { isolate: false, unstubEnvs: true } as const;
 
@@ -104,7 +105,7 @@ export default defineConfig({
     // - On Node 20 the SDK warns that future releases need Node 22; that notice is for operators
     //   (see "Node.js versions" in the README), not test output.
     // - The CDK's built-in CloudFormation validation runs on every synth, in the test's process and
-    //   in every cdk it starts: about 4 CPU-s a process, a third of the CDK tests' time.
+    //   in every cdk it starts: about 4 CPU-s a process, over half of the CDK tests' CPU time.
     //   test/cdk/template-validation.test.ts switches it back on and checks the stack with it.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', CDK_VALIDATION: 'false' },
     projects: [
