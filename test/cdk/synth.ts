@@ -1,8 +1,8 @@
 /**
  * The synthesized template for the CDK tests, and helpers to read it. Synth is slow, so each
- * configuration is synthesized once per test file (vitest gives every file its own modules, so
- * the cache below lives as long as one file), always without bundling: the handler tests run the
- * bundles.
+ * configuration is synthesized once per test worker (vitest keeps modules from file to file, see
+ * vitest.config.ts, so the cache below is shared by the files a worker runs: a test must not add
+ * to a stack it gets from here), always without bundling: the handler tests run the bundles.
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { createApp } from '../../lib/app.ts';
