@@ -11,6 +11,7 @@ import {
   LakeCsvEncoder,
   LakeCsvParseError,
   LakeRowError,
+  NON_ASCII_SPACES,
 } from '../../lambdas/core/lake/csv.ts';
 import { readLakeCsv } from '../../lambdas/core/lake/read.ts';
 import { parseOpenCsvLine } from '../support/opencsv.ts';
@@ -169,5 +170,17 @@ describe('the lake reader', () => {
         // drain
       }
     }).rejects.toThrow();
+  });
+});
+
+describe('the non-ASCII spaces the row copy trims', () => {
+  it("are exactly the code points beyond ASCII that the checker's \\s matches", () => {
+    const matched: number[] = [];
+    for (let codePoint = 0x80; codePoint <= 0x10ffff; codePoint++) {
+      // Lone surrogates are no character a valid UTF-8 body can hold.
+      if (codePoint >= 0xd800 && codePoint <= 0xdfff) continue;
+      if (/^\s$/u.test(String.fromCodePoint(codePoint))) matched.push(codePoint);
+    }
+    expect([...NON_ASCII_SPACES].sort((a, b) => a - b)).toEqual(matched);
   });
 });

@@ -212,8 +212,11 @@ BYTE_NEEDS[QUOTE] = NEEDS_QUOTES_BYTE;
 BYTE_NEEDS[BACKSLASH] = NEEDS_LINE;
 BYTE_NEEDS[CARRIAGE_RETURN] = NEEDS_LINE;
 
-/** Code points `\s` matches beyond ASCII (ECMAScript's WhiteSpace and LineTerminator). */
-const NON_ASCII_SPACES = new Set([
+/**
+ * Code points `\s` matches beyond ASCII (ECMAScript's WhiteSpace and LineTerminator), written out
+ * so that the copy tests a set, not a regex, per edge character; a test checks it against `\s`.
+ */
+export const NON_ASCII_SPACES: ReadonlySet<number> = new Set([
   0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a,
   0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff,
 ]);
