@@ -24,8 +24,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { RequestPacer } from '../adapters/peer5-api/index.ts';
 import { S3LakeSink } from '../adapters/s3-lake-sink.ts';
 import { RunLeaseError, S3RunLease } from '../adapters/s3-run-lease.ts';
-import type { DatasetDefinition } from '../core/datasets.ts';
-import { type CurationRange, curateAfterRun } from '../core/lake/curate.ts';
+import { type CurateLakeInput, curateAfterRun } from '../core/lake/curate.ts';
 import { runLeaseKey } from '../core/lake/keys.ts';
 import { planBackfillRun, runBackfill, runExport } from '../core/lake/run.ts';
 import type { RunResult } from '../core/lake/run-types.ts';
@@ -128,10 +127,7 @@ async function releaseQuietly(release: () => Promise<void>, kind: RunKind): Prom
 }
 
 /** What `finish` curates: every dataset's marked days, unless a backfill names its own. */
-interface CurationScope {
-  readonly datasets: readonly DatasetDefinition[];
-  readonly days?: CurationRange;
-}
+type CurationScope = Pick<CurateLakeInput, 'datasets' | 'days'>;
 
 /**
  * One invocation's lake run: the API client and the settings every run of this function shares.
